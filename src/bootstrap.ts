@@ -1,0 +1,33 @@
+import { LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module';
+import { appConfig, LOG_LEVELS, type LogLevelName } from './config/app.config';
+
+/** Nest logs every level at or above the configured one. */
+export function logLevelsFrom(level: LogLevelName): LogLevel[] {
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[];
+}
+
+export function createFastifyAdapter(): FastifyAdapter {
+  const config = appConfig();
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.bodyLimitBytes,
+    // JSON with __proto__/constructor keys is refused outright rather than sanitised.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  });
+  // The API speaks JSON only: without Fastify's built-in text/plain parser, any other
+  // content type gets 415 from Fastify instead of a confusing 400 from validation.
+  adapter.getInstance().removeContentTypeParser(['text/plain']);
+  return adapter;
+}
+
+/** The application as main.ts runs it; tests build the same through Test.createTestingModule. */
+export async function createApp(): Promise<NestFastifyApplication> {
+  const config = appConfig();
+  return NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
+    abortOnError: false,
+    logger: logLevelsFrom(config.logLevel),
+  });
+}

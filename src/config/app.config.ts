@@ -1,0 +1,20 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+import { EnvReader } from './env-reader';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+export const appConfig = registerAs('app', () => {
+  const env = new EnvReader();
+  return {
+    port: env.port('PORT', 3000),
+    host: env.string('HOST', '0.0.0.0'),
+    /** Largest accepted request body; larger ones get 413 before any parsing. */
+    bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+    /** How long SIGTERM waits for queued and in-flight emails before exiting anyway. */
+    shutdownDrainMs: env.int('SHUTDOWN_DRAIN_MS', 25_000, { min: 0, max: 600_000 }),
+    logLevel: env.oneOf<LogLevelName>('LOG_LEVEL', LOG_LEVELS, 'log'),
+  };
+});
+
+export type AppConfig = ConfigType<typeof appConfig>;

@@ -1,0 +1,24 @@
+import {
+  Injectable,
+  type CallHandler,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Observable } from 'rxjs';
+import { resolveClient, type RequestWithCaller } from './client-identity';
+
+/**
+ * Global: identifies the caller (API key, else X-Client-ID, else `unknown`) and starts the
+ * email clock when a request reaches the handler chain. Requests refused earlier (body
+ * parser, auth, rate limit) never get here, so they are never counted as emails; validation
+ * failures get here but never reach a queue, which is where emails are counted.
+ * It adds no rxjs operators: each one costs measurable throughput on every route.
+ */
+@Injectable()
+export class ClientInterceptor implements NestInterceptor {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const request = context.switchToHttp().getRequest<RequestWithCaller>();
+    request.caller = { client: resolveClient(request), startedAt: performance.now() };
+    return next.handle();
+  }
+}

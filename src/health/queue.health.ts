@@ -1,0 +1,19 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import type { DeliveryQueue } from '../mail/delivery/delivery-queue';
+import { DELIVERY_QUEUE } from '../mail/mail.constants';
+
+@Injectable()
+export class QueueHealthIndicator {
+  constructor(
+    @Inject(DELIVERY_QUEUE) private readonly queue: DeliveryQueue,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  check(key: string): HealthIndicatorResult {
+    const indicator = this.indicators.check(key);
+    return this.queue.isAccepting()
+      ? indicator.up()
+      : indicator.down({ message: 'not accepting emails (draining or store unreachable)' });
+  }
+}

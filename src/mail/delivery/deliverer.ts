@@ -1,0 +1,73 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { mailConfig, type MailConfig } from '../../config/mail.config';
+import { EmailMetrics } from '../../metrics/email-metrics.service';
+import { MAIL_TRANSPORT } from '../mail.constants';
+import type { MailTransport, OutgoingEmail, TransportReceipt } from '../transport/mail-transport';
+import { classifyDeliveryError, type DeliveryError } from './delivery-error';
+import { RetryPolicy } from './retry-policy';
+
+export type AttemptOutcome =
+  | { kind: 'sent'; receipt: TransportReceipt }
+  | { kind: 'retry'; error: DeliveryError; delayMs: number }
+  | { kind: 'failed'; error: DeliveryError };
+
+export interface SettledEmail {
+  id: string;
+  client: string;
+  status: 'sent' | 'failed';
+  /** From acceptance to outcome, retries included. */
+  durationSeconds: number;
+  error?: DeliveryError;
+}
+
+/**
+ * One delivery attempt and what follows from it, shared by every queue driver so that
+ * classification, retry decisions, metrics and logs are the same whichever queue runs them.
+ */
+@Injectable()
+export class Deliverer {
+  private readonly logger = new Logger('Delivery');
+  private readonly policy: RetryPolicy;
+
+  constructor(
+    @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
+    private readonly metrics: EmailMetrics,
+    @Inject(mailConfig.KEY) config: MailConfig,
+  ) {
+    this.policy = new RetryPolicy(config);
+  }
+
+  /** `attemptNumber` counts from 1. */
+  async attempt(email: OutgoingEmail, id: string, attemptNumber: number): Promise<AttemptOutcome> {
+    try {
+      const receipt = await this.transport.send(email, id);
+      this.metrics.attempt('success');
+      return { kind: 'sent', receipt };
+    } catch (err) {
+      const error = classifyDeliveryError(err);
+      if (this.policy.shouldRetry(error, attemptNumber)) {
+        this.metrics.attempt('transient');
+        this.metrics.retry(error.code);
+        const delayMs = this.policy.delayMs(attemptNumber);
+        this.logger.warn(
+          `email ${id} attempt ${attemptNumber} failed (${error.code}${error.smtpCode ? ` ${error.smtpCode}` : ''}); retrying in ${delayMs} ms`,
+        );
+        return { kind: 'retry', error, delayMs };
+      }
+      this.metrics.attempt(error.retryable ? 'transient' : 'permanent');
+      return { kind: 'failed', error };
+    }
+  }
+
+  /** Records an email's final outcome; drivers call it exactly once per email. */
+  settled(outcome: SettledEmail): void {
+    this.metrics.settled(outcome);
+    if (outcome.status === 'failed') {
+      this.logger.warn(
+        `email ${outcome.id} from ${outcome.client} failed: ${outcome.error?.code} ${outcome.error?.message ?? ''}`,
+      );
+    } else {
+      this.logger.debug?.(`email ${outcome.id} from ${outcome.client} sent`);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import { HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import type { OutgoingEmail } from '../transport/mail-transport';
+import type { EmailView } from './email-view';
+
+export interface EnqueueRequest {
+  email: OutgoingEmail;
+  client: string;
+  /** performance.now() when the email's clock started (request arrival). */
+  startedAt: number;
+}
+
+export interface DrainReport {
+  /** Emails still unresolved when the drain ended. */
+  remaining: number;
+  timedOut: boolean;
+}
+
+/**
+ * Where accepted emails wait for delivery. Drivers: `memory` (one process) and `redis`
+ * (BullMQ, shared by replicas). A driver owns its emails' state, so GET /emails/:id reads
+ * from the same place the workers write to.
+ */
+export interface DeliveryQueue {
+  /** Stores the email for delivery; rejects with QueueFullError or DrainingError. */
+  enqueue(request: EnqueueRequest): Promise<EmailView>;
+  /** The email's view once settled, or its current view after `timeoutMs`. */
+  waitForOutcome(id: string, timeoutMs: number): Promise<EmailView | undefined>;
+  find(id: string): Promise<EmailView | undefined>;
+  /** Emails accepted and not yet finally resolved. */
+  size(): Promise<number>;
+  /** False while draining or when the backing store is unreachable. */
+  isAccepting(): boolean;
+  /** Stops accepting, then waits up to `timeoutMs` for every accepted email to resolve. */
+  drain(timeoutMs: number): Promise<DrainReport>;
+}
+
+/** 503 with Retry-After: the caller should come back, nothing was stored. */
+export class QueueUnavailableError extends ServiceUnavailableException {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message });
+  }
+}
+
+export class QueueFullError extends QueueUnavailableError {
+  constructor(capacity: number, retryAfterSeconds = 5) {
+    super(
+      `delivery queue is full (${capacity} emails waiting); nothing was queued, retry later`,
+      retryAfterSeconds,
+    );
+  }
+}
+
+export class DrainingError extends QueueUnavailableError {
+  constructor(retryAfterSeconds = 10) {
+    super(
+      'service is shutting down; nothing was queued, retry on another instance',
+      retryAfterSeconds,
+    );
+  }
+}

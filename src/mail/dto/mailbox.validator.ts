@@ -1,0 +1,50 @@
+import { isEmail, registerDecorator, type ValidationOptions } from 'class-validator';
+
+/** Anything below U+0020, DEL, and the Unicode line/paragraph separators. */
+const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
+const DISPLAY_FORM = /^(.*?)\s*<([^<>]*)>$/;
+
+/** RFC 5321 caps a forward path at 256 octets including the brackets. */
+export const MAX_ADDRESS_LENGTH = 254;
+export const MAX_DISPLAY_NAME_LENGTH = 200;
+
+/**
+ * Our address policy (README, "Addresses"): a dot-atom local part at a domain with a TLD;
+ * no quoted local parts, address literals, comments or obsolete forms — legal in some RFC
+ * sense, but in practice typos or attacks, and some relays mishandle them. Unicode in the
+ * local part and IDN domains are accepted (nodemailer encodes IDN for the wire).
+ */
+export function isAddress(value: string): boolean {
+  if (value.length === 0 || value.length > MAX_ADDRESS_LENGTH || CONTROL.test(value)) return false;
+  if (value.startsWith('"')) return false;
+  return isEmail(value, {
+    require_tld: true,
+    allow_ip_domain: false,
+    allow_utf8_local_part: true,
+    allow_display_name: false,
+  });
+}
+
+/** `addr@example.com` or `Display Name <addr@example.com>`. */
+export function isMailbox(value: unknown): boolean {
+  if (typeof value !== 'string' || CONTROL.test(value)) return false;
+  const match = DISPLAY_FORM.exec(value);
+  if (!match) return isAddress(value);
+  const [, name, address] = match;
+  return name.length <= MAX_DISPLAY_NAME_LENGTH && isAddress(address);
+}
+
+export function IsMailbox(options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'isMailbox',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: {
+        message: (args) =>
+          `${args.property} must be ${options?.each ? 'a list of ' : 'an '}email address${options?.each ? 'es' : ''} like user@example.com or "Name <user@example.com>" (no control characters)`,
+        ...options,
+      },
+      validator: { validate: (value: unknown) => isMailbox(value) },
+    });
+}

@@ -1,0 +1,92 @@
+import { Transform } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateIf,
+  registerDecorator,
+  type ValidationArguments,
+} from 'class-validator';
+import { IsMailbox } from './mailbox.validator';
+
+export const MAX_RECIPIENTS = 50;
+/** RFC 5322 §2.1.1: a line is at most 998 characters. */
+export const MAX_SUBJECT_LENGTH = 998;
+const NO_LINE_BREAKS = /^[^\r\n\u0000\u2028\u2029]*$/;
+
+/** A single address is sugar for a list of one. */
+const toList = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' ? [value] : value;
+
+function recipientCount(dto: Partial<SendEmailDto>): number {
+  const size = (list: unknown) => (Array.isArray(list) ? list.length : 0);
+  return size(dto.to) + size(dto.cc) + size(dto.bcc);
+}
+
+/** to, cc and bcc together: the limit applies to the envelope, not to each field. */
+function TotalRecipientsAtMost(max: number): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'totalRecipientsAtMost',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: `to, cc and bcc together must have at most ${max} recipients` },
+      validator: {
+        validate: (_value: unknown, args: ValidationArguments) =>
+          recipientCount(args.object as Partial<SendEmailDto>) <= max,
+      },
+    });
+}
+
+/** Body of POST /send-email. Unknown properties are rejected (no free-form headers). */
+export class SendEmailDto {
+  @Transform(toList)
+  @IsArray({ message: 'to must be an email address or a list of them' })
+  @ArrayMinSize(1, { message: 'to must name at least one recipient' })
+  @ArrayMaxSize(MAX_RECIPIENTS)
+  @IsMailbox({ each: true })
+  @TotalRecipientsAtMost(MAX_RECIPIENTS)
+  to!: string[];
+
+  @IsOptional()
+  @Transform(toList)
+  @IsArray({ message: 'cc must be an email address or a list of them' })
+  @ArrayMaxSize(MAX_RECIPIENTS)
+  @IsMailbox({ each: true })
+  cc?: string[];
+
+  @IsOptional()
+  @Transform(toList)
+  @IsArray({ message: 'bcc must be an email address or a list of them' })
+  @ArrayMaxSize(MAX_RECIPIENTS)
+  @IsMailbox({ each: true })
+  bcc?: string[];
+
+  /** Defaults to MAIL_FROM. */
+  @IsOptional()
+  @IsMailbox()
+  from?: string;
+
+  @IsOptional()
+  @IsMailbox()
+  replyTo?: string;
+
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(MAX_SUBJECT_LENGTH)
+  @Matches(NO_LINE_BREAKS, { message: 'subject must not contain line breaks or NUL' })
+  subject!: string;
+
+  @ValidateIf((dto: SendEmailDto) => dto.text !== undefined || dto.html === undefined)
+  @IsString({ message: 'text must be a string; at least one of text and html is required' })
+  text?: string;
+
+  @ValidateIf((dto: SendEmailDto) => dto.html !== undefined || dto.text === undefined)
+  @IsString({ message: 'html must be a string; at least one of text and html is required' })
+  html?: string;
+}
