@@ -1,0 +1,68 @@
+import { appConfig } from '../src/config/app.config';
+import { mailConfig } from '../src/config/mail.config';
+import { metricsConfig } from '../src/config/metrics.config';
+import { queueConfig } from '../src/config/queue.config';
+import { APP_CONTRACT } from './support/app-contract';
+import { generatedConfigMap, loadManifest } from './support/manifests';
+
+interface ExampleSecret {
+  stringData: Record<string, string>;
+}
+
+/**
+ * The environment a pod gets: the ConfigMap, the example Secret's placeholders as mapped by
+ * the Deployment, and METRICS_AUTH as the kubelet expands it.
+ */
+function podEnvironment(): NodeJS.ProcessEnv {
+  const secret = loadManifest<ExampleSecret>('secret.example.yaml', 'Secret').stringData;
+  return {
+    ...generatedConfigMap('mailwatch-config').data,
+    SMTP_URL: secret['smtp-url'],
+    API_KEYS: secret['api-keys'],
+    METRICS_AUTH: `${secret['metrics-username']}:${secret['metrics-password']}`,
+  };
+}
+
+/** Runs a config factory as the app would inside the pod; the factories read process.env. */
+function inPod<T>(factory: () => T): T {
+  const saved = process.env;
+  process.env = podEnvironment();
+  try {
+    return factory();
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('The app configuration the Kubernetes manifests produce', () => {
+  it('passes the app’s own start-up validation', () => {
+    expect(() => inPod(() => [appConfig(), mailConfig(), metricsConfig(), queueConfig()])).not.toThrow();
+  });
+
+  it('serves the API on the port the probes and Service use', () => {
+    const app = inPod(() => appConfig());
+
+    expect(app.port).toBe(APP_CONTRACT.apiPort);
+    expect(app.host).toBe('0.0.0.0');
+  });
+
+  it('drains for the time terminationGracePeriodSeconds was sized for', () => {
+    expect(inPod(() => appConfig()).shutdownDrainMs).toBe(25_000);
+  });
+
+  it('serves /metrics on its own port, behind the basic auth the ServiceMonitor sends', () => {
+    const metrics = inPod(() => metricsConfig());
+
+    expect(metrics.enabled).toBe(true);
+    expect(metrics.port).toBe(APP_CONTRACT.metricsPort);
+    expect(metrics.auth).toEqual({ user: 'prometheus', password: 'CHANGE_ME' });
+    expect(metrics.excludedPaths).toEqual(
+      expect.arrayContaining([APP_CONTRACT.livenessPath, APP_CONTRACT.readinessPath]),
+    );
+  });
+
+  it('writes the outbox into the mounted emptyDir and queues through Redis', () => {
+    expect(inPod(() => mailConfig()).outboxDir).toBe('/app/var/outbox');
+    expect(inPod(() => queueConfig()).driver).toBe('redis');
+  });
+});
