@@ -1,4 +1,5 @@
 import { appConfig } from '../src/config/app.config';
+import { validateEnvironment } from '../src/config/validate-all';
 import { mailConfig } from '../src/config/mail.config';
 import { metricsConfig } from '../src/config/metrics.config';
 import { queueConfig } from '../src/config/queue.config';
@@ -10,12 +11,14 @@ interface ExampleSecret {
 }
 
 /**
- * The environment a pod gets: the ConfigMap, the example Secret's placeholders as mapped by
- * the Deployment, and METRICS_AUTH as the kubelet expands it.
+ * The environment a pod gets: the image's NODE_ENV, the ConfigMap, the example Secret's
+ * placeholders as mapped by the Deployment, and METRICS_AUTH as the kubelet expands it.
  */
 function podEnvironment(): NodeJS.ProcessEnv {
   const secret = loadManifest<ExampleSecret>('secret.example.yaml', 'Secret').stringData;
   return {
+    // set by the Dockerfile's runtime stage
+    NODE_ENV: 'production',
     ...generatedConfigMap('mailwatch-config').data,
     SMTP_URL: secret['smtp-url'],
     API_KEYS: secret['api-keys'],
@@ -36,7 +39,17 @@ function inPod<T>(factory: () => T): T {
 
 describe('The app configuration the Kubernetes manifests produce', () => {
   it('passes the app’s own start-up validation', () => {
-    expect(() => inPod(() => [appConfig(), mailConfig(), metricsConfig(), queueConfig()])).not.toThrow();
+    expect(() => inPod(() => validateEnvironment())).not.toThrow();
+  });
+
+  it('would be refused at start-up if a value were wrong (the check is real)', () => {
+    const saved = process.env;
+    process.env = { ...podEnvironment(), METRICS_PORT: 'metrics' };
+    try {
+      expect(() => validateEnvironment()).toThrow(/METRICS_PORT/);
+    } finally {
+      process.env = saved;
+    }
   });
 
   it('serves the API on the port the probes and Service use', () => {

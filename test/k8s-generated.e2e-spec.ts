@@ -54,8 +54,7 @@ describe('Manifests generated from the monitoring sources', () => {
   });
 
   describe('the dashboard ConfigMap', () => {
-    const configMap = () =>
-      loadManifest<ConfigMapManifest>('grafana-dashboard.yaml', 'ConfigMap');
+    const configMap = () => loadManifest<ConfigMapManifest>('grafana-dashboard.yaml', 'ConfigMap');
 
     it(`holds ${DASHBOARD_SOURCE} unchanged`, () => {
       const source: unknown = JSON.parse(readFileSync(repoPath(DASHBOARD_SOURCE), 'utf8'));

@@ -1,9 +1,23 @@
+import {
+  EMAIL_FAILURES_TOTAL,
+  EMAIL_QUEUE_JOBS,
+  EMAIL_QUEUE_SIZE,
+  EMAIL_RETRIES_TOTAL,
+  EMAIL_SEND_ATTEMPTS_TOTAL,
+  EMAIL_SEND_DURATION_SECONDS,
+  EMAIL_SENT_TOTAL,
+  HTTP_REQUEST_DURATION_SECONDS,
+  HTTP_REQUESTS_TOTAL,
+} from '../../src/metrics/metrics.constants';
+
+export { EMAIL_DURATION_BUCKETS } from '../../src/metrics/metrics.constants';
+
 /**
  * What the running app serves, as the deployment and monitoring files must assume it.
  *
- * These mirror the app contract of issue 6. Where src/ exports the same value, import it here
- * instead of repeating it, so a change in the app breaks the manifests' tests rather than a
- * production rollout.
+ * Values src/ exports are imported, so a change in the app breaks these tests rather than a
+ * production rollout; the rest mirror the app contract of issue 6 (routes and ports are
+ * also exercised by test/k8s-app-config.e2e-spec.ts through the app's config loaders).
  */
 export const APP_CONTRACT = {
   apiPort: 3000,
@@ -19,17 +33,20 @@ export const APP_CONTRACT = {
   prometheusJobs: ['email_service', 'mailwatch'],
 } as const;
 
-/** Metric families the app exports (names exactly as scraped). */
+/**
+ * Metric families the app exports (names exactly as scraped), from the app's own constants.
+ * Assumes the default METRICS_PREFIX (none) and METRICS_INPROGRESS_NAME.
+ */
 export const APP_METRIC_FAMILIES = {
   counter: [
-    'email_sent_total',
-    'email_send_attempts_total',
-    'email_retries_total',
-    'email_failures_total',
-    'http_requests_total',
+    EMAIL_SENT_TOTAL,
+    EMAIL_SEND_ATTEMPTS_TOTAL,
+    EMAIL_RETRIES_TOTAL,
+    EMAIL_FAILURES_TOTAL,
+    HTTP_REQUESTS_TOTAL,
   ],
-  gauge: ['email_queue_size', 'email_queue_jobs', 'http_requests_inprogress'],
-  histogram: ['email_send_duration_seconds', 'http_request_duration_seconds'],
+  gauge: [EMAIL_QUEUE_SIZE, EMAIL_QUEUE_JOBS, 'http_requests_inprogress'],
+  histogram: [EMAIL_SEND_DURATION_SECONDS, HTTP_REQUEST_DURATION_SECONDS],
   /** prom-client default metrics the dashboard relies on. */
   default: [
     'process_resident_memory_bytes',

@@ -102,7 +102,12 @@ export function loadManifest<T>(file: string, kind: string): T {
 export interface Kustomization {
   namespace?: string;
   resources?: string[];
-  configMapGenerator?: Array<{ name: string; files?: string[]; envs?: string[]; literals?: string[] }>;
+  configMapGenerator?: Array<{
+    name: string;
+    files?: string[];
+    envs?: string[];
+    literals?: string[];
+  }>;
   secretGenerator?: Array<{ name: string; files?: string[]; envs?: string[] }>;
   images?: Array<{ name: string; newTag?: string; newName?: string }>;
 }

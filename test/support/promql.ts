@@ -23,6 +23,10 @@ const KEYWORDS = new Set([
 
 /** Metric names selected by `expr`, sorted and without duplicates. */
 export function metricNamesIn(expr: string): string[] {
+  const names = new Set<string>();
+  for (const match of expr.matchAll(/__name__\s*=\s*"([a-zA-Z_:][a-zA-Z0-9_:]*)"/g)) {
+    names.add(match[1]);
+  }
   const stripped = expr
     // string literals (label values, label_replace arguments)
     .replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`/g, '""')
@@ -31,7 +35,6 @@ export function metricNamesIn(expr: string): string[] {
     .replace(/\[[^\]]*\]/g, ' ')
     // label lists of grouping and vector-matching clauses
     .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/gi, ' ');
-  const names = new Set<string>();
   const identifier = /[a-zA-Z_:][a-zA-Z0-9_:]*/g;
   for (const match of stripped.matchAll(identifier)) {
     const name = match[0];

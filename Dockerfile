@@ -1,0 +1,27 @@
+# syntax=docker/dockerfile:1
+
+# ---- build: compile TypeScript with the dev dependencies --------------------------------
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY nest-cli.json tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# ---- runtime: production dependencies and the compiled output only ----------------------
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+# The outbox transport's default OUTBOX_DIR (./var/outbox). The application files stay
+# root-owned, so the process cannot rewrite its own code; in Kubernetes the root filesystem
+# is read-only and an emptyDir is mounted here instead.
+RUN mkdir -p var/outbox && chown -R node:node var
+USER node
+EXPOSE 3000 9464
+# No HEALTHCHECK: Kubernetes probes /healthz and /readyz. Exec form, so node is PID 1 and
+# receives SIGTERM directly and can drain the queue.
+CMD ["node", "dist/main.js"]
