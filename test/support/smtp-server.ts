@@ -36,6 +36,7 @@ export class TestSmtpServer {
   /** Faults applied to the next messages' DATA phase, in order. */
   private readonly faults: Fault[] = [];
   private stallAll = false;
+  private stalled: Array<() => void> = [];
   private waiters: Array<() => void> = [];
   dataAttempts = 0;
 
@@ -91,9 +92,14 @@ export class TestSmtpServer {
     for (let i = 0; i < times; i++) this.faults.push({ kind: 'drop' });
   }
 
-  /** While on, DATA is never answered. */
+  /** While on, DATA is not answered; turning it off answers the held messages normally. */
   stall(on: boolean): void {
     this.stallAll = on;
+    if (!on) {
+      const held = this.stalled;
+      this.stalled = [];
+      held.forEach((resume) => resume());
+    }
   }
 
   async waitForMessages(count: number, timeoutMs = 15_000): Promise<ReceivedMail[]> {
@@ -116,6 +122,7 @@ export class TestSmtpServer {
 
   async stop(): Promise<void> {
     this.stallAll = false;
+    this.stalled = [];
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -129,7 +136,10 @@ export class TestSmtpServer {
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('end', () => {
       const fault = this.stallAll ? ({ kind: 'stall' } as const) : this.faults.shift();
-      if (fault?.kind === 'stall') return;
+      if (fault?.kind === 'stall') {
+        this.stalled.push(() => this.accept(Buffer.concat(chunks), session, callback));
+        return;
+      }
       if (fault?.kind === 'drop') {
         // The session has no socket handle; find its connection and cut it without a reply.
         const connections = (this.server as unknown as {
@@ -144,21 +154,24 @@ export class TestSmtpServer {
         callback(Object.assign(new Error(fault.message), { responseCode: fault.code }));
         return;
       }
-      const raw = Buffer.concat(chunks);
-      const envelope = {
-        from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-        to: session.envelope.rcptTo.map((r) => r.address),
-      };
-      simpleParser(raw).then(
-        (parsed) => {
-          this.received.push({ parsed, raw, envelope });
-          const waiters = this.waiters;
-          this.waiters = [];
-          waiters.forEach((wake) => wake());
-          callback();
-        },
-        (err: Error) => callback(err),
-      );
+      this.accept(Buffer.concat(chunks), session, callback);
     });
+  }
+
+  private accept(raw: Buffer, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
+    const envelope = {
+      from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+      to: session.envelope.rcptTo.map((r) => r.address),
+    };
+    simpleParser(raw).then(
+      (parsed) => {
+        this.received.push({ parsed, raw, envelope });
+        const waiters = this.waiters;
+        this.waiters = [];
+        waiters.forEach((wake) => wake());
+        callback();
+      },
+      (err: Error) => callback(err),
+    );
   }
 }
