@@ -1,4 +1,4 @@
-import { runMainSync } from './support/app-process';
+import { runToExit } from './support/app-process';
 
 describe('configuration validated at start-up', () => {
   it.each([
@@ -10,8 +10,8 @@ describe('configuration validated at start-up', () => {
     ['ENABLE_METRICS', 'maybe', /ENABLE_METRICS must be true or false/],
     ['QUEUE_DRIVER', 'kafka', /QUEUE_DRIVER must be one of memory, redis/],
     ['METRICS_AUTH', 'no-colon', /METRICS_AUTH must be user:password/],
-  ])('%s=%s stops the process with one line naming the variable', (name, value, message) => {
-    const result = runMainSync({ [name]: value });
+  ])('%s=%s stops the process with one line naming the variable', async (name, value, message) => {
+    const result = await runToExit({ [name]: value });
 
     expect(result.status).toBe(1);
     const lines = result.stderr.trim().split('\n');
@@ -21,8 +21,8 @@ describe('configuration validated at start-up', () => {
     expect(result.stdout).toBe('');
   });
 
-  it('never echoes an SMTP_URL, which may hold a password', () => {
-    const result = runMainSync({ SMTP_URL: 'ftp://user:s3cret-pass@relay.example.com' });
+  it('never echoes an SMTP_URL, which may hold a password', async () => {
+    const result = await runToExit({ SMTP_URL: 'ftp://user:s3cret-pass@relay.example.com' });
     expect(result.status).toBe(1);
     expect(result.stderr).not.toContain('s3cret-pass');
   });

@@ -42,12 +42,17 @@ export function buildApp(): Promise<string> {
 export class AppProcess {
   private exited = false;
   private output = '';
+  /** The exit code, or the signal's name when killed by one. */
+  readonly exitCode: Promise<number | string>;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly url: string,
   ) {
     child.once('exit', () => (this.exited = true));
+    this.exitCode = new Promise((resolve) =>
+      child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+    );
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-20_000);
     };
@@ -90,6 +95,11 @@ export class AppProcess {
     await this.signal('SIGKILL');
   }
 
+  /** Sends SIGTERM without waiting: the process drains while the test keeps talking to it. */
+  terminate(): void {
+    this.child.kill('SIGTERM');
+  }
+
   /** SIGTERM and wait for the process to finish draining and exit. */
   async stop(): Promise<void> {
     await this.signal('SIGTERM');
@@ -121,4 +131,32 @@ export class AppProcess {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
+}
+
+/** Runs the service to its exit (start-up failures): exit status and what it printed. */
+export async function runToExit(
+  env: Record<string, string>,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const main = await buildApp();
+  const child = spawn(process.execPath, [main], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NODE_PATH: join(ROOT, 'node_modules'),
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const status = await new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
+  clearTimeout(timer);
+  return { status, stdout, stderr };
 }
