@@ -54,7 +54,9 @@ describe('email metrics count real outcomes exactly once', () => {
     const deferred = [await post('beta', 'r0'), await post('beta', 'r1')];
     expect(deferred.map((r) => r.status)).toEqual([202, 202]);
     // invalid requests are not emails
-    expect((await postJson(`${sut.url}/send-email`, { to: 'nope' }, { 'x-client-id': 'alpha' })).status).toBe(400);
+    expect(
+      (await postJson(`${sut.url}/send-email`, { to: 'nope' }, { 'x-client-id': 'alpha' })).status,
+    ).toBe(400);
 
     await until(async () => valueOf(await scrape(sut.url), 'email_queue_size') === 0);
     await smtp.waitForMessages(5);
@@ -67,7 +69,9 @@ describe('email metrics count real outcomes exactly once', () => {
     expect(valueOf(text, 'email_send_duration_seconds_count', { client: 'alpha' })).toBe(3);
     expect(valueOf(text, 'email_send_duration_seconds_count', { client: 'beta' })).toBe(4);
     // The retried ones waited ≥ 100 ms before their retry.
-    expect(valueOf(text, 'email_send_duration_seconds_bucket', { client: 'beta', le: '0.1' })).toBeLessThanOrEqual(2);
+    expect(
+      valueOf(text, 'email_send_duration_seconds_bucket', { client: 'beta', le: '0.1' }),
+    ).toBeLessThanOrEqual(2);
     expect(valueOf(text, 'email_send_attempts_total', { result: 'success' })).toBe(5);
     expect(valueOf(text, 'email_send_attempts_total', { result: 'transient' })).toBe(2);
     expect(valueOf(text, 'email_send_attempts_total', { result: 'permanent' })).toBe(2);
@@ -105,7 +109,9 @@ describe('email metrics count real outcomes exactly once', () => {
   });
 
   it('serves OpenMetrics with exemplars carrying the email id when asked', async () => {
-    const sent = await postJson(`${sut.url}/send-email`, email('exemplar'), { 'x-client-id': 'alpha' });
+    const sent = await postJson(`${sut.url}/send-email`, email('exemplar'), {
+      'x-client-id': 'alpha',
+    });
     const res = await request(`${sut.url}/metrics`, {
       headers: { accept: 'application/openmetrics-text; version=1.0.0' },
     });
@@ -114,7 +120,9 @@ describe('email metrics count real outcomes exactly once', () => {
     expect(res.text.trimEnd().endsWith('# EOF')).toBe(true);
     expect(res.text).toContain('# TYPE email_sent counter');
     expect(res.text).toMatch(
-      new RegExp(`email_send_duration_seconds_bucket\\{[^}]*client="alpha"[^}]*\\} \\d+ # \\{email_id="[0-9a-f-]{36}"\\}`),
+      new RegExp(
+        `email_send_duration_seconds_bucket\\{[^}]*client="alpha"[^}]*\\} \\d+ # \\{email_id="[0-9a-f-]{36}"\\}`,
+      ),
     );
     expect(res.text).toContain(`email_id="${String(sent.body.id)}"`);
     // The classic format stays free of exemplars for scrapers that don't ask.
@@ -128,8 +136,12 @@ describe('email metrics count real outcomes exactly once', () => {
       .filter((block) => /^# HELP (email_|http_)/.test(block))
       .join('\n\n');
     expect(ours).toContain('email_sent_total');
-    const result = spawnSync('promtool', ['check', 'metrics'], { input: `${ours}\n`, encoding: 'utf8' });
-    if (result.error) throw new Error(`promtool is required (Debian package prometheus): ${result.error.message}`);
+    const result = spawnSync('promtool', ['check', 'metrics'], {
+      input: `${ours}\n`,
+      encoding: 'utf8',
+    });
+    if (result.error)
+      throw new Error(`promtool is required (Debian package prometheus): ${result.error.message}`);
     expect(result.stdout + result.stderr).toBe('');
     expect(result.status).toBe(0);
   });
@@ -238,7 +250,10 @@ describe('metrics configuration', () => {
   });
 
   it('METRICS_INPROGRESS_NAME and METRICS_PREFIX rename HTTP/process metrics, never email_*', async () => {
-    const sut = await createTestApp({ METRICS_INPROGRESS_NAME: 'email_in_progress', METRICS_PREFIX: 'mw' });
+    const sut = await createTestApp({
+      METRICS_INPROGRESS_NAME: 'email_in_progress',
+      METRICS_PREFIX: 'mw',
+    });
     apps.push(sut);
     await postJson(`${sut.url}/send-email`, email('x'));
     const text = await scrape(sut.url);

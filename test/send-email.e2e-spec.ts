@@ -8,7 +8,11 @@ const email = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function pollUntil<T>(fn: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+async function pollUntil<T>(
+  fn: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await fn();
@@ -57,7 +61,9 @@ describe('POST /send-email against a real SMTP server', () => {
     expect(mail.parsed.subject).toBe('Grüße aus Köln');
     expect(mail.parsed.text?.trim()).toBe('plain body');
     expect(mail.parsed.html).toContain('<p>html body</p>');
-    expect(mail.parsed.from?.value).toEqual([{ address: 'noreply@mailwatch.test', name: 'Mailwatch' }]);
+    expect(mail.parsed.from?.value).toEqual([
+      { address: 'noreply@mailwatch.test', name: 'Mailwatch' },
+    ]);
     expect(mail.parsed.replyTo?.value[0].address).toBe('support@example.com');
     expect(mail.parsed.headers.get('x-mailwatch-id')).toBe(res.body.id);
     expect(mail.envelope.to.sort()).toEqual(
@@ -126,7 +132,12 @@ describe('POST /send-email against a real SMTP server', () => {
       () => request(`${sut.url}${res.headers.get('location')}`),
       (r) => r.body.status === 'sent',
     );
-    expect(view.body).toMatchObject({ id: res.body.id, status: 'sent', attempts: 1, client: 'unknown' });
+    expect(view.body).toMatchObject({
+      id: res.body.id,
+      status: 'sent',
+      attempts: 1,
+      client: 'unknown',
+    });
     expect(typeof view.body.createdAt).toBe('string');
   });
 
@@ -201,7 +212,11 @@ describe('delivery when the SMTP server is unreachable or stalls', () => {
     const smtp = await TestSmtpServer.start();
     servers.push(smtp);
     smtp.stall(true);
-    const sut = await createTestApp({ SMTP_URL: smtp.url, QUEUE_CAPACITY: '2', SMTP_TIMEOUT_MS: '5000' });
+    const sut = await createTestApp({
+      SMTP_URL: smtp.url,
+      QUEUE_CAPACITY: '2',
+      SMTP_TIMEOUT_MS: '5000',
+    });
     apps.push(sut);
     const async = { prefer: 'respond-async' };
 

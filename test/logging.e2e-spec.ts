@@ -1,0 +1,134 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { register } from 'prom-client';
+import { createApp } from '../src/bootstrap';
+import { TestSmtpServer } from './support/smtp-server';
+import { postJson, request } from './support/test-app';
+
+type Line = Record<string, unknown>;
+
+/** The app as main.ts builds it, with stdout captured as parsed JSON lines. */
+async function startLoggedApp(env: Record<string, string>) {
+  const saved = { ...process.env };
+  Object.assign(process.env, { LOG_FORMAT: 'json', LOG_REQUESTS: 'true', ...env });
+  const lines: Line[] = [];
+  const raw: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = chunk.toString();
+    raw.push(text);
+    for (const part of text.split('\n').filter(Boolean)) {
+      try {
+        lines.push(JSON.parse(part) as Line);
+      } catch {
+        lines.push({ unparsed: part });
+      }
+    }
+    return typeof rest[rest.length - 1] === 'function'
+      ? write(chunk, rest[rest.length - 1] as () => void)
+      : true;
+  }) as typeof process.stdout.write;
+  try {
+    const app: NestFastifyApplication = await createApp();
+    await app.listen(0, '127.0.0.1');
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    return {
+      url,
+      lines,
+      raw,
+      close: async () => {
+        await app.close();
+        process.stdout.write = write;
+        register.clear();
+      },
+    };
+  } finally {
+    process.env = saved;
+  }
+}
+
+describe('Structured logs', () => {
+  let smtp: TestSmtpServer;
+
+  beforeAll(async () => {
+    smtp = await TestSmtpServer.start();
+  });
+  afterAll(async () => {
+    await smtp.stop();
+  });
+
+  it('writes one JSON access line and one email line per send, sharing the request id', async () => {
+    const sut = await startLoggedApp({ SMTP_URL: smtp.url, SEND_WAIT_MS: '5000' });
+    try {
+      const res = await postJson(
+        `${sut.url}/send-email`,
+        { to: 'secret.person@example.com', subject: 'Hi', text: 'body text 1234' },
+        { 'x-request-id': 'abc-123', 'x-client-id': 'billing', authorization: 'Bearer s3cr3t' },
+      );
+
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBe('abc-123');
+      const email = sut.lines.find((l) => l.msg === 'email submitted');
+      expect(email).toMatchObject({
+        requestId: 'abc-123',
+        client: 'billing',
+        emailId: res.body.id,
+        status: 'sent',
+        level: 30,
+      });
+      const access = sut.lines.filter((l) => l.requestId === 'abc-123' && l.res !== undefined);
+      expect(access).toHaveLength(1);
+      expect(access[0]).toMatchObject({
+        req: { method: 'POST', path: '/send-email' },
+        res: { statusCode: 200 },
+      });
+      const all = sut.raw.join('');
+      expect(all).not.toContain('secret.person@example.com');
+      expect(all).not.toContain('s3cr3t');
+      expect(all).not.toContain('body text 1234');
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('replaces an unsafe or over-long X-Request-ID with a generated one', async () => {
+    const sut = await startLoggedApp({});
+    try {
+      const long = await request(`${sut.url}/healthz`, {
+        headers: { 'x-request-id': 'a'.repeat(65) },
+      });
+      const odd = await request(`${sut.url}/healthz`, { headers: { 'x-request-id': 'x y"<' } });
+      const none = await request(`${sut.url}/healthz`);
+
+      for (const res of [long, odd, none]) {
+        expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      }
+      const ok = await request(`${sut.url}/healthz`, {
+        headers: { 'x-request-id': 'a'.repeat(64) },
+      });
+      expect(ok.headers.get('x-request-id')).toBe('a'.repeat(64));
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('honours LOG_LEVEL and LOG_REQUESTS=false', async () => {
+    const sut = await startLoggedApp({
+      SMTP_URL: smtp.url,
+      LOG_LEVEL: 'warn',
+      LOG_REQUESTS: 'false',
+    });
+    try {
+      const res = await postJson(`${sut.url}/send-email`, {
+        to: 'a@example.com',
+        subject: 'Hi',
+        text: 'x',
+      });
+
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-request-id')).toBeTruthy();
+      expect(sut.lines.filter((l) => (l.level as number) < 40)).toEqual([]);
+    } finally {
+      await sut.close();
+    }
+  });
+});

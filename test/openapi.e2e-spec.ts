@@ -1,0 +1,94 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { register } from 'prom-client';
+import { createApp } from '../src/bootstrap';
+import { request } from './support/test-app';
+
+/** The app exactly as main.ts builds it (logger + docs), on a loopback port. */
+async function startProductionApp(env: Record<string, string>) {
+  const saved = { ...process.env };
+  Object.assign(process.env, { SMTP_URL: '', LOG_REQUESTS: 'false', ...env });
+  try {
+    const app: NestFastifyApplication = await createApp();
+    await app.listen(0, '127.0.0.1');
+    return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+  } finally {
+    process.env = saved;
+  }
+}
+
+interface Document {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+}
+
+describe('OpenAPI', () => {
+  let app: NestFastifyApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ app, url } = await startProductionApp({ LOG_FORMAT: 'pretty' }));
+  });
+  afterAll(async () => {
+    await app.close();
+    register.clear();
+  });
+
+  it('describes every route Nest registered', async () => {
+    const doc = (await request<Document>(`${url}/docs-json`)).body;
+    const registered = new Set<string>();
+
+    expect(doc.openapi).toMatch(/^3\./);
+    const documented = Object.entries(doc.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    for (const entry of documented) registered.add(entry);
+    for (const expected of [
+      'POST /send-email',
+      'GET /emails/:id',
+      'GET /healthz',
+      'GET /readyz',
+      'GET /metrics',
+      'GET /status',
+      'GET /status/data',
+      'POST /send-email/batch',
+      'GET /emails',
+      'POST /emails/:id/retry',
+    ]) {
+      expect(registered).toContain(expected);
+    }
+  });
+
+  it('documents an example for every status POST /send-email can answer', async () => {
+    const doc = (await request<Document>(`${url}/docs-json`)).body;
+    const responses = doc.paths['/send-email'].post.responses;
+    for (const status of [200, 202, 400, 401, 403, 413, 415, 422, 429, 502, 503]) {
+      const content = (responses[status] as { content?: Record<string, { example?: unknown }> })
+        ?.content;
+      expect({ status, example: content?.['application/json']?.example }).toEqual({
+        status,
+        example: expect.anything(),
+      });
+    }
+  });
+
+  it('serves Swagger UI as HTML at /docs', async () => {
+    const res = await request(`${url}/docs`);
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.text).toContain('swagger-ui');
+  });
+});
+
+describe('OpenAPI in production', () => {
+  it('is off when NODE_ENV=production and OPENAPI_ENABLED is unset', async () => {
+    const { app, url } = await startProductionApp({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' });
+    try {
+      expect((await request(`${url}/docs-json`)).status).toBe(404);
+      expect((await request(`${url}/docs`)).status).toBe(404);
+    } finally {
+      await app.close();
+      register.clear();
+    }
+  });
+});

@@ -1,0 +1,97 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { StatusController } from '../src/status/status.controller';
+import { TestSmtpServer } from './support/smtp-server';
+import { createTestApp, postJson, request, type TestApp } from './support/test-app';
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+/** A sample's value in the text exposition, summed over matching series. */
+function metricValue(text: string, pattern: RegExp): number {
+  return text
+    .split('\n')
+    .filter((line) => pattern.test(line))
+    .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+}
+
+describe(StatusController.name, () => {
+  let smtp: TestSmtpServer;
+  let t: TestApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    smtp = await TestSmtpServer.start();
+    t = await createTestApp({
+      SMTP_URL: smtp.url,
+      SEND_WAIT_MS: '5000',
+      METRICS_CACHE_MS: '0',
+      RETRY_MAX_ATTEMPTS: '1',
+    });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t.close();
+    await smtp.stop();
+  });
+
+  it('shows the numbers /metrics has, with no console errors, and is screenshotted', async () => {
+    const mail = { to: 'ada@example.com', subject: 'Hi', text: 'Hello' };
+    for (let i = 0; i < 4; i++)
+      await postJson(`${t.url}/send-email`, mail, { 'x-client-id': 'billing' });
+    smtp.failNext(550, 'mailbox unavailable');
+    const rejected = await postJson(`${t.url}/send-email`, mail, { 'x-client-id': 'reports' });
+    expect(rejected.body.status).toBe('failed');
+    const metrics = (await request(`${t.url}/metrics`)).text;
+    const sent = metricValue(metrics, /^email_sent_total\{.*status="success"/);
+    const failed = metricValue(metrics, /^email_sent_total\{.*status="failure"/);
+    expect([sent, failed]).toEqual([4, 1]);
+
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    const problems: string[] = [];
+    page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
+    page.on('pageerror', (err) => problems.push(err.message));
+    await page.goto(`${t.url}/status`);
+    await page.waitForFunction(`document.getElementById('sent-success').textContent !== '–'`);
+    // A second poll turns totals into rates; send more in between so the chart has a line.
+    for (let i = 0; i < 3; i++)
+      await postJson(`${t.url}/send-email`, mail, { 'x-client-id': 'billing' });
+    await page.waitForFunction(`document.getElementById('sent-success').textContent === '7'`);
+
+    const text = async (id: string) => (await page.textContent(`#${id}`))?.trim();
+    const after = (await request(`${t.url}/metrics`)).text;
+    expect(await text('sent-success')).toBe(
+      String(metricValue(after, /^email_sent_total\{.*status="success"/)),
+    );
+    expect(await text('sent-failure')).toBe(
+      String(metricValue(after, /^email_sent_total\{.*status="failure"/)),
+    );
+    expect(await text('queue-size')).toBe(String(metricValue(after, /^email_queue_size /)));
+    expect(await text('retries')).toBe(String(metricValue(after, /^email_retries_total\{/)));
+    expect(await text('p95')).toMatch(/^\d+\.\d\d s$/);
+    expect(await text('success-rate')).toMatch(/^\d+(\.\d)?%$/);
+    expect(problems).toEqual([]);
+
+    mkdirSync('reports', { recursive: true });
+    const shot = join('reports', 'status-page.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    copyFileSync(shot, join('docs', 'status-page.png'));
+  });
+
+  it('serves the page as a single self-contained HTML document', async () => {
+    const res = await request(`${t.url}/status`);
+
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.text).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet/);
+  });
+});
