@@ -264,6 +264,36 @@ describe('metrics configuration', () => {
     expect(text).not.toContain('mw_email_sent_total');
   });
 
+  it('METRICS_CACHE_MS: scrapes within the window share one render', async () => {
+    const sut = await createTestApp({ METRICS_CACHE_MS: '60000' });
+    apps.push(sut);
+    const first = await scrape(sut.url);
+    await postJson(`${sut.url}/send-email`, email('cached'));
+    const second = await scrape(sut.url);
+    expect(second).toBe(first);
+    expect(valueOf(second, 'email_sent_total')).toBe(0);
+  });
+
+  it('counts requests refused before the handler (413, 415) in HTTP metrics, not as emails', async () => {
+    const sut = await createTestApp({ BODY_LIMIT_BYTES: '2048', METRICS_CACHE_MS: '0' });
+    apps.push(sut);
+    const tooLarge = await postJson(`${sut.url}/send-email`, {
+      ...email('big'),
+      text: 'x'.repeat(4096),
+    });
+    expect(tooLarge.status).toBe(413);
+    const wrongType = await request(`${sut.url}/send-email`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: 'hello',
+    });
+    expect(wrongType.status).toBe(415);
+    const text = await scrape(sut.url);
+    expect(valueOf(text, 'http_requests_total', { handler: '/send-email', status: '4xx' })).toBe(2);
+    expect(valueOf(text, 'email_sent_total')).toBe(0);
+    expect(valueOf(text, 'email_send_duration_seconds_count')).toBe(0);
+  });
+
   it('METRICS_GROUP_STATUS=false reports exact status codes', async () => {
     const sut = await createTestApp({ METRICS_GROUP_STATUS: 'false' });
     apps.push(sut);

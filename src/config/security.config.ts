@@ -1,0 +1,149 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { domainToASCII } from 'node:url';
+import { ConfigValidationError, EnvReader } from './env-reader';
+
+/** An API key as kept in memory: only its SHA-256, never the key itself. */
+export interface ApiKeyEntry {
+  sha256: Buffer;
+  client: string;
+}
+
+/** Who may appear in `from` for one client: whole domains and/or exact addresses. */
+export interface SenderAllowance {
+  domains: string[];
+  addresses: string[];
+}
+
+const CLIENT_NAME = /^[A-Za-z0-9._-]{1,64}$/;
+const SHA256_HEX = /^sha256:([0-9a-fA-F]{64})$/;
+
+export function sha256(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/** Lower-case ASCII (punycode) form, so `bücher.de` and `xn--bcher-kva.de` are one domain. */
+export function normaliseDomain(domain: string): string {
+  const trimmed = domain.trim().toLowerCase().replace(/\.$/, '');
+  return domainToASCII(trimmed) || trimmed;
+}
+
+/**
+ * `key=client` pairs. Errors name the variable and the entry's position, never the key.
+ * `hashed`: entries may be `sha256:<hex>=client` (API_KEYS_FILE).
+ */
+function parseKeyEntries(variable: string, entries: string[]): ApiKeyEntry[] {
+  return entries.map((entry, index) => {
+    const at = entry.lastIndexOf('=');
+    const secret = at < 0 ? '' : entry.slice(0, at).trim();
+    const client = at < 0 ? '' : entry.slice(at + 1).trim();
+    if (secret === '' || !CLIENT_NAME.test(client)) {
+      throw new ConfigValidationError(
+        variable,
+        `entry ${index + 1} must be key=client with a client of letters, digits, . _ - (value not shown)`,
+      );
+    }
+    const hashed = SHA256_HEX.exec(secret);
+    if (!hashed && secret.length < 16) {
+      throw new ConfigValidationError(
+        variable,
+        `entry ${index + 1} has a key shorter than 16 characters (value not shown)`,
+      );
+    }
+    return { sha256: hashed ? Buffer.from(hashed[1], 'hex') : sha256(secret), client };
+  });
+}
+
+function readKeysFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    throw new ConfigValidationError('API_KEYS_FILE', 'cannot be read', path);
+  }
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
+/** `billing:billing@example.com|example.org;crm:example.net` */
+function parseClientSenders(raw: string | undefined): Map<string, SenderAllowance> {
+  const result = new Map<string, SenderAllowance>();
+  if (raw === undefined) return result;
+  for (const part of raw
+    .split(';')
+    .map((p) => p.trim())
+    .filter((p) => p !== '')) {
+    const colon = part.indexOf(':');
+    const client = colon < 0 ? '' : part.slice(0, colon).trim();
+    const items =
+      colon < 0
+        ? []
+        : part
+            .slice(colon + 1)
+            .split('|')
+            .map((i) => i.trim());
+    if (!CLIENT_NAME.test(client) || items.length === 0 || items.some((i) => i === '')) {
+      throw new ConfigValidationError(
+        'CLIENT_SENDERS',
+        'must be client:address|domain;client:... (e.g. billing:noreply@example.com|example.org)',
+        part,
+      );
+    }
+    const allowance = result.get(client) ?? { domains: [], addresses: [] };
+    for (const item of items) {
+      const at = item.lastIndexOf('@');
+      if (at < 0) allowance.domains.push(normaliseDomain(item));
+      else {
+        allowance.addresses.push(
+          `${item.slice(0, at).toLowerCase()}@${normaliseDomain(item.slice(at + 1))}`,
+        );
+      }
+    }
+    result.set(client, allowance);
+  }
+  return result;
+}
+
+export const securityConfig = registerAs('security', () => {
+  const env = new EnvReader();
+  const keysFile = env.optionalString('API_KEYS_FILE');
+  const apiKeys = [
+    ...parseKeyEntries('API_KEYS', env.list('API_KEYS', [])),
+    ...(keysFile === undefined ? [] : parseKeyEntries('API_KEYS_FILE', readKeysFile(keysFile))),
+  ];
+  const perMinute = env.optionalInt('RATE_LIMIT_PER_MINUTE', { min: 0, max: 10_000_000 });
+  const rateLimit = env.int('RATE_LIMIT', 0, { min: 0, max: 10_000_000 });
+  const windowMs = env.int('RATE_LIMIT_WINDOW_MS', 60_000, { min: 100, max: 86_400_000 });
+  if (perMinute !== undefined && rateLimit > 0) {
+    throw new ConfigValidationError(
+      'RATE_LIMIT_PER_MINUTE',
+      'cannot be combined with RATE_LIMIT; set one of them',
+    );
+  }
+  return {
+    /** Empty: dev mode, callers name themselves with X-Client-ID. */
+    apiKeys,
+    /** `from` must be at one of these domains (empty: any, unless CLIENT_SENDERS names the client). */
+    allowedSenderDomains: env.list('ALLOWED_SENDER_DOMAINS', []).map(normaliseDomain),
+    clientSenders: parseClientSenders(env.optionalString('CLIENT_SENDERS')),
+    recipientDomainsAllow: env.list('RECIPIENT_DOMAINS_ALLOW', []).map(normaliseDomain),
+    recipientDomainsDeny: env.list('RECIPIENT_DOMAINS_DENY', []).map(normaliseDomain),
+    /** Requests per client per window; 0 turns rate limiting off. */
+    rateLimit: perMinute ?? rateLimit,
+    rateLimitWindowMs: perMinute !== undefined ? 60_000 : windowMs,
+    /** Decoded bytes of all attachments of one email together. */
+    maxAttachmentBytes: env.int('MAX_ATTACHMENT_BYTES', 5 * 1024 * 1024, {
+      min: 0,
+      max: 48 * 1024 * 1024,
+    }),
+    /** Deepest JSON nesting accepted in a request body. */
+    jsonMaxDepth: env.int('JSON_MAX_DEPTH', 32, { min: 2, max: 1000 }),
+    /** Replace email addresses in our log lines with `[redacted]`. */
+    logRedactRecipients: env.bool('LOG_REDACT_RECIPIENTS', true),
+  };
+});
+
+export type SecurityConfig = ConfigType<typeof securityConfig>;
