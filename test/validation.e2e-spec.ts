@@ -77,7 +77,7 @@ describe('bad input to POST /send-email', () => {
       'no text and no html',
       { to: 'a@example.com', subject: 'x' },
       'text',
-      /at least one of text and html/,
+      /at least one of text, html/,
     ],
     ['a subject over 998 characters', { ...valid, subject: 'x'.repeat(999) }, 'subject', /998/],
     ['a non-string subject', { ...valid, subject: 42 }, 'subject', /string/],
