@@ -50,10 +50,10 @@ describe('a real Prometheus scraping the service: the original queries', () => {
     for (let i = 0; i < 4; i++) expect((await send('alpha')).status).toBe(200);
     smtp.failNext(550, 'rejected', 2);
     for (let i = 0; i < 2; i++) expect((await send('beta')).status).toBe(422);
-    // Two slow deliveries for beta: held by the server for ~0.7 s.
+    // Two slow deliveries for beta: held by the server for ~0.6 s.
     smtp.stall(true);
     const slow = [send('beta'), send('beta')];
-    await new Promise((resolve) => setTimeout(resolve, 700));
+    await new Promise((resolve) => setTimeout(resolve, 600));
     smtp.stall(false);
     expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200]);
     await prometheus.waitForScrapes(2);
@@ -63,8 +63,10 @@ describe('a real Prometheus scraping the service: the original queries', () => {
     expect(rate.beta).toBeCloseTo(0.5, 5);
 
     const p95 = byClient(await prometheus.query(P95));
+    // Fast deliveries land in the lowest buckets (≤ 0.5 s even on a loaded machine) …
     expect(p95.alpha).toBeGreaterThan(0);
-    expect(p95.alpha).toBeLessThanOrEqual(0.1);
+    expect(p95.alpha).toBeLessThanOrEqual(0.5);
+    // … the held ones in (0.5, 1].
     expect(p95.beta).toBeGreaterThan(0.5);
     expect(p95.beta).toBeLessThanOrEqual(1);
 
