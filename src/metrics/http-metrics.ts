@@ -76,11 +76,11 @@ export class HttpMetrics implements OnModuleInit {
     );
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, _reply, done) => {
-      this.start(request as TimedRequest);
+      this.start(request);
       done();
     });
     fastify.addHook('onResponse', (request, reply, done) => {
-      this.finish(request as TimedRequest, reply);
+      this.finish(request, reply);
       done();
     });
   }

@@ -1,4 +1,4 @@
-import type { MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
+import type { MetricValue, Registry } from 'prom-client';
 
 export const OPENMETRICS_CONTENT_TYPE =
   'application/openmetrics-text; version=1.0.0; charset=utf-8';
@@ -37,9 +37,7 @@ type ValueWithExemplar = MetricValue<string> & {
  * rendering from getMetricsAsJSON() leaves the registry untouched.
  */
 export async function renderOpenMetrics(registry: Registry): Promise<string> {
-  const metrics = (await registry.getMetricsAsJSON()) as MetricObjectWithValues<
-    MetricValue<string>
-  >[];
+  const metrics = await registry.getMetricsAsJSON();
   const lines: string[] = [];
   for (const metric of metrics) {
     const type = String(metric.type);

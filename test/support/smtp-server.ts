@@ -47,7 +47,8 @@ export class TestSmtpServer {
   ) {}
 
   static async start(options: TestSmtpOptions = {}): Promise<TestSmtpServer> {
-    let instance: TestSmtpServer | undefined;
+    // onData needs the instance, which needs the listening server: resolve it late.
+    const self: { instance?: TestSmtpServer } = {};
     const server = new SMTPServer({
       secure: false,
       disabledCommands: options.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
@@ -62,7 +63,7 @@ export class TestSmtpServer {
           callback(Object.assign(new Error('Authentication failed'), { responseCode: 535 }));
         }
       },
-      onData: (stream, session, callback) => instance!.onData(stream, session, callback),
+      onData: (stream, session, callback) => self.instance!.onData(stream, session, callback),
     });
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
@@ -71,8 +72,8 @@ export class TestSmtpServer {
       });
     });
     server.on('error', () => undefined);
-    instance = new TestSmtpServer(server, port, options);
-    return instance;
+    self.instance = new TestSmtpServer(server, port, options);
+    return self.instance;
   }
 
   get url(): string {

@@ -1,7 +1,12 @@
 import { MailerService } from '@nestjs-modules/mailer';
-import type { SentMessageInfo } from 'nodemailer';
 import { EMAIL_ID_HEADER } from '../mail.constants';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from './mail-transport';
+
+/** What nodemailer's SMTP transports resolve with (typed `any` upstream). */
+interface SmtpSendResult {
+  messageId: string;
+  response?: string;
+}
 
 /** Delivers through the pooled nodemailer SMTP client configured from SMTP_URL. */
 export class SmtpTransport implements MailTransport {
@@ -16,8 +21,8 @@ export class SmtpTransport implements MailTransport {
     const info = (await this.mailer.sendMail({
       ...email,
       headers: { [EMAIL_ID_HEADER]: emailId },
-    })) as SentMessageInfo;
-    return { messageId: String(info.messageId), response: String(info.response ?? '') };
+    })) as SmtpSendResult;
+    return { messageId: info.messageId, response: info.response ?? '' };
   }
 
   async verify(): Promise<void> {
