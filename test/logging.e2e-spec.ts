@@ -14,7 +14,7 @@ async function startLoggedApp(env: Record<string, string>) {
   const raw: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
   process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = chunk.toString();
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     raw.push(text);
     for (const part of text.split('\n').filter(Boolean)) {
       try {
@@ -26,7 +26,7 @@ async function startLoggedApp(env: Record<string, string>) {
     return typeof rest[rest.length - 1] === 'function'
       ? write(chunk, rest[rest.length - 1] as () => void)
       : true;
-  }) as typeof process.stdout.write;
+  });
   try {
     const app: NestFastifyApplication = await createApp();
     await app.listen(0, '127.0.0.1');
@@ -106,27 +106,6 @@ describe('Structured logs', () => {
         headers: { 'x-request-id': 'a'.repeat(64) },
       });
       expect(ok.headers.get('x-request-id')).toBe('a'.repeat(64));
-    } finally {
-      await sut.close();
-    }
-  });
-
-  it('honours LOG_LEVEL and LOG_REQUESTS=false', async () => {
-    const sut = await startLoggedApp({
-      SMTP_URL: smtp.url,
-      LOG_LEVEL: 'warn',
-      LOG_REQUESTS: 'false',
-    });
-    try {
-      const res = await postJson(`${sut.url}/send-email`, {
-        to: 'a@example.com',
-        subject: 'Hi',
-        text: 'x',
-      });
-
-      expect(res.status).toBe(200);
-      expect(res.headers.get('x-request-id')).toBeTruthy();
-      expect(sut.lines.filter((l) => (l.level as number) < 40)).toEqual([]);
     } finally {
       await sut.close();
     }

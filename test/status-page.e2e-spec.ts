@@ -61,11 +61,12 @@ describe(StatusController.name, () => {
     page.on('console', (msg) => msg.type() === 'error' && problems.push(msg.text()));
     page.on('pageerror', (err) => problems.push(err.message));
     await page.goto(`${t.url}/status`);
-    await page.waitForFunction(`document.getElementById('sent-success').textContent !== '–'`);
+    // Locators, not waitForFunction: the page's CSP (rightly) forbids the eval it would need.
+    await page.locator('#sent-success').filter({ hasNotText: '–' }).waitFor();
     // A second poll turns totals into rates; send more in between so the chart has a line.
     for (let i = 0; i < 3; i++)
       await postJson(`${t.url}/send-email`, mail, { 'x-client-id': 'billing' });
-    await page.waitForFunction(`document.getElementById('sent-success').textContent === '7'`);
+    await page.locator('#sent-success').filter({ hasText: /^7$/ }).waitFor();
 
     const text = async (id: string) => (await page.textContent(`#${id}`))?.trim();
     const after = (await request(`${t.url}/metrics`)).text;
@@ -93,5 +94,24 @@ describe(StatusController.name, () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(res.text).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet/);
+  });
+});
+
+describe(`${StatusController.name} with API keys`, () => {
+  it('needs the same API key as the API, for the page and its data', async () => {
+    const t = await createTestApp({ API_KEYS: 'status-page-key-0123456789=ops' });
+    try {
+      const auth = { authorization: 'Bearer status-page-key-0123456789' };
+      expect((await request(`${t.url}/status`)).status).toBe(401);
+      expect((await request(`${t.url}/status/data`)).status).toBe(401);
+      expect((await request(`${t.url}/status`, { headers: auth })).status).toBe(200);
+      const data = await request<{ sent: unknown[]; queueSize: number }>(`${t.url}/status/data`, {
+        headers: auth,
+      });
+      expect(data.status).toBe(200);
+      expect(data.body).toMatchObject({ sent: [], queueSize: 0 });
+    } finally {
+      await t.close();
+    }
   });
 });

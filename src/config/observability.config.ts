@@ -1,0 +1,24 @@
+import { ConfigType, registerAs } from '@nestjs/config';
+import { EnvReader } from './env-reader';
+
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Logs, API docs and the status page: the operator-facing surface. */
+export const observabilityConfig = registerAs('observability', () => {
+  const env = new EnvReader();
+  const production = env.string('NODE_ENV', 'development') === 'production';
+  const underTest = env.string('NODE_ENV', 'development') === 'test';
+  return {
+    /** json: one JSON object per line (pino); pretty: Nest's coloured console lines. */
+    logFormat: env.oneOf<LogFormat>('LOG_FORMAT', LOG_FORMATS, 'json'),
+    /** One access-log line per request; off under jest and worth turning off in benchmarks. */
+    logRequests: env.bool('LOG_REQUESTS', !underTest),
+    /** /docs (Swagger UI) and /docs-json; off by default in production. */
+    openApiEnabled: env.bool('OPENAPI_ENABLED', !production),
+    /** /status (live HTML page) and /status/data. */
+    statusPageEnabled: env.bool('STATUS_PAGE_ENABLED', true),
+  };
+});
+
+export type ObservabilityConfig = ConfigType<typeof observabilityConfig>;

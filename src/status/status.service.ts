@@ -1,0 +1,68 @@
+import { Injectable } from '@nestjs/common';
+import { register } from 'prom-client';
+import {
+  EMAIL_QUEUE_SIZE,
+  EMAIL_RETRIES_TOTAL,
+  EMAIL_SEND_DURATION_SECONDS,
+  EMAIL_SENT_TOTAL,
+} from '../metrics/metrics.constants';
+import type { StatusData } from './status-data';
+
+type MetricJson = Awaited<ReturnType<typeof register.getMetricsAsJSON>>[number];
+type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
+
+/**
+ * Reads the email metrics from prom-client's registry for the status page, so the browser
+ * needs neither METRICS_AUTH nor a Prometheus parser: the same numbers /metrics shows.
+ */
+@Injectable()
+export class StatusService {
+  async snapshot(): Promise<StatusData> {
+    const wanted = [
+      EMAIL_SENT_TOTAL,
+      EMAIL_QUEUE_SIZE,
+      EMAIL_RETRIES_TOTAL,
+      EMAIL_SEND_DURATION_SECONDS,
+    ];
+    // Only the four families: collecting the whole registry would run every collect().
+    const metrics: Array<MetricJson | undefined> = await Promise.all(
+      wanted.map(async (name) => register.getSingleMetric(name)?.get()),
+    );
+    const byName = new Map<string, Sample[]>();
+    for (const metric of metrics) {
+      if (metric) byName.set(metric.name, metric.values as Sample[]);
+    }
+    const samples = (name: string): Sample[] => byName.get(name) ?? [];
+    const total = (name: string) => samples(name).reduce((sum, s) => sum + s.value, 0);
+
+    const buckets = new Map<number, number>();
+    let count = 0;
+    let sum = 0;
+    for (const s of samples(EMAIL_SEND_DURATION_SECONDS)) {
+      if (s.metricName?.endsWith('_bucket')) {
+        const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+        buckets.set(le, (buckets.get(le) ?? 0) + s.value);
+      } else if (s.metricName?.endsWith('_count')) count += s.value;
+      else if (s.metricName?.endsWith('_sum')) sum += s.value;
+    }
+
+    return {
+      time: Date.now(),
+      sent: samples(EMAIL_SENT_TOTAL).map((s) => ({
+        client: String(s.labels.client),
+        status: String(s.labels.status),
+        value: s.value,
+      })),
+      queueSize: total(EMAIL_QUEUE_SIZE),
+      retries: total(EMAIL_RETRIES_TOTAL),
+      duration: {
+        buckets: [...buckets]
+          .filter(([le]) => Number.isFinite(le))
+          .sort(([a], [b]) => a - b)
+          .map(([le, c]) => ({ le, count: c })),
+        count,
+        sum,
+      },
+    };
+  }
+}
