@@ -4,8 +4,20 @@ import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
 import { MailModule } from './mail/mail.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { SecurityModule } from './security/security.module';
+import { LoggingModule } from './logging/logging.module';
+import { StatusModule } from './status/status.module';
 
 @Module({
-  imports: [AppConfigModule, MetricsModule, CoreModule, MailModule, HealthModule],
+  imports: [
+    AppConfigModule,
+    LoggingModule,
+    MetricsModule,
+    CoreModule,
+    SecurityModule,
+    MailModule,
+    HealthModule,
+    StatusModule,
+  ],
 })
 export class AppModule {}

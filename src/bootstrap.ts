@@ -3,6 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { appConfig, LOG_LEVELS, type LogLevelName } from './config/app.config';
+import { securityConfig } from './config/security.config';
+import { hardenFastify } from './security/request-hardening';
+import { echoRequestId, requestIdFor } from './logging/request-id';
+import { useAppLogger } from './logging/use-app-logger';
+import { setupOpenApi } from './openapi/setup-openapi';
 
 /** Nest logs every level at or above the configured one. */
 export function logLevelsFrom(level: LogLevelName): LogLevel[] {
@@ -16,18 +21,33 @@ export function createFastifyAdapter(): FastifyAdapter {
     // JSON with __proto__/constructor keys is refused outright rather than sanitised.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+    // X-Request-ID (sanitised) or a UUID; pino-http logs reuse it (src/logging).
+    genReqId: requestIdFor,
   });
+  echoRequestId(adapter.getInstance());
   // The API speaks JSON only: without Fastify's built-in text/plain parser, any other
   // content type gets 415 from Fastify instead of a confusing 400 from validation.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
+  // Security headers and the JSON depth limit (issue 5).
+  hardenFastify(adapter, { jsonMaxDepth: securityConfig().jsonMaxDepth });
   return adapter;
 }
 
 /** The application as main.ts runs it; tests build the same through Test.createTestingModule. */
 export async function createApp(): Promise<NestFastifyApplication> {
   const config = appConfig();
-  return NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
     abortOnError: false,
     logger: logLevelsFrom(config.logLevel),
+    // Start-up lines wait for the JSON logger instead of appearing in another format.
+    bufferLogs: true,
   });
+  configureApp(app);
+  return app;
+}
+
+/** Logger and API docs (issue 8); before init, while Fastify still accepts routes. */
+export function configureApp(app: NestFastifyApplication): void {
+  useAppLogger(app);
+  setupOpenApi(app);
 }

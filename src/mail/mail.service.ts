@@ -1,9 +1,29 @@
-import { Inject, Injectable } from '@nestjs/common';
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  UnprocessableEntityException,
+} from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { mailConfig, type MailConfig } from '../config/mail.config';
 import { UNKNOWN_CLIENT } from '../metrics/metrics.constants';
-import type { DeliveryQueue } from './delivery/delivery-queue';
+import { MessagePolicy } from '../security/message-policy';
+import { TemplateRenderer } from '../templates/template-renderer';
+import {
+  QueueUnavailableError,
+  type DeliveryQueue,
+  type RetryResult,
+} from './delivery/delivery-queue';
 import type { EmailView } from './delivery/email-view';
+import {
+  IDEMPOTENCY_STORE,
+  type IdempotencyRecord,
+  type IdempotencyStore,
+} from './idempotency/idempotency-store';
+import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-fingerprint';
 import { DELIVERY_QUEUE } from './mail.constants';
 import type { OutgoingEmail } from './transport/mail-transport';
 
@@ -18,6 +38,12 @@ export interface EmailMessage {
   subject: string;
   text?: string;
   html?: string;
+  /** A named template (TEMPLATES_DIR/<name>.hbs) rendered into `html` before queueing. */
+  template?: string;
+  /** The template's variables; every variable it uses must be present (strict mode). */
+  context?: Record<string, unknown>;
+  /** `content` is base64. */
+  attachments?: Array<{ filename: string; contentType: string; content: string }>;
 }
 
 export interface SendOptions {
@@ -27,10 +53,16 @@ export interface SendOptions {
   waitMs?: number;
   /** performance.now() when the request arrived, if earlier than this call. */
   startedAt?: number;
+  /** Idempotency-Key: a repeat by the same client returns the first email, never sends again. */
+  idempotencyKey?: string;
 }
 
+/** How long a duplicate waits for the first request of its key to store the email. */
+const CLAIM_SETTLE_MS = 5_000;
+
+// `== null`: the DTO's IsOptional lets null through as "absent" (found by test/fuzz.e2e-spec.ts).
 const asList = (value: string | string[] | undefined): string[] | undefined =>
-  value === undefined ? undefined : Array.isArray(value) ? value : [value];
+  value == null ? undefined : Array.isArray(value) ? value : [value];
 
 /**
  * The public API for sending. Queues the email and waits for its outcome up to a bound;
@@ -44,20 +76,107 @@ const asList = (value: string | string[] | undefined): string[] | undefined =>
  */
 @Injectable()
 export class MailService {
+  private readonly logger = new Logger('Mail');
+
   constructor(
     @Inject(DELIVERY_QUEUE) private readonly queue: DeliveryQueue,
     @Inject(mailConfig.KEY) private readonly config: MailConfig,
+    private readonly templates: TemplateRenderer,
+    // Optional so that MailService can be built without the SecurityModule (unit tests).
+    @Optional() private readonly policy?: MessagePolicy,
+    @Optional() @Inject(IDEMPOTENCY_STORE) private readonly idempotency?: IdempotencyStore,
   ) {}
 
   async send(message: EmailMessage, options: SendOptions = {}): Promise<EmailView> {
-    const accepted = await this.queue.enqueue({
-      email: this.normalise(message),
-      client: options.client ?? UNKNOWN_CLIENT,
-      startedAt: options.startedAt ?? performance.now(),
-    });
+    const client = options.client ?? UNKNOWN_CLIENT;
+    // Sender/recipient policy and attachment cap: refused emails are never queued.
+    this.policy?.check(message, client);
+    const email = this.normalise(message);
+    const startedAt = options.startedAt ?? performance.now();
     const waitMs = options.waitMs ?? this.config.sendWaitMs;
-    if (waitMs <= 0) return accepted;
-    return (await this.queue.waitForOutcome(accepted.id, waitMs)) ?? accepted;
+    let accepted: EmailView;
+    if (options.idempotencyKey !== undefined && this.idempotency) {
+      const scoped = scopedIdempotencyKey(client, options.idempotencyKey);
+      const record = { id: randomUUID(), fingerprint: requestFingerprint(email) };
+      const held = await this.claim(scoped, record);
+      if (held) return this.replay(held, record, waitMs);
+      try {
+        accepted = await this.queue.enqueue({ email, client, startedAt, id: record.id });
+      } catch (err) {
+        // Nothing was stored: free the key so the client's retry is not told "already sent".
+        await this.idempotency.release(scoped, record).catch(() => undefined);
+        throw err;
+      }
+    } else {
+      accepted = await this.queue.enqueue({ email, client, startedAt });
+    }
+    if (waitMs <= 0) return this.logged(accepted);
+    return this.logged((await this.queue.waitForOutcome(accepted.id, waitMs)) ?? accepted);
+  }
+
+  /**
+   * One log line per submitted email with its id, client and state when the caller was
+   * answered; the request id comes from the request's log context. Recipients never.
+   */
+  private logged(view: EmailView): EmailView {
+    this.logger.log({
+      msg: 'email submitted',
+      emailId: view.id,
+      client: view.client,
+      status: view.status,
+      attempts: view.attempts,
+    });
+    return view;
+  }
+
+  /** Dead letters: emails that failed for good, newest first. */
+  listFailed(limit: number): Promise<EmailView[]> {
+    return this.queue.listFailed(limit);
+  }
+
+  /** Re-drives a failed email with a fresh attempt budget. */
+  retry(id: string): Promise<RetryResult> {
+    return this.queue.retry(id);
+  }
+
+  private async claim(
+    scoped: string,
+    record: IdempotencyRecord,
+  ): Promise<IdempotencyRecord | undefined> {
+    try {
+      return await this.idempotency!.claim(scoped, record);
+    } catch (err) {
+      if (err instanceof QueueUnavailableError) throw err;
+      throw new QueueUnavailableError('idempotency store is unreachable; nothing was queued', 5);
+    }
+  }
+
+  /** A repeated key: the original email's state, or 422 when the body differs. */
+  private async replay(
+    held: IdempotencyRecord,
+    mine: IdempotencyRecord,
+    waitMs: number,
+  ): Promise<EmailView> {
+    if (held.fingerprint !== mine.fingerprint) {
+      throw new UnprocessableEntityException(
+        'Idempotency-Key was already used with a different request body',
+      );
+    }
+    // A concurrent first request may not have stored its email yet.
+    const deadline = Date.now() + Math.max(waitMs, CLAIM_SETTLE_MS);
+    for (;;) {
+      const view =
+        waitMs > 0
+          ? await this.queue.waitForOutcome(held.id, Math.max(0, deadline - Date.now()))
+          : await this.queue.find(held.id);
+      if (view) return view;
+      if (Date.now() >= deadline) {
+        throw new ConflictException(
+          'Idempotency-Key was used before, but its email is not stored (its first request failed, or the email is past retention); it was not sent again',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
   }
 
   /** The email's current state, or undefined when unknown or past retention. */
@@ -66,6 +185,11 @@ export class MailService {
   }
 
   private normalise(message: EmailMessage): OutgoingEmail {
+    // Rendered here, synchronously, so a bad template is the caller's 422 and never a queued failure.
+    const rendered =
+      message.template === undefined
+        ? undefined
+        : this.templates.render(message.template, message.context);
     return {
       from: message.from ?? this.config.mailFrom,
       to: asList(message.to) ?? [],
@@ -74,7 +198,13 @@ export class MailService {
       replyTo: message.replyTo,
       subject: message.subject,
       text: message.text,
-      html: message.html,
+      html: rendered?.html ?? message.html,
+      attachments: message.attachments?.map((a) => ({
+        filename: a.filename,
+        contentType: a.contentType,
+        content: a.content,
+        encoding: 'base64' as const,
+      })),
     };
   }
 }

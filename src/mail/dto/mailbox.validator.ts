@@ -1,12 +1,32 @@
 import { isEmail, registerDecorator, type ValidationOptions } from 'class-validator';
 
 /** Anything below U+0020, DEL, and the Unicode line/paragraph separators. */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
 const CONTROL = /[\u0000-\u001f\u007f\u2028\u2029]/;
 const DISPLAY_FORM = /^(.*?)\s*<([^<>]*)>$/;
 
 /** RFC 5321 caps a forward path at 256 octets including the brackets. */
 export const MAX_ADDRESS_LENGTH = 254;
 export const MAX_DISPLAY_NAME_LENGTH = 200;
+
+/**
+ * A display name is either a quoted string or a phrase without the characters that would
+ * let nodemailer read it as more than one address (`Eve, bob@x.org <a@b.c>` is two
+ * recipients to an address parser). `"Doe, John" <j@example.com>` is fine.
+ */
+const QUOTED_NAME = /^"(?:[^"\\]|\\.)*"$/;
+const PHRASE_SPECIALS = /[<>()[\]\\,;:@"]/;
+
+export function isDisplayName(name: string): boolean {
+  if (name.length > MAX_DISPLAY_NAME_LENGTH || CONTROL.test(name)) return false;
+  return QUOTED_NAME.test(name) || !PHRASE_SPECIALS.test(name);
+}
+
+/** The bare address of a mailbox that passed isMailbox. */
+export function addressOf(mailbox: string): string {
+  const match = DISPLAY_FORM.exec(mailbox);
+  return match ? match[2] : mailbox;
+}
 
 /**
  * Our address policy (README, "Addresses"): a dot-atom local part at a domain with a TLD;
@@ -31,7 +51,7 @@ export function isMailbox(value: unknown): boolean {
   const match = DISPLAY_FORM.exec(value);
   if (!match) return isAddress(value);
   const [, name, address] = match;
-  return name.length <= MAX_DISPLAY_NAME_LENGTH && isAddress(address);
+  return isDisplayName(name) && isAddress(address);
 }
 
 export function IsMailbox(options?: ValidationOptions): PropertyDecorator {

@@ -1,22 +1,30 @@
-import { Transform } from 'class-transformer';
+import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   ArrayMinSize,
   IsArray,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
   MaxLength,
   ValidateIf,
+  ValidateNested,
   registerDecorator,
   type ValidationArguments,
 } from 'class-validator';
+import { TEMPLATE_NAME } from '../../templates/templates.constants';
+import { AttachmentDto } from './attachment.dto';
 import { IsMailbox } from './mailbox.validator';
 
 export const MAX_RECIPIENTS = 50;
 /** RFC 5322 §2.1.1: a line is at most 998 characters. */
 export const MAX_SUBJECT_LENGTH = 998;
+/** Each of text and html; the body limit (BODY_LIMIT_BYTES) caps the request as a whole. */
+export const MAX_BODY_TEXT_LENGTH = 512 * 1024;
+export const MAX_ATTACHMENTS = 10;
+// eslint-disable-next-line no-control-regex -- NUL is what it refuses
 const NO_LINE_BREAKS = /^[^\r\n\u0000\u2028\u2029]*$/;
 
 /** A single address is sugar for a list of one. */
@@ -26,6 +34,18 @@ const toList = ({ value }: { value: unknown }): unknown =>
 function recipientCount(dto: Partial<SendEmailDto>): number {
   const size = (list: unknown) => (Array.isArray(list) ? list.length : 0);
   return size(dto.to) + size(dto.cc) + size(dto.bcc);
+}
+
+/** A length cap that stays silent about non-strings, which IsString reports on its own. */
+function AtMostChars(max: number): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) =>
+    registerDecorator({
+      name: 'atMostChars',
+      target: target.constructor,
+      propertyName: String(propertyName),
+      options: { message: `${String(propertyName)} must be at most ${max} characters` },
+      validator: { validate: (value: unknown) => typeof value !== 'string' || value.length <= max },
+    });
 }
 
 /** to, cc and bcc together: the limit applies to the envelope, not to each field. */
@@ -38,7 +58,7 @@ function TotalRecipientsAtMost(max: number): PropertyDecorator {
       options: { message: `to, cc and bcc together must have at most ${max} recipients` },
       validator: {
         validate: (_value: unknown, args: ValidationArguments) =>
-          recipientCount(args.object as Partial<SendEmailDto>) <= max,
+          recipientCount(args.object) <= max,
       },
     });
 }
@@ -82,11 +102,44 @@ export class SendEmailDto {
   @Matches(NO_LINE_BREAKS, { message: 'subject must not contain line breaks or NUL' })
   subject!: string;
 
-  @ValidateIf((dto: SendEmailDto) => dto.text !== undefined || dto.html === undefined)
-  @IsString({ message: 'text must be a string; at least one of text and html is required' })
+  @ValidateIf(
+    (dto: SendEmailDto) =>
+      dto.text !== undefined || (dto.html === undefined && dto.template === undefined),
+  )
+  @IsString({
+    message: 'text must be a string; at least one of text, html and template is required',
+  })
+  @AtMostChars(MAX_BODY_TEXT_LENGTH)
   text?: string;
 
-  @ValidateIf((dto: SendEmailDto) => dto.html !== undefined || dto.text === undefined)
-  @IsString({ message: 'html must be a string; at least one of text and html is required' })
+  @ValidateIf(
+    (dto: SendEmailDto) =>
+      dto.html !== undefined || (dto.text === undefined && dto.template === undefined),
+  )
+  @IsString({
+    message: 'html must be a string; at least one of text, html and template is required',
+  })
+  @AtMostChars(MAX_BODY_TEXT_LENGTH)
   html?: string;
+
+  /** TEMPLATES_DIR/<template>.hbs, rendered (strict) into html before queueing; replaces html. */
+  @IsOptional()
+  @IsString()
+  @Matches(TEMPLATE_NAME, {
+    message: 'template must be a template name (letters, digits, _ and -)',
+  })
+  template?: string;
+
+  /** Variables for the template. */
+  @ValidateIf((dto: SendEmailDto) => dto.context !== undefined)
+  @IsObject({ message: 'context must be an object of template variables' })
+  context?: Record<string, unknown>;
+
+  /** Base64 content; the decoded total is capped by MAX_ATTACHMENT_BYTES (MessagePolicy). */
+  @IsOptional()
+  @IsArray({ message: 'attachments must be a list of {filename, contentType, content}' })
+  @ArrayMaxSize(MAX_ATTACHMENTS)
+  @ValidateNested({ each: true })
+  @Type(() => AttachmentDto)
+  attachments?: AttachmentDto[];
 }

@@ -1,3 +1,11 @@
+/** A validated attachment in nodemailer's shape (content stays base64 until the wire). */
+export interface OutgoingAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
+  encoding: 'base64';
+}
+
 /** What a transport is asked to deliver; already validated and normalised. */
 export interface OutgoingEmail {
   from: string;
@@ -8,6 +16,7 @@ export interface OutgoingEmail {
   subject: string;
   text?: string;
   html?: string;
+  attachments?: OutgoingAttachment[];
 }
 
 export interface TransportReceipt {
