@@ -1,0 +1,422 @@
+'use strict';
+// `npm run bench`: builds nothing itself (the npm script runs `nest build` first), starts
+// what each scenario needs on loopback, runs it BENCH_RUNS times for BENCH_DURATION seconds,
+// stops everything and prints a Markdown table of medians. See docs/benchmarks.md.
+//
+//   node bench/run.js                 all scenarios
+//   node bench/run.js --only=3,4      some of them (1..7)
+//   node bench/run.js --smoke         a few seconds of scenario 3, asserting no loss only
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const net = require('node:net');
+const procs = require('./lib/procs');
+const { fire, smtpCeiling, EMAIL } = require('./lib/load');
+const { median, fmt } = require('./lib/stats');
+
+const args = process.argv.slice(2);
+const SMOKE = args.includes('--smoke');
+const onlyArg = args.find((a) => a.startsWith('--only='));
+const ONLY = onlyArg ? new Set(onlyArg.slice(7).split(',').map(Number)) : undefined;
+const envInt = (name, fallback) => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  return n;
+};
+const DURATION = envInt('BENCH_DURATION', 5);
+const RUNS = envInt('BENCH_RUNS', 3);
+const CONNECTIONS = envInt('BENCH_CONNECTIONS', 64);
+const MEMORY_EMAILS = envInt('BENCH_MEMORY_EMAILS', 100_000);
+const TIMEOUT_S = envInt('BENCH_TIMEOUT', SMOKE ? 60 : 900);
+const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
+const PROFILE = process.env.BENCH_CPU_PROF === '1';
+const PROFILE_DIR = path.join(__dirname, 'profiles');
+const wanted = (n) => !ONLY || ONLY.has(n);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+const hardStop = setTimeout(() => {
+  log(`giving up after ${TIMEOUT_S} s (BENCH_TIMEOUT)`);
+  void procs.stopAll().finally(() => process.exit(2));
+}, TIMEOUT_S * 1000);
+hardStop.unref();
+
+function appEnv(sink, extra = {}) {
+  return {
+    SMTP_URL: sink.url,
+    ENABLE_METRICS: 'true',
+    // The correctness checks read email_sent_total right after a run: no stale cached body.
+    METRICS_CACHE_MS: '0',
+    ...extra,
+  };
+}
+
+function startApp(env, label) {
+  const nodeArgs = PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`]
+    : [];
+  return procs.startApp(env, { nodeArgs });
+}
+
+/** Waits until the app has resolved everything it accepted and the sink count is stable. */
+async function settle(app, sink, { metrics = true, maxMs = 30_000 } = {}) {
+  const deadline = Date.now() + maxMs;
+  let last = -1;
+  let stableSince = Date.now();
+  while (Date.now() < deadline) {
+    const count = await sink.count();
+    const queued = metrics ? procs.metricSum(await procs.scrape(app.url), 'email_queue_size') : 0;
+    if (count !== last) {
+      last = count;
+      stableSince = Date.now();
+    } else if (queued === 0 && Date.now() - stableSince >= 300) {
+      return;
+    }
+    await sleep(100);
+  }
+  log('warning: app did not settle within 30 s');
+}
+
+/** One end-to-end run against one or more app instances sharing the sink. */
+async function endToEnd(apps, sink, { duration = DURATION, amount, metrics = true, connections = CONNECTIONS } = {}) {
+  const sinkBefore = await sink.count();
+  const sentBefore = metrics ? await sentSuccess(apps) : 0;
+  const per = Math.max(1, Math.floor(connections / apps.length));
+  const results = await Promise.all(
+    apps.map((app) =>
+      fire({
+        url: `${app.url}/send-email`,
+        connections: per,
+        duration,
+        amount: amount === undefined ? undefined : Math.floor(amount / apps.length),
+        clients: CLIENTS,
+      }),
+    ),
+  );
+  for (const app of apps) await settle(app, sink, { metrics });
+  const received = (await sink.count()) - sinkBefore;
+  const sent = metrics ? (await sentSuccess(apps)) - sentBefore : NaN;
+  const ok200 = results.reduce((s, r) => s + r.ok200, 0);
+  const total = results.reduce((s, r) => s + r.total, 0);
+  return {
+    rps: results.reduce((s, r) => s + r.rps, 0),
+    // With several apps, the slower instance's percentiles.
+    p50: Math.max(...results.map((r) => r.p50)),
+    p99: Math.max(...results.map((r) => r.p99)),
+    ok200,
+    total,
+    non200: total - ok200,
+    errors: results.reduce((s, r) => s + r.errors + r.timeouts, 0),
+    received,
+    sent,
+    lost: Math.max(0, ok200 - received),
+  };
+}
+
+async function sentSuccess(apps) {
+  let sum = 0;
+  for (const app of apps) sum += procs.metricSum(await procs.scrape(app.url), 'email_sent_total', { status: 'success' });
+  return sum;
+}
+
+async function warmUp(app, sink, { metrics = true, seconds = 2 } = {}) {
+  await fire({ url: `${app.url}/send-email`, connections: CONNECTIONS, duration: seconds, clients: CLIENTS });
+  // The tail of the warm-up must not reach the sink during the next measured run.
+  await settle(app, sink, { metrics });
+}
+
+// ---------------------------------------------------------------------------------------
+
+async function ceilingA() {
+  const bare = await procs.startBareHttp();
+  try {
+    await fire({ url: bare.url, connections: CONNECTIONS, duration: 1 });
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await fire({ url: bare.url, connections: CONNECTIONS, duration: DURATION }));
+    return summarize(runs);
+  } finally {
+    await bare.stop();
+  }
+}
+
+async function ceilingB(sink) {
+  const runs = [];
+  await smtpCeiling({ smtpUrl: sink.url, seconds: 1 });
+  for (let i = 0; i < RUNS; i++) runs.push(await smtpCeiling({ smtpUrl: sink.url, seconds: DURATION }));
+  const nagleOff = process.env.BENCH_SKIP_NAGLE === '1' ? undefined : await smtpCeiling({ smtpUrl: sink.url, seconds: Math.min(DURATION, 5), nagle: true });
+  return { mps: median(runs.map((r) => r.mps)), runs, failed: runs.reduce((s, r) => s + r.failed, 0), nagle: nagleOff };
+}
+
+async function endToEndAndOverhead(sink) {
+  const on = await startApp(appEnv(sink, { ENABLE_METRICS: 'true' }), 'e2e-metrics-on');
+  const off = await startApp(appEnv(sink, { ENABLE_METRICS: 'false' }), 'e2e-metrics-off');
+  try {
+    await warmUp(on, sink);
+    await warmUp(off, sink, { metrics: false });
+    const onRuns = [];
+    const offRuns = [];
+    for (let i = 0; i < RUNS; i++) {
+      // Interleaved, alternating which goes first, so drift and noise hit both alike.
+      const order = i % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+      for (const which of order) {
+        if (which === 'on') onRuns.push(await endToEnd([on], sink));
+        else offRuns.push(await endToEnd([off], sink, { metrics: false }));
+      }
+    }
+    return { on: summarize(onRuns), off: summarize(offRuns) };
+  } finally {
+    await Promise.all([on.stop(), off.stop()]);
+  }
+}
+
+async function scrapeCost(sink) {
+  const app = await startApp(
+    appEnv(sink, { METRICS_MAX_CLIENTS: '1000', METRICS_CACHE_MS: '0' }),
+    'scrape',
+  );
+  try {
+    const clients = Array.from({ length: 100 }, (_, i) => `client-${String(i).padStart(3, '0')}`);
+    await fire({ url: `${app.url}/send-email`, connections: 16, amount: 300, clients });
+    // Permanent 550s from the sink: failure series for every client too.
+    await fire({
+      url: `${app.url}/send-email`,
+      connections: 16,
+      amount: 100,
+      clients,
+      body: { ...EMAIL, to: 'reject@bench.invalid' },
+    });
+    await settle(app, sink);
+    const series = procs.seriesCount(await procs.scrape(app.url));
+    const runs = [];
+    for (let i = 0; i < RUNS; i++) {
+      const cpu0 = procs.cpuSeconds(app.pid);
+      const r = await fire({ url: `${app.url}/metrics`, method: 'GET', connections: 1, duration: DURATION });
+      const cpu = procs.cpuSeconds(app.pid) - cpu0;
+      runs.push({ ...r, cpuMsPerScrape: (cpu * 1000) / r.total });
+    }
+    return {
+      series,
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      rps: median(runs.map((r) => r.rps)),
+      cpuMs: median(runs.map((r) => r.cpuMsPerScrape)),
+    };
+  } finally {
+    await app.stop();
+  }
+}
+
+async function memory(sink) {
+  const app = await startApp(appEnv(sink), 'memory');
+  const rss = async () => procs.metricSum(await procs.scrape(app.url), 'process_resident_memory_bytes');
+  try {
+    // Warm-up past EMAIL_RETENTION_MAX (10,000), so retention is full before the baseline.
+    await endToEnd([app], sink, { amount: 20_000 });
+    await sleep(1000);
+    const before = await rss();
+    const run = await endToEnd([app], sink, { amount: MEMORY_EMAILS });
+    await sleep(2000);
+    const after = await rss();
+    return { before, after, growth: after - before, ...run };
+  } finally {
+    await app.stop();
+  }
+}
+
+function redisReachable() {
+  return new Promise((resolve) => {
+    const socket = net.connect(6379, '127.0.0.1');
+    socket.setTimeout(1000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+async function redisDriver(sink) {
+  if (!(await redisReachable())) return { na: 'n/a (no Redis at 127.0.0.1:6379)' };
+  const Redis = require('ioredis');
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1, lazyConnect: true });
+  await redis.connect();
+  const prefix = `mailwatch-bench-${process.pid}`;
+  const env = appEnv(sink, { QUEUE_DRIVER: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix });
+  const apps = [];
+  try {
+    try {
+      apps.push(await startApp(env, 'redis-1'));
+    } catch (err) {
+      log(`redis driver: ${err.message}`);
+      return { na: 'n/a (driver not available)' };
+    }
+    const probe = await fire({ url: `${apps[0].url}/send-email`, connections: 1, amount: 1 });
+    const keys = await redis.keys(`${prefix}*`);
+    // An app that ignores QUEUE_DRIVER=redis starts fine on the memory queue: only keys
+    // under our prefix show that the redis driver carried the email.
+    if (probe.ok200 !== 1 || keys.length === 0) return { na: 'n/a (driver not available)' };
+    await warmUp(apps[0], sink);
+    const one = [];
+    for (let i = 0; i < RUNS; i++) one.push(await endToEnd(apps, sink));
+    apps.push(await startApp(env, 'redis-2'));
+    await warmUp(apps[1], sink);
+    const two = [];
+    for (let i = 0; i < RUNS; i++) two.push(await endToEnd(apps, sink));
+    return { one: summarize(one), two: summarize(two) };
+  } finally {
+    await Promise.all(apps.map((a) => a.stop()));
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  }
+}
+
+function summarize(runs) {
+  const sum = (k) => runs.reduce((s, r) => s + (r[k] ?? 0), 0);
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    ok200: sum('ok200'),
+    received: sum('received'),
+    sent: runs.every((r) => Number.isFinite(r.sent)) ? sum('sent') : NaN,
+    lost: sum('lost'),
+    non200: sum('non200'),
+    errors: sum('errors'),
+    runs: runs.map((r) => Math.round(r.rps)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+
+function machine() {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model ?? 'unknown',
+    cores: cpus.length,
+    node: process.version,
+    os: `${os.type()} ${os.release()}`,
+    memGiB: os.totalmem() / 2 ** 30,
+    load: os.loadavg()[0],
+  };
+}
+
+function report(r) {
+  const m = r.machine;
+  const lines = [];
+  lines.push(`Machine: ${m.cpu}, ${m.cores} cores, ${fmt(m.memGiB, 1)} GiB, Node ${m.node}, ${m.os}; load average at start ${fmt(m.load, 2)}.`);
+  lines.push(`Settings: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, SMTP pool 5, delivery concurrency 64; figures are medians. ${new Date().toISOString()}`);
+  lines.push('');
+  lines.push('| # | scenario | figure | median | runs / notes |');
+  lines.push('|---|---|---|---|---|');
+  const row = (...cells) => lines.push(`| ${cells.join(' | ')} |`);
+  const e2eRow = (n, name, s) => {
+    row(n, name, 'requests/s', fmt(s.rps), s.runs.join(', '));
+    row('', '', 'p50 / p99 latency', `${fmt(s.p50)} / ${fmt(s.p99)} ms`, '');
+    row(
+      '',
+      '',
+      '200s / at sink / `email_sent_total`',
+      `${fmt(s.ok200)} / ${fmt(s.received)} / ${Number.isNaN(s.sent) ? 'n/a' : fmt(s.sent)}`,
+      `lost: ${s.lost}, non-200: ${s.non200}, errors: ${s.errors}`,
+    );
+  };
+  if (r.a) {
+    row(1, 'Ceiling A: bare `node:http`', 'requests/s', fmt(r.a.rps), r.a.runs.join(', '));
+    row('', '', 'p50 / p99 latency', `${fmt(r.a.p50)} / ${fmt(r.a.p99)} ms`, '');
+  }
+  if (r.b) {
+    row(2, 'Ceiling B: raw SMTP (app transport options, 64 in flight)', 'messages/s', fmt(r.b.mps), r.b.runs.map((x) => Math.round(x.mps)).join(', '));
+    if (r.b.nagle) row('', 'Ceiling B without the no-delay `getSocket` hook', 'messages/s', fmt(r.b.nagle.mps), 'one run (Nagle on)');
+  }
+  if (r.e2e) {
+    e2eRow(3, 'End-to-end `POST /send-email` (metrics on)', r.e2e.on);
+    e2eRow('', 'same, `ENABLE_METRICS=false`', r.e2e.off);
+    row(4, 'Metrics overhead', 'throughput on / off', `${fmt((r.e2e.on.rps / r.e2e.off.rps) * 100, 1)} %`, 'interleaved runs');
+  }
+  if (r.scrape) {
+    row(5, `Scrape \`GET /metrics\`, ${fmt(r.scrape.series)} series, cache off`, 'p50 / p99 latency', `${fmt(r.scrape.p50, 1)} / ${fmt(r.scrape.p99, 1)} ms`, `${fmt(r.scrape.rps)} scrapes/s, 1 connection`);
+    row('', '', 'app CPU per scrape', `${fmt(r.scrape.cpuMs, 2)} ms`, '');
+  }
+  if (r.memory) {
+    const mb = (b) => `${fmt(b / 2 ** 20, 1)} MiB`;
+    row(6, `Memory over ${fmt(r.memory.ok200)} emails (after 20k warm-up)`, 'RSS before → after', `${mb(r.memory.before)} → ${mb(r.memory.after)}`, `growth ${mb(r.memory.growth)}; lost ${r.memory.lost}`);
+  }
+  if (r.redis) {
+    if (r.redis.na) row(7, 'Redis driver', 'requests/s', r.redis.na, '');
+    else {
+      e2eRow(7, 'Redis driver, one app', r.redis.one);
+      e2eRow('', 'Redis driver, two apps', r.redis.two);
+    }
+  }
+  lines.push('');
+  lines.push('Targets:');
+  const target = (ok, text) => lines.push(`- ${ok ? '✅' : '❌'} ${text}`);
+  if (r.b && r.e2e) {
+    const ratio = r.e2e.on.rps / r.b.mps;
+    target(ratio >= 0.7 && r.e2e.on.lost === 0, `end-to-end ${fmt(ratio * 100, 1)} % of Ceiling B (≥ 70 %), ${r.e2e.on.lost} lost`);
+  }
+  if (r.e2e) {
+    const cost = 1 - r.e2e.on.rps / r.e2e.off.rps;
+    target(cost <= 0.03, `metrics cost ${fmt(cost * 100, 1)} % of throughput (≤ 3 %)`);
+  }
+  if (r.scrape) target(r.scrape.p99 <= 10, `/metrics p99 ${fmt(r.scrape.p99, 1)} ms with ${r.scrape.series} series (≤ 10 ms)`);
+  if (r.memory) target(r.memory.growth <= 30 * 2 ** 20, `RSS growth ${fmt(r.memory.growth / 2 ** 20, 1)} MiB over ${fmt(r.memory.ok200)} emails (≤ 30 MB)`);
+  return lines.join('\n');
+}
+
+async function smoke() {
+  const amount = envInt('BENCH_SMOKE_REQUESTS', 300);
+  const sink = await procs.startSink();
+  let app;
+  try {
+    app = await startApp(appEnv(sink), 'smoke');
+    const run = await endToEnd([app], sink, { amount, connections: 8 });
+    const result = { requests: amount, ok200: run.ok200, received: run.received, sent: run.sent, lost: run.lost, non200: run.non200 };
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    const ok = run.ok200 === amount && run.received === amount && run.sent === amount;
+    if (!ok) log('smoke FAILED: every request must be answered 200 and reach the sink, counted once');
+    return ok;
+  } finally {
+    await app?.stop();
+    await sink.stop();
+  }
+}
+
+async function main() {
+  if (SMOKE) {
+    process.exitCode = (await smoke()) ? 0 : 1;
+    return;
+  }
+  if (PROFILE) fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  const results = { machine: machine() };
+  const sink = await procs.startSink();
+  try {
+    if (wanted(1)) (log('1: Ceiling A'), (results.a = await ceilingA()));
+    if (wanted(2)) (log('2: Ceiling B'), (results.b = await ceilingB(sink)));
+    if (wanted(3) || wanted(4)) (log('3+4: end-to-end, metrics on/off'), (results.e2e = await endToEndAndOverhead(sink)));
+    if (wanted(5)) (log('5: scrape cost'), (results.scrape = await scrapeCost(sink)));
+    if (wanted(6)) (log(`6: memory over ${MEMORY_EMAILS} emails`), (results.memory = await memory(sink)));
+    if (wanted(7)) (log('7: redis driver'), (results.redis = await redisDriver(sink)));
+  } finally {
+    await procs.stopAll();
+  }
+  const table = report(results);
+  process.stdout.write(`${table}\n`);
+  const out = path.join(__dirname, 'results');
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(path.join(out, 'latest.md'), `${table}\n`);
+  fs.writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+}
+
+main().catch(async (err) => {
+  log(err.stack ?? String(err));
+  await procs.stopAll();
+  process.exit(1);
+});
