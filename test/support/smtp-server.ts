@@ -39,6 +39,8 @@ export class TestSmtpServer {
   private stalled: Array<() => void> = [];
   private waiters: Array<() => void> = [];
   dataAttempts = 0;
+  /** Called with the client's port for every connection, to tie it to a client socket. */
+  onConnection?: (remotePort: number) => void;
 
   private constructor(
     private readonly server: SMTPServer,
@@ -64,6 +66,10 @@ export class TestSmtpServer {
         }
       },
       onData: (stream, session, callback) => self.instance!.onData(stream, session, callback),
+      onConnect: (session, callback) => {
+        self.instance?.onConnection?.(session.remotePort);
+        callback();
+      },
     });
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);

@@ -20,7 +20,8 @@ export function getNoDelaySocket(
   options: SocketTarget,
   callback: (err: Error | null, socketOptions?: { connection: Socket }) => void,
 ): void {
-  const socket = connect({ host: options.host, port: options.port ?? 25, noDelay: true });
+  const socket = connect({ host: options.host, port: options.port ?? 25 });
+  socket.setNoDelay(true);
   const timer = setTimeout(() => {
     socket.destroy();
     // The same code nodemailer gives its own connect timeout, so it classifies alike.
