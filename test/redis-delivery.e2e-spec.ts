@@ -98,9 +98,9 @@ describe.each(['memory', 'redis'] as const)('delivery queue driver %s', (driver)
     );
     expect(dead.status).toBe(200);
     expect(dead.body.emails.map((e) => e.id)).toContain(id);
-    const conflict = await postJson(`${sut.url}/emails/${String(res.body.id)}/retry`, {});
-    expect(conflict.status).toBe(202);
-    expect(conflict.headers.get('location')).toBe(`/emails/${id}`);
+    const redrive = await postJson(`${sut.url}/emails/${id}/retry`, {});
+    expect(redrive.status).toBe(202);
+    expect(redrive.headers.get('location')).toBe(`/emails/${id}`);
     await waitForStatus(sut.url, id, 'sent');
     expect((await postJson(`${sut.url}/emails/${id}/retry`, {})).status).toBe(409);
   });
@@ -156,6 +156,10 @@ describe.each(['memory', 'redis'] as const)('delivery queue driver %s', (driver)
       expect(await depth.size()).toBe(3);
       const metrics = await request(`${sut.url}/metrics`);
       expect(metrics.text).toMatch(/^email_queue_size 3$/m);
+      if (driver === 'redis') {
+        expect(metrics.text).toMatch(/^email_queue_jobs\{state="active"\} 3$/m);
+        expect(metrics.text).toMatch(/^email_queue_jobs\{state="waiting"\} 0$/m);
+      }
     } finally {
       smtp.stall(false);
     }

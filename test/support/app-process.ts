@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -31,6 +31,11 @@ export function buildApp(): Promise<string> {
       const { stdout } = err as { stdout?: string };
       throw new Error(`building the app for child processes failed:\n${stdout ?? String(err)}`);
     }
+    // The assets nest build would copy (templates and the like): every non-TypeScript file.
+    cpSync(join(ROOT, 'src'), outDir, {
+      recursive: true,
+      filter: (source) => statSync(source).isDirectory() || !source.endsWith('.ts'),
+    });
     const main = join(outDir, 'main.js');
     if (!existsSync(main)) throw new Error(`build produced no ${main}`);
     return main;

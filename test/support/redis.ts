@@ -70,7 +70,9 @@ export class DedicatedRedis {
         return;
       } catch (err) {
         if (Date.now() > deadline || child.exitCode !== null) {
-          throw new Error(`redis-server on port ${this.port} did not start: ${(err as Error).message}`);
+          throw new Error(
+            `redis-server on port ${this.port} did not start: ${(err as Error).message}`,
+          );
         }
         await new Promise((resolve) => setTimeout(resolve, 50));
       }

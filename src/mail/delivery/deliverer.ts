@@ -1,5 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { mailConfig, type MailConfig } from '../../config/mail.config';
+import { securityConfig, type SecurityConfig } from '../../config/security.config';
+import { redactAddresses } from '../../security/log-redaction';
 import { EmailMetrics } from '../../metrics/email-metrics.service';
 import { MAIL_TRANSPORT } from '../mail.constants';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from '../transport/mail-transport';
@@ -33,6 +35,7 @@ export class Deliverer {
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly metrics: EmailMetrics,
     @Inject(mailConfig.KEY) config: MailConfig,
+    @Optional() @Inject(securityConfig.KEY) private readonly security?: SecurityConfig,
   ) {
     this.policy = new RetryPolicy(config);
   }
@@ -64,10 +67,15 @@ export class Deliverer {
     this.metrics.settled(outcome);
     if (outcome.status === 'failed') {
       this.logger.warn(
-        `email ${outcome.id} from ${outcome.client} failed: ${outcome.error?.code} ${outcome.error?.message ?? ''}`,
+        `email ${outcome.id} from ${outcome.client} failed: ${outcome.error?.code} ${this.forLog(outcome.error?.message ?? '')}`,
       );
     } else {
       this.logger.debug?.(`email ${outcome.id} from ${outcome.client} sent`);
     }
+  }
+
+  /** SMTP replies quote recipients; LOG_REDACT_RECIPIENTS (default on) keeps them out of logs. */
+  private forLog(text: string): string {
+    return this.security?.logRedactRecipients === false ? text : redactAddresses(text);
   }
 }

@@ -7,7 +7,15 @@ export interface EnqueueRequest {
   client: string;
   /** performance.now() when the email's clock started (request arrival). */
   startedAt: number;
+  /** The email's id when the caller reserved one (idempotent submission); else a new UUID. */
+  id?: string;
 }
+
+/** What re-driving a dead letter found. */
+export type RetryResult =
+  | { kind: 'requeued'; view: EmailView }
+  | { kind: 'not-found' }
+  | { kind: 'not-failed'; view: EmailView };
 
 export interface DrainReport {
   /** Emails still unresolved when the drain ended. */
@@ -30,6 +38,10 @@ export interface DeliveryQueue {
   size(): Promise<number>;
   /** False while draining or when the backing store is unreachable. */
   isAccepting(): boolean;
+  /** Emails that failed for good (dead letters), newest first, at most `limit`. */
+  listFailed(limit: number): Promise<EmailView[]>;
+  /** Puts a failed email back in the queue with a fresh attempt budget. */
+  retry(id: string): Promise<RetryResult>;
   /** Stops accepting, then waits up to `timeoutMs` for every accepted email to resolve. */
   drain(timeoutMs: number): Promise<DrainReport>;
 }

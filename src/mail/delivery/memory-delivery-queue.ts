@@ -10,6 +10,7 @@ import {
   type DeliveryQueue,
   type DrainReport,
   type EnqueueRequest,
+  type RetryResult,
 } from './delivery-queue';
 import { Deliverer } from './deliverer';
 import type { EmailStatus, EmailView } from './email-view';
@@ -17,7 +18,7 @@ import type { EmailStatus, EmailView } from './email-view';
 interface Entry {
   id: string;
   client: string;
-  /** Dropped once the email settles: retained entries keep only what GET /emails/:id shows. */
+  /** Dropped once the email is sent; kept while failed so POST /emails/:id/retry can re-drive it. */
   email?: OutgoingEmail;
   status: EmailStatus;
   attempts: number;
@@ -54,14 +55,14 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
     @Inject(mailConfig.KEY) private readonly config: MailConfig,
   ) {}
 
-  enqueue({ email, client, startedAt }: EnqueueRequest): Promise<EmailView> {
+  enqueue({ email, client, startedAt, id }: EnqueueRequest): Promise<EmailView> {
     if (!this.accepting) return Promise.reject(new DrainingError());
     if (this.pending >= this.config.queueCapacity) {
       return Promise.reject(new QueueFullError(this.config.queueCapacity));
     }
     const now = Date.now();
     const entry: Entry = {
-      id: randomUUID(),
+      id: id ?? randomUUID(),
       client,
       email,
       status: 'queued',
@@ -97,6 +98,36 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
   find(id: string): Promise<EmailView | undefined> {
     const entry = this.lookup(id);
     return Promise.resolve(entry && this.view(entry));
+  }
+
+  listFailed(limit: number): Promise<EmailView[]> {
+    const failed: EmailView[] = [];
+    // Newest first: walk the settle-ordered map backwards.
+    const settled = [...this.settled.values()];
+    for (let i = settled.length - 1; i >= 0 && failed.length < limit; i--) {
+      const entry = settled[i];
+      if (entry.status === 'failed' && !this.expired(entry)) failed.push(this.view(entry));
+    }
+    return Promise.resolve(failed);
+  }
+
+  retry(id: string): Promise<RetryResult> {
+    const entry = this.lookup(id);
+    if (!entry) return Promise.resolve({ kind: 'not-found' });
+    if (entry.status !== 'failed' || !entry.email) {
+      return Promise.resolve({ kind: 'not-failed', view: this.view(entry) });
+    }
+    if (!this.accepting) return Promise.reject(new DrainingError());
+    this.settled.delete(entry.id);
+    entry.status = 'queued';
+    entry.attempts = 0;
+    entry.lastError = undefined;
+    entry.acceptedAt = performance.now();
+    entry.updatedAt = Date.now();
+    this.pending++;
+    this.ready.push(entry);
+    this.pump();
+    return Promise.resolve({ kind: 'requeued', view: this.view(entry) });
   }
 
   size(): Promise<number> {
@@ -191,7 +222,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
 
   private settle(entry: Entry, status: 'sent' | 'failed'): void {
     entry.status = status;
-    entry.email = undefined;
+    if (status === 'sent') entry.email = undefined;
     this.pending--;
     this.deliverer.settled({
       id: entry.id,

@@ -1,0 +1,81 @@
+import { BadRequestException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { plainToInstance } from 'class-transformer';
+import { validate } from 'class-validator';
+import { flattenValidationErrors, type FieldError } from '../../core/validation';
+import { SendEmailDto } from '../dto/send-email.dto';
+import { MailService } from '../mail.service';
+
+export const MAX_BATCH_SIZE = 100;
+
+export interface BatchItemResult {
+  index: number;
+  /** The HTTP status this email would have had alone: 202 queued, 400 invalid, 503 … */
+  status: number;
+  id?: string;
+  location?: string;
+  errors?: FieldError[];
+  message?: string;
+}
+
+export interface BatchResult {
+  /** 200 when every email was queued, 207 (Multi-Status) when any item was refused. */
+  httpStatus: number;
+  body: { accepted: number; rejected: number; results: BatchItemResult[] };
+}
+
+/**
+ * POST /send-email/batch: each item is validated against SendEmailDto on its own (the
+ * global pipe would reject the whole batch for one bad item) and queued without waiting.
+ */
+@Injectable()
+export class BatchSender {
+  constructor(private readonly mail: MailService) {}
+
+  async send(body: unknown, client: string, startedAt: number): Promise<BatchResult> {
+    const emails = (body as { emails?: unknown } | null)?.emails;
+    if (!Array.isArray(emails) || emails.length === 0 || emails.length > MAX_BATCH_SIZE) {
+      throw new BadRequestException(
+        `body must be {"emails": [...]} with 1 to ${MAX_BATCH_SIZE} emails`,
+      );
+    }
+    const results = await Promise.all(
+      emails.map((item, index) => this.sendOne(item, index, client, startedAt)),
+    );
+    const accepted = results.filter((r) => r.status === 202).length;
+    return {
+      httpStatus: accepted === results.length ? HttpStatus.OK : HttpStatus.MULTI_STATUS,
+      body: { accepted, rejected: results.length - accepted, results },
+    };
+  }
+
+  private async sendOne(
+    item: unknown,
+    index: number,
+    client: string,
+    startedAt: number,
+  ): Promise<BatchItemResult> {
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      return { index, status: 400, message: 'each email must be an object' };
+    }
+    const dto = plainToInstance(SendEmailDto, item);
+    const problems = await validate(dto, {
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      validationError: { target: false, value: false },
+    });
+    if (problems.length > 0) {
+      return { index, status: 400, errors: flattenValidationErrors(problems) };
+    }
+    try {
+      const view = await this.mail.send(dto, { client, startedAt, waitMs: 0 });
+      return { index, status: 202, id: view.id, location: `/emails/${view.id}` };
+    } catch (err) {
+      if (!(err instanceof HttpException)) throw err;
+      const response = err.getResponse();
+      const detail =
+        typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const message = typeof detail === 'string' ? detail : err.message;
+      return { index, status: err.getStatus(), message };
+    }
+  }
+}
