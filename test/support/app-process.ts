@@ -36,6 +36,10 @@ export function buildApp(): Promise<string> {
       recursive: true,
       filter: (source) => statSync(source).isDirectory() || !source.endsWith('.ts'),
     });
+    // The assets nest-cli.json copies next to the code (built-in templates).
+    cpSync(join(ROOT, 'src', 'mail', 'templates'), join(outDir, 'mail', 'templates'), {
+      recursive: true,
+    });
     const main = join(outDir, 'main.js');
     if (!existsSync(main)) throw new Error(`build produced no ${main}`);
     return main;
