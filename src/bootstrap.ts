@@ -11,7 +11,7 @@ import { setupOpenApi } from './openapi/setup-openapi';
 
 /** Nest logs every level at or above the configured one. */
 export function logLevelsFrom(level: LogLevelName): LogLevel[] {
-  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1) as LogLevel[];
+  return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }
 
 export function createFastifyAdapter(): FastifyAdapter {
