@@ -1,13 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { appConfig } from './app.config';
-import { deliveryConfig } from './delivery.config';
-import { mailConfig } from './mail.config';
-import { metricsConfig } from './metrics.config';
-import { queueConfig } from './queue.config';
-import { securityConfig } from './security.config';
-import { observabilityConfig } from './observability.config';
-import { templatesConfig } from './templates.config';
+import { CONFIG_NAMESPACES } from './namespaces';
 
 /**
  * Typed configuration namespaces. Each namespace parses its variables when the app is
@@ -18,16 +11,7 @@ import { templatesConfig } from './templates.config';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: process.env.NODE_ENV === 'test',
-      load: [
-        appConfig,
-        mailConfig,
-        metricsConfig,
-        queueConfig,
-        securityConfig,
-        deliveryConfig,
-        templatesConfig,
-        observabilityConfig,
-      ],
+      load: CONFIG_NAMESPACES,
     }),
   ],
 })
