@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { createTestApp, request, type TestApp } from './support/test-app';
-import { TestSmtpServer } from './support/smtp-server';
+import { request } from './support/test-app';
+import { useSmtpApp } from './support/smtp-app';
 
 /** Fixed so CI replays the same cases; override with FUZZ_SEED to explore. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);
@@ -135,23 +135,11 @@ const payload = fc.oneof(
 );
 
 describe('POST /send-email under fuzzing', () => {
-  let smtp: TestSmtpServer;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    t = await createTestApp({
-      SMTP_URL: smtp.url,
-      SEND_WAIT_MS: '0',
-      MAX_ATTACHMENT_BYTES: '2048',
-      RECIPIENT_DOMAINS_DENY: 'example.net',
-      BODY_LIMIT_BYTES: String(2 * 1024 * 1024),
-    });
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await smtp.stop();
+  const fx = useSmtpApp({
+    SEND_WAIT_MS: '0',
+    MAX_ATTACHMENT_BYTES: '2048',
+    RECIPIENT_DOMAINS_DENY: 'example.net',
+    BODY_LIMIT_BYTES: String(2 * 1024 * 1024),
   });
 
   it(`answers ${RUNS} random and adversarial bodies with a documented status, never 5xx, and sends only what it accepted`, async () => {
@@ -161,7 +149,7 @@ describe('POST /send-email under fuzzing', () => {
     await fc.assert(
       fc.asyncProperty(payload, async (raw) => {
         cases++;
-        const res = await request(`${t.url}/send-email`, {
+        const res = await request(`${fx.app.url}/send-email`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', prefer: 'respond-async' },
           body: raw,
@@ -183,14 +171,14 @@ describe('POST /send-email under fuzzing', () => {
     expect(cases).toBe(RUNS);
     expect(accepted.size).toBeGreaterThan(20);
 
-    await smtp.waitForMessages(accepted.size, 30_000);
+    await fx.smtp.waitForMessages(accepted.size, 30_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
-    const delivered = smtp.received.map((m) => m.parsed.headers.get('x-mailwatch-id') as string);
+    const delivered = fx.smtp.received.map((m) => m.parsed.headers.get('x-mailwatch-id') as string);
     expect(delivered.sort()).toEqual([...accepted].sort());
-    for (const mail of smtp.received) {
+    for (const mail of fx.smtp.received) {
       expect(mail.parsed.headers.has('x-evil')).toBe(false);
       expect(mail.envelope.to).not.toContain('victim@example.org');
     }
-    expect((await request(`${t.url}/healthz`)).status).toBe(200);
+    expect((await request(`${fx.app.url}/healthz`)).status).toBe(200);
   });
 });

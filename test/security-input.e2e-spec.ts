@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
 import { createTestApp, postJson, request, type TestApp } from './support/test-app';
-import { TestSmtpServer } from './support/smtp-server';
+import { useSmtpApp } from './support/smtp-app';
 
 const email = { to: 'rcpt@example.com', subject: 'Hi', text: 'Hello' };
 type Fields = Array<{ field: string; messages: string[] }>;
@@ -12,26 +12,17 @@ function nested(depth: number): unknown {
 }
 
 describe('hostile input', () => {
-  let smtp: TestSmtpServer;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    t = await createTestApp({
-      SMTP_URL: smtp.url,
-      MAX_ATTACHMENT_BYTES: '1000',
-      BODY_LIMIT_BYTES: '65536',
-      SEND_WAIT_MS: '5000',
-    });
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await smtp.stop();
+  const fx = useSmtpApp({
+    MAX_ATTACHMENT_BYTES: '1000',
+    BODY_LIMIT_BYTES: '65536',
+    SEND_WAIT_MS: '5000',
   });
 
   const send = (body: Record<string, unknown>) =>
-    postJson<{ fields?: Fields; message?: string }>(`${t.url}/send-email`, { ...email, ...body });
+    postJson<{ fields?: Fields; message?: string }>(`${fx.app.url}/send-email`, {
+      ...email,
+      ...body,
+    });
 
   it.each([
     ['subject', { subject: 'Hi\r\nBcc: victim@example.org' }],
@@ -57,18 +48,18 @@ describe('hostile input', () => {
   });
 
   it('delivers a quoted display name with a comma to exactly one recipient', async () => {
-    const before = smtp.received.length;
+    const before = fx.smtp.received.length;
     const res = await send({ to: '"Doe, John" <john@example.com>' });
     expect(res.status).toBe(200);
-    const [mail] = (await smtp.waitForMessages(before + 1)).slice(before);
+    const [mail] = (await fx.smtp.waitForMessages(before + 1)).slice(before);
     expect(mail.envelope.to).toEqual(['john@example.com']);
   });
 
   it('delivers to an IDN domain (user@bücher.de)', async () => {
-    const before = smtp.received.length;
+    const before = fx.smtp.received.length;
     const res = await send({ to: 'user@bücher.de' });
     expect(res.status).toBe(200);
-    const [mail] = (await smtp.waitForMessages(before + 1)).slice(before);
+    const [mail] = (await fx.smtp.waitForMessages(before + 1)).slice(before);
     // nodemailer keeps UTF-8 when the server offers SMTPUTF8 (ours does); either way the
     // envelope names the same domain.
     expect(mail.envelope.to).toHaveLength(1);
@@ -79,7 +70,7 @@ describe('hostile input', () => {
 
   it('caps every string: subject 998, text 512 KiB, display name 200', async () => {
     expect((await send({ subject: 'x'.repeat(999) })).body.fields?.[0].field).toBe('subject');
-    const big = await postJson<{ fields?: Fields }>(`${t.url}/send-email`, {
+    const big = await postJson<{ fields?: Fields }>(`${fx.app.url}/send-email`, {
       ...email,
       text: 'x'.repeat(512 * 1024 + 1),
     });
@@ -91,17 +82,17 @@ describe('hostile input', () => {
   });
 
   it('refuses JSON nested deeper than 32 with 400, and accepts 32', async () => {
-    const deep = await postJson(`${t.url}/send-email`, { ...email, x: nested(40) });
+    const deep = await postJson(`${fx.app.url}/send-email`, { ...email, x: nested(40) });
     expect(deep.status).toBe(400);
     expect(deep.text).toContain('nested deeper than 32');
     // 32 levels pass the parser and fail validation as an unknown property instead.
-    const ok = await postJson<{ fields?: Fields }>(`${t.url}/send-email`, {
+    const ok = await postJson<{ fields?: Fields }>(`${fx.app.url}/send-email`, {
       ...email,
       x: nested(31),
     });
     expect(ok.status).toBe(400);
     expect(ok.body.fields?.[0].field).toBe('x');
-    const brackets = await request(`${t.url}/send-email`, {
+    const brackets = await request(`${fx.app.url}/send-email`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '['.repeat(20_000) + ']'.repeat(20_000),
@@ -110,19 +101,19 @@ describe('hostile input', () => {
   });
 
   it('answers 415 to text/plain and form posts (no CSRF via HTML forms), 413 to huge bodies', async () => {
-    const text = await request(`${t.url}/send-email`, {
+    const text = await request(`${fx.app.url}/send-email`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
       body: JSON.stringify(email),
     });
     expect(text.status).toBe(415);
-    const form = await request(`${t.url}/send-email`, {
+    const form = await request(`${fx.app.url}/send-email`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: 'to=rcpt%40example.com&subject=Hi&text=Hello',
     });
     expect(form.status).toBe(415);
-    const huge = await postJson(`${t.url}/send-email`, { ...email, text: 'x'.repeat(70_000) });
+    const huge = await postJson(`${fx.app.url}/send-email`, { ...email, text: 'x'.repeat(70_000) });
     expect(huge.status).toBe(413);
   });
 
@@ -131,7 +122,7 @@ describe('hostile input', () => {
       '{"__proto__":{"admin":true},"to":"a@example.com","subject":"s","text":"t"}',
       '{"constructor":{"prototype":{"x":1}},"to":"a@example.com","subject":"s","text":"t"}',
     ]) {
-      const res = await request(`${t.url}/send-email`, {
+      const res = await request(`${fx.app.url}/send-email`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body,
@@ -141,7 +132,7 @@ describe('hostile input', () => {
   });
 
   it('sets security headers (helmet) on API answers', async () => {
-    const res = await request(`${t.url}/healthz`);
+    const res = await request(`${fx.app.url}/healthz`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
@@ -152,12 +143,12 @@ describe('hostile input', () => {
     const pdf = Buffer.from('%PDF-1.4 hello').toString('base64');
 
     it('delivers a valid attachment with its name, type and bytes', async () => {
-      const before = smtp.received.length;
+      const before = fx.smtp.received.length;
       const res = await send({
         attachments: [{ filename: 'report.pdf', contentType: 'application/pdf', content: pdf }],
       });
       expect(res.status).toBe(200);
-      const [mail] = (await smtp.waitForMessages(before + 1)).slice(before);
+      const [mail] = (await fx.smtp.waitForMessages(before + 1)).slice(before);
       expect(mail.parsed.attachments).toHaveLength(1);
       expect(mail.parsed.attachments[0].filename).toBe('report.pdf');
       expect(mail.parsed.attachments[0].contentType).toBe('application/pdf');
@@ -190,11 +181,11 @@ describe('hostile input', () => {
         { filename: 'a.txt', contentType: 'text/plain', content: 'aGk=', path: '/etc/passwd' },
       ],
     ])('refuses a bad attachment with 400 naming %s', async (field, attachment) => {
-      const before = smtp.received.length;
+      const before = fx.smtp.received.length;
       const res = await send({ attachments: [attachment] });
       expect(res.status).toBe(400);
       expect(res.body.fields?.map((f) => f.field)).toContain(field);
-      expect(smtp.received).toHaveLength(before);
+      expect(fx.smtp.received).toHaveLength(before);
     });
 
     it('refuses more than 10 attachments with 400 naming attachments', async () => {
@@ -205,7 +196,7 @@ describe('hostile input', () => {
     });
 
     it('refuses attachments over MAX_ATTACHMENT_BYTES (1000 decoded) with 413 naming attachments', async () => {
-      const before = smtp.received.length;
+      const before = fx.smtp.received.length;
       const at = (bytes: number) => ({
         filename: 'a.bin',
         contentType: 'application/octet-stream',
@@ -214,7 +205,7 @@ describe('hostile input', () => {
       const over = await send({ attachments: [at(600), at(401)] });
       expect(over.status).toBe(413);
       expect(over.body.fields?.map((f) => f.field)).toEqual(['attachments']);
-      expect(smtp.received).toHaveLength(before);
+      expect(fx.smtp.received).toHaveLength(before);
       expect((await send({ attachments: [at(600), at(400)] })).status).toBe(200);
     });
   });

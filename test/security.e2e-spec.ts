@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestApp, postJson, request, type TestApp } from './support/test-app';
+import { useSmtpApp } from './support/smtp-app';
 import { TestSmtpServer } from './support/smtp-server';
 
 const KEY_A = 'key-a-0123456789abcdef';
@@ -95,33 +96,21 @@ describe('API keys (ApiKeyGuard)', () => {
 });
 
 describe('sender and recipient policy (MessagePolicy)', () => {
-  let smtp: TestSmtpServer;
-  let t: TestApp;
-
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    t = await createTestApp({
-      SMTP_URL: smtp.url,
-      ALLOWED_SENDER_DOMAINS: 'example.com,bücher.de',
-      CLIENT_SENDERS: 'billing:invoices@billing.example|receipts.example',
-      RECIPIENT_DOMAINS_DENY: 'blocked.example',
-      SEND_WAIT_MS: '5000',
-    });
-  });
-
-  afterAll(async () => {
-    await t.close();
-    await smtp.stop();
+  const fx = useSmtpApp({
+    ALLOWED_SENDER_DOMAINS: 'example.com,bücher.de',
+    CLIENT_SENDERS: 'billing:invoices@billing.example|receipts.example',
+    RECIPIENT_DOMAINS_DENY: 'blocked.example',
+    SEND_WAIT_MS: '5000',
   });
 
   const send = (body: Record<string, unknown>, client = 'web') =>
-    postJson(`${t.url}/send-email`, { ...email, ...body }, { 'x-client-id': client });
+    postJson(`${fx.app.url}/send-email`, { ...email, ...body }, { 'x-client-id': client });
 
   it('accepts a sender at an allowed domain, IDN spelled either way', async () => {
     expect((await send({ from: 'News <news@example.com>' })).status).toBe(200);
     expect((await send({ from: 'a@xn--bcher-kva.de' })).status).toBe(200);
     expect((await send({ from: 'a@BÜCHER.de' })).status).toBe(200);
-    expect(smtp.received).toHaveLength(3);
+    expect(fx.smtp.received).toHaveLength(3);
   });
 
   it('refuses any other sender with 403 naming from, and queues nothing', async () => {
@@ -130,7 +119,7 @@ describe('sender and recipient policy (MessagePolicy)', () => {
       expect(res.status).toBe(403);
       expect(res.body.fields).toEqual([{ field: 'from', messages: [expect.any(String)] }]);
     }
-    expect(smtp.received).toHaveLength(3);
+    expect(fx.smtp.received).toHaveLength(3);
   });
 
   it('gives a client in CLIENT_SENDERS exactly its own addresses and domains', async () => {
@@ -139,14 +128,14 @@ describe('sender and recipient policy (MessagePolicy)', () => {
     expect((await send({ from: 'other@billing.example' }, 'billing')).status).toBe(403);
     expect((await send({ from: 'news@example.com' }, 'billing')).status).toBe(403);
     expect((await send({ from: 'invoices@billing.example' }, 'web')).status).toBe(403);
-    expect(smtp.received).toHaveLength(5);
+    expect(fx.smtp.received).toHaveLength(5);
   });
 
   it('refuses a denied recipient domain with 403 naming the field', async () => {
     const res = await send({ to: 'ok@example.com', bcc: ['x@blocked.example'] });
     expect(res.status).toBe(403);
     expect(res.body.fields).toEqual([{ field: 'bcc', messages: [expect.any(String)] }]);
-    expect(smtp.received).toHaveLength(5);
+    expect(fx.smtp.received).toHaveLength(5);
   });
 });
 
