@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createTestApp, postJson, request, type TestApp } from './support/test-app';
+import { useSmtpApp } from './support/smtp-app';
 import { freePort, TestSmtpServer } from './support/smtp-server';
 import { seriesOf, valueOf } from './support/scrape';
 
@@ -20,47 +21,36 @@ async function until(check: () => Promise<boolean>, timeoutMs = 10_000): Promise
 }
 
 describe('email metrics count real outcomes exactly once', () => {
-  let smtp: TestSmtpServer;
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    sut = await createTestApp({
-      SMTP_URL: smtp.url,
-      RETRY_BASE_MS: '3000',
-      RETRY_MAX_MS: '3000',
-      MAX_ATTEMPTS: '3',
-      SEND_WAIT_MS: '1500',
-      METRICS_CACHE_MS: '0',
-    });
-  });
-
-  afterAll(async () => {
-    await sut.close();
-    await smtp.stop();
+  const fx = useSmtpApp({
+    RETRY_BASE_MS: '3000',
+    RETRY_MAX_MS: '3000',
+    MAX_ATTEMPTS: '3',
+    SEND_WAIT_MS: '1500',
+    METRICS_CACHE_MS: '0',
   });
 
   it('matches what happened: sent, rejected, retried-then-delivered (after 202), invalid', async () => {
     const post = (client: string, subject: string) =>
-      postJson(`${sut.url}/send-email`, email(subject), { 'x-client-id': client });
+      postJson(`${fx.app.url}/send-email`, email(subject), { 'x-client-id': client });
 
     // alpha: 3 delivered at once
     for (let i = 0; i < 3; i++) expect((await post('alpha', `a${i}`)).status).toBe(200);
     // beta: 2 permanently rejected
-    smtp.failNext(550, 'No such user', 2);
+    fx.smtp.failNext(550, 'No such user', 2);
     for (let i = 0; i < 2; i++) expect((await post('beta', `b${i}`)).status).toBe(422);
     // beta: 2 deferred once, retried after ≥ 1.5 s, beyond SEND_WAIT_MS → 202 first
-    smtp.failNext(451, 'Greylisted', 2);
+    fx.smtp.failNext(451, 'Greylisted', 2);
     const deferred = [await post('beta', 'r0'), await post('beta', 'r1')];
     expect(deferred.map((r) => r.status)).toEqual([202, 202]);
     // invalid requests are not emails
     expect(
-      (await postJson(`${sut.url}/send-email`, { to: 'nope' }, { 'x-client-id': 'alpha' })).status,
+      (await postJson(`${fx.app.url}/send-email`, { to: 'nope' }, { 'x-client-id': 'alpha' }))
+        .status,
     ).toBe(400);
 
-    await until(async () => valueOf(await scrape(sut.url), 'email_queue_size') === 0);
-    await smtp.waitForMessages(5);
-    const text = await scrape(sut.url);
+    await until(async () => valueOf(await scrape(fx.app.url), 'email_queue_size') === 0);
+    await fx.smtp.waitForMessages(5);
+    const text = await scrape(fx.app.url);
 
     expect(valueOf(text, 'email_sent_total', { client: 'alpha', status: 'success' })).toBe(3);
     expect(valueOf(text, 'email_sent_total', { client: 'alpha', status: 'failure' })).toBe(0);
@@ -84,20 +74,20 @@ describe('email metrics count real outcomes exactly once', () => {
   });
 
   it('shows the backlog in email_queue_size while the SMTP server stalls', async () => {
-    smtp.stall(true);
+    fx.smtp.stall(true);
     for (let i = 0; i < 7; i++) {
-      await postJson(`${sut.url}/send-email`, email(`q${i}`), { prefer: 'respond-async' });
+      await postJson(`${fx.app.url}/send-email`, email(`q${i}`), { prefer: 'respond-async' });
     }
-    expect(valueOf(await scrape(sut.url), 'email_queue_size')).toBe(7);
-    smtp.stall(false);
-    await until(async () => valueOf(await scrape(sut.url), 'email_queue_size') === 0);
+    expect(valueOf(await scrape(fx.app.url), 'email_queue_size')).toBe(7);
+    fx.smtp.stall(false);
+    await until(async () => valueOf(await scrape(fx.app.url), 'email_queue_size') === 0);
   });
 
   it('labels HTTP metrics by route template and groups unmatched routes as none', async () => {
-    await request(`${sut.url}/emails/4b0f5a4e-8a4b-4c4e-9d7e-0c1f2a3b4c5d`);
-    await request(`${sut.url}/no/such/route`);
-    await request(`${sut.url}/healthz`);
-    const text = await scrape(sut.url);
+    await request(`${fx.app.url}/emails/4b0f5a4e-8a4b-4c4e-9d7e-0c1f2a3b4c5d`);
+    await request(`${fx.app.url}/no/such/route`);
+    await request(`${fx.app.url}/healthz`);
+    const text = await scrape(fx.app.url);
 
     expect(valueOf(text, 'http_requests_total', { handler: '/emails/:id', status: '4xx' })).toBe(1);
     expect(valueOf(text, 'http_requests_total', { handler: 'none', status: '4xx' })).toBe(1);
@@ -109,10 +99,10 @@ describe('email metrics count real outcomes exactly once', () => {
   });
 
   it('serves OpenMetrics with exemplars carrying the email id when asked', async () => {
-    const sent = await postJson(`${sut.url}/send-email`, email('exemplar'), {
+    const sent = await postJson(`${fx.app.url}/send-email`, email('exemplar'), {
       'x-client-id': 'alpha',
     });
-    const res = await request(`${sut.url}/metrics`, {
+    const res = await request(`${fx.app.url}/metrics`, {
       headers: { accept: 'application/openmetrics-text; version=1.0.0' },
     });
 
@@ -126,11 +116,11 @@ describe('email metrics count real outcomes exactly once', () => {
     );
     expect(res.text).toContain(`email_id="${String(sent.body.id)}"`);
     // The classic format stays free of exemplars for scrapers that don't ask.
-    expect(await scrape(sut.url)).not.toContain('email_id=');
+    expect(await scrape(fx.app.url)).not.toContain('email_id=');
   });
 
   it('passes promtool check metrics for our own families', async () => {
-    const text = await scrape(sut.url);
+    const text = await scrape(fx.app.url);
     const ours = text
       .split('\n\n')
       .filter((block) => /^# HELP (email_|http_)/.test(block))

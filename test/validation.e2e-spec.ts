@@ -1,5 +1,5 @@
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
-import { TestSmtpServer } from './support/smtp-server';
+import { useSmtpApp } from './support/smtp-app';
+import { postJson, request } from './support/test-app';
 
 const valid = { to: 'alice@example.com', subject: 'Hello', text: 'Body' };
 
@@ -10,23 +10,12 @@ interface FieldErrorBody {
 }
 
 describe('bad input to POST /send-email', () => {
-  let smtp: TestSmtpServer;
-  let sut: TestApp;
-
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    sut = await createTestApp({ SMTP_URL: smtp.url });
-  });
-
-  afterAll(async () => {
-    await sut.close();
-    await smtp.stop();
-  });
+  const fx = useSmtpApp();
 
   afterEach(() => {
     // Whatever the case, nothing may reach the SMTP server.
-    expect(smtp.received).toHaveLength(0);
-    expect(smtp.dataAttempts).toBe(0);
+    expect(fx.smtp.received).toHaveLength(0);
+    expect(fx.smtp.dataAttempts).toBe(0);
   });
 
   const fieldCases: Array<[string, Record<string, unknown>, string, RegExp]> = [
@@ -86,7 +75,7 @@ describe('bad input to POST /send-email', () => {
   it.each(fieldCases)(
     'rejects %s with 400 naming the field',
     async (_name, body, field, message) => {
-      const res = await postJson<FieldErrorBody>(`${sut.url}/send-email`, body);
+      const res = await postJson<FieldErrorBody>(`${fx.app.url}/send-email`, body);
 
       expect(res.status).toBe(400);
       const entry = res.body.fields?.find((f) => f.field === field);
@@ -98,7 +87,7 @@ describe('bad input to POST /send-email', () => {
   );
 
   it('rejects a 2 MiB body with 413', async () => {
-    const res = await postJson(`${sut.url}/send-email`, {
+    const res = await postJson(`${fx.app.url}/send-email`, {
       ...valid,
       text: 'x'.repeat(2 * 1024 * 1024),
     });
@@ -107,7 +96,7 @@ describe('bad input to POST /send-email', () => {
   });
 
   it('rejects a body that is not JSON with 400', async () => {
-    const res = await request<FieldErrorBody>(`${sut.url}/send-email`, {
+    const res = await request<FieldErrorBody>(`${fx.app.url}/send-email`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"to": "a@example.com",',
@@ -117,7 +106,7 @@ describe('bad input to POST /send-email', () => {
   });
 
   it('rejects a wrong content type with 415', async () => {
-    const res = await request(`${sut.url}/send-email`, {
+    const res = await request(`${fx.app.url}/send-email`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
       body: JSON.stringify(valid),
@@ -126,7 +115,7 @@ describe('bad input to POST /send-email', () => {
   });
 
   it('rejects prototype-pollution keys with 400', async () => {
-    const res = await request(`${sut.url}/send-email`, {
+    const res = await request(`${fx.app.url}/send-email`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: '{"to":"a@example.com","subject":"x","text":"y","__proto__":{"admin":true}}',

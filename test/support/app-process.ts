@@ -47,6 +47,22 @@ export function buildApp(): Promise<string> {
   return build;
 }
 
+/** `node main.js` with only the given environment (plus PATH and module resolution). */
+async function spawnService(env: Record<string, string>): Promise<ChildProcess> {
+  const main = await buildApp();
+  return spawn(process.execPath, [main], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      NODE_PATH: join(ROOT, 'node_modules'),
+      NODE_ENV: 'test',
+      HOST: '127.0.0.1',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 /** The real service (`node main.js`) in its own process, configured by environment. */
 export class AppProcess {
   private exited = false;
@@ -70,21 +86,8 @@ export class AppProcess {
   }
 
   static async start(env: Record<string, string>): Promise<AppProcess> {
-    const main = await buildApp();
     const port = await freePort();
-    const child = spawn(process.execPath, [main], {
-      cwd: ROOT,
-      env: {
-        PATH: process.env.PATH,
-        NODE_PATH: join(ROOT, 'node_modules'),
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: String(port),
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = await spawnService({ PORT: String(port), LOG_LEVEL: 'warn', ...env });
     const app = new AppProcess(child, `http://127.0.0.1:${port}`);
     await app.waitReady();
     return app;
@@ -146,18 +149,7 @@ export class AppProcess {
 export async function runToExit(
   env: Record<string, string>,
 ): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const main = await buildApp();
-  const child = spawn(process.execPath, [main], {
-    cwd: ROOT,
-    env: {
-      PATH: process.env.PATH,
-      NODE_PATH: join(ROOT, 'node_modules'),
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = await spawnService(env);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
