@@ -104,6 +104,9 @@ async function startApp(env, { startMs = 20_000, nodeArgs = [] } = {}) {
         HOST: '127.0.0.1',
         PORT: String(port),
         LOG_LEVEL: 'warn',
+        // No access lines: at warn they would be dropped anyway, and their per-request work is
+        // not what the benchmark measures (docs/benchmarks.md).
+        LOG_REQUESTS: 'false',
         ...env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -1,8 +1,9 @@
-import { Module } from '@nestjs/common';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { observabilityConfig, type ObservabilityConfig } from '../config/observability.config';
 import { buildPinoParams } from './pino-options';
+import { RequestLoggerMiddleware } from './request-logger.middleware';
 
 /** Structured logs (nestjs-pino): request ids, access lines, redaction. See docs in README. */
 @Module({
@@ -14,4 +15,8 @@ import { buildPinoParams } from './pino-options';
     }),
   ],
 })
-export class LoggingModule {}
+export class LoggingModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestLoggerMiddleware).forRoutes('*');
+  }
+}

@@ -1,4 +1,4 @@
-import helmet from '@fastify/helmet';
+import helmet from 'helmet';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 
 export interface HardeningOptions {
@@ -37,14 +37,23 @@ class JsonTooDeepError extends Error {
 
 /**
  * Fastify-level protections shared by main.ts and the test app: security headers
- * (@fastify/helmet) and the JSON depth limit in front of Fastify's own JSON parser (which
+ * (helmet's defaults) and the JSON depth limit in front of Fastify's own JSON parser (which
  * keeps refusing __proto__/constructor keys). Registering the parser through the adapter
  * also stops Nest from adding its form (x-www-form-urlencoded) parser: a form post is the
  * one body a foreign web page can send without a CORS preflight, so it gets 415.
  */
 export function hardenFastify(adapter: FastifyAdapter, options: HardeningOptions): void {
   const fastify = adapter.getInstance();
-  void fastify.register(helmet, { global: true });
+  // helmet's middleware built once. @fastify/helmet 13 calls helmet(options) inside its
+  // onRequest hook, re-parsing the CSP directives and rebuilding every header middleware
+  // on each request (a sixth of the send path's CPU, docs/benchmarks.md); same headers.
+  // Routes that need another CSP (the status page) set their own header in the handler.
+  const applySecurityHeaders = helmet();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    applySecurityHeaders(request.raw, reply.raw, (err?: unknown) =>
+      done(err instanceof Error ? err : undefined),
+    );
+  });
   const parse = fastify.getDefaultJsonParser('error', 'error');
   const { bodyLimit } = fastify.initialConfig;
   adapter.useBodyParser('application/json', false, { bodyLimit }, (request, body, done) => {
