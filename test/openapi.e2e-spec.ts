@@ -9,8 +9,16 @@ async function startProductionApp(env: Record<string, string>) {
   Object.assign(process.env, { SMTP_URL: '', LOG_REQUESTS: 'false', ...env });
   try {
     const app: NestFastifyApplication = await createApp();
+    // Every route the app really serves, as Fastify registers them during init.
+    const routes: string[] = [];
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRoute', (route) => {
+        for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+      });
     await app.listen(0, '127.0.0.1');
-    return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+    return { app, routes, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
   } finally {
     process.env = saved;
   }
@@ -24,9 +32,10 @@ interface Document {
 describe('OpenAPI', () => {
   let app: NestFastifyApplication;
   let url: string;
+  let routes: string[];
 
   beforeAll(async () => {
-    ({ app, url } = await startProductionApp({ LOG_FORMAT: 'pretty' }));
+    ({ app, url, routes } = await startProductionApp({ LOG_FORMAT: 'pretty' }));
   });
   afterAll(async () => {
     await app.close();
@@ -42,20 +51,11 @@ describe('OpenAPI', () => {
       Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     for (const entry of documented) registered.add(entry);
-    for (const expected of [
-      'POST /send-email',
-      'GET /emails/:id',
-      'GET /healthz',
-      'GET /readyz',
-      'GET /metrics',
-      'GET /status',
-      'GET /status/data',
-      'POST /send-email/batch',
-      'GET /emails',
-      'POST /emails/:id/retry',
-    ]) {
-      expect(registered).toContain(expected);
-    }
+    // The API's own routes: Fastify's automatic HEAD twins and the docs themselves aside.
+    const served = routes.filter((r) => !r.startsWith('HEAD ') && !/ \/docs/.test(r));
+    expect(served).toEqual(expect.arrayContaining(['POST /send-email', 'GET /emails/:id']));
+    expect(served.length).toBeGreaterThanOrEqual(10);
+    for (const route of served) expect(registered).toContain(route);
   });
 
   it('documents an example for every status POST /send-email can answer', async () => {
