@@ -83,6 +83,9 @@ async function settle(app, sink, { metrics = true, maxMs = 30_000 } = {}) {
 async function endToEnd(apps, sink, { duration = DURATION, amount, metrics = true, connections = CONNECTIONS } = {}) {
   const sinkBefore = await sink.count();
   const sentBefore = metrics ? await sentSuccess(apps) : 0;
+  // App CPU time spent on the run's requests (until their emails settled): unlike
+  // requests/s, it barely moves when the sink or the load generator compete for the cores.
+  const cpuBefore = apps.reduce((s, app) => s + procs.cpuSeconds(app.pid), 0);
   const per = Math.max(1, Math.floor(connections / apps.length));
   const results = await Promise.all(
     apps.map((app) =>
@@ -96,11 +99,13 @@ async function endToEnd(apps, sink, { duration = DURATION, amount, metrics = tru
     ),
   );
   for (const app of apps) await settle(app, sink, { metrics });
+  const cpuSeconds = apps.reduce((s, app) => s + procs.cpuSeconds(app.pid), 0) - cpuBefore;
   const received = (await sink.count()) - sinkBefore;
   const sent = metrics ? (await sentSuccess(apps)) - sentBefore : NaN;
   const ok200 = results.reduce((s, r) => s + r.ok200, 0);
   const total = results.reduce((s, r) => s + r.total, 0);
   return {
+    cpuMsPerRequest: (cpuSeconds * 1000) / Math.max(1, results.reduce((s, r) => s + r.total, 0)),
     rps: results.reduce((s, r) => s + r.rps, 0),
     // With several apps, the slower instance's percentiles.
     p50: Math.max(...results.map((r) => r.p50)),
@@ -281,6 +286,7 @@ function summarize(runs) {
   const sum = (k) => runs.reduce((s, r) => s + (r[k] ?? 0), 0);
   return {
     rps: median(runs.map((r) => r.rps)),
+    cpuMs: median(runs.map((r) => r.cpuMsPerRequest)),
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     ok200: sum('ok200'),
@@ -339,6 +345,7 @@ function report(r) {
     e2eRow(3, 'End-to-end `POST /send-email` (metrics on)', r.e2e.on);
     e2eRow('', 'same, `ENABLE_METRICS=false`', r.e2e.off);
     row(4, 'Metrics overhead', 'throughput on / off', `${fmt((r.e2e.on.rps / r.e2e.off.rps) * 100, 1)} %`, 'interleaved runs');
+    row('', '', 'app CPU per request on / off', `${fmt(r.e2e.on.cpuMs, 3)} / ${fmt(r.e2e.off.cpuMs, 3)} ms (${fmt((r.e2e.on.cpuMs / r.e2e.off.cpuMs - 1) * 100, 1)} %)`, 'the noise-resistant figure');
   }
   if (r.scrape) {
     row(5, `Scrape \`GET /metrics\`, ${fmt(r.scrape.series)} series, cache off`, 'p50 / p99 latency', `${fmt(r.scrape.p50, 1)} / ${fmt(r.scrape.p99, 1)} ms`, `${fmt(r.scrape.rps)} scrapes/s, 1 connection`);
