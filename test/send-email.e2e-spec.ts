@@ -232,3 +232,47 @@ describe('delivery when the SMTP server is unreachable or stalls', () => {
     smtp.stall(false);
   });
 });
+
+describe('SMTP AUTH from the credentials in SMTP_URL', () => {
+  let smtp: TestSmtpServer;
+  const apps: TestApp[] = [];
+
+  beforeAll(async () => {
+    smtp = await TestSmtpServer.start({ auth: { user: 'mailer@corp', pass: 'p@ss:w/rd' } });
+  });
+
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((a) => a.close()));
+  });
+
+  afterAll(async () => {
+    await smtp.stop();
+  });
+
+  it('logs in with percent-encoded credentials and delivers', async () => {
+    const sut = await createTestApp({ SMTP_URL: smtp.url });
+    apps.push(sut);
+
+    const res = await postJson(`${sut.url}/send-email`, email());
+
+    expect(res.status).toBe(200);
+    expect(smtp.received).toHaveLength(1);
+  });
+
+  it('fails permanently with 502 on wrong credentials, without echoing them', async () => {
+    const sut = await createTestApp({
+      SMTP_URL: `smtp://mailer%40corp:wrong-secret@127.0.0.1:${smtp.port}`,
+    });
+    apps.push(sut);
+
+    const res = await postJson(`${sut.url}/send-email`, email());
+
+    expect(res.status).toBe(502);
+    expect(res.body).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'auth', smtpCode: 535, retryable: false },
+    });
+    expect(res.text).not.toContain('wrong-secret');
+  });
+});
