@@ -9,13 +9,13 @@ export interface ReceivedMail {
 }
 
 type Fault =
-  | { kind: 'reply'; code: number; message: string }
-  | { kind: 'drop' }
-  | { kind: 'stall' };
+  { kind: 'reply'; code: number; message: string } | { kind: 'drop' } | { kind: 'stall' };
 
 export interface TestSmtpOptions {
   port?: number;
   auth?: { user: string; pass: string };
+  /** TLS with this key and certificate: implicit (smtps) or offered through STARTTLS. */
+  tls?: { key: Buffer; cert: Buffer; implicit: boolean };
 }
 
 /** A free loopback port, released again (for "server comes up later" tests). */
@@ -41,6 +41,8 @@ export class TestSmtpServer {
   dataAttempts = 0;
   /** Called with the client's port for every connection, to tie it to a client socket. */
   onConnection?: (remotePort: number) => void;
+  /** Called when a session runs over TLS (implicit or after STARTTLS). */
+  onSecure?: () => void;
 
   private constructor(
     private readonly server: SMTPServer,
@@ -52,8 +54,10 @@ export class TestSmtpServer {
     // onData needs the instance, which needs the listening server: resolve it late.
     const self: { instance?: TestSmtpServer } = {};
     const server = new SMTPServer({
-      secure: false,
-      disabledCommands: options.auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
+      secure: options.tls?.implicit ?? false,
+      key: options.tls?.key,
+      cert: options.tls?.cert,
+      disabledCommands: [...(options.tls ? [] : ['STARTTLS']), ...(options.auth ? [] : ['AUTH'])],
       allowInsecureAuth: true,
       authOptional: !options.auth,
       logger: false,
@@ -66,6 +70,10 @@ export class TestSmtpServer {
         }
       },
       onData: (stream, session, callback) => self.instance!.onData(stream, session, callback),
+      onSecure: (_socket, _session, callback) => {
+        self.instance?.onSecure?.();
+        callback();
+      },
       onConnect: (session, callback) => {
         self.instance?.onConnection?.(session.remotePort);
         callback();
@@ -114,7 +122,9 @@ export class TestSmtpServer {
     while (this.received.length < count) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`expected ${count} messages, got ${this.received.length} in ${timeoutMs} ms`);
+        throw new Error(
+          `expected ${count} messages, got ${this.received.length} in ${timeoutMs} ms`,
+        );
       }
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, 200));
@@ -149,9 +159,11 @@ export class TestSmtpServer {
       }
       if (fault?.kind === 'drop') {
         // The session has no socket handle; find its connection and cut it without a reply.
-        const connections = (this.server as unknown as {
-          connections: Set<{ session?: { id: string }; _socket: { destroy(): void } }>;
-        }).connections;
+        const connections = (
+          this.server as unknown as {
+            connections: Set<{ session?: { id: string }; _socket: { destroy(): void } }>;
+          }
+        ).connections;
         for (const connection of connections) {
           if (connection.session?.id === session.id) connection._socket.destroy();
         }
@@ -165,7 +177,11 @@ export class TestSmtpServer {
     });
   }
 
-  private accept(raw: Buffer, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
+  private accept(
+    raw: Buffer,
+    session: SMTPServerSession,
+    callback: (err?: Error | null) => void,
+  ): void {
     const envelope = {
       from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
       to: session.envelope.rcptTo.map((r) => r.address),
