@@ -6,8 +6,6 @@ import type { DeliveryConfig } from '../../../config/delivery.config';
 import type { MailConfig } from '../../../config/mail.config';
 import type { QueueConfig } from '../../../config/queue.config';
 import type { QueueStateCounts } from '../../../metrics/queue-depth';
-import type { OutgoingEmail } from '../../transport/mail-transport';
-import type { DeliveryError } from '../delivery-error';
 import {
   DrainingError,
   QueueFullError,
@@ -18,7 +16,15 @@ import {
   type RetryResult,
 } from '../delivery-queue';
 import type { Deliverer } from '../deliverer';
-import { isSettled, type EmailStatus, type EmailView } from '../email-view';
+import { isSettled, type EmailView } from '../email-view';
+import {
+  jobToView,
+  progressOf,
+  RetryLater,
+  type JobData,
+  type JobProgress,
+  type JobResult,
+} from './delivery-job';
 import { createRedisConnection } from './redis-connection.factory';
 
 const QUEUE_NAME = 'email-delivery';
@@ -27,35 +33,6 @@ const BACKOFF_TYPE = 'deliverer';
 /** States counted as backlog: accepted and not finally resolved. */
 const BACKLOG_STATES: JobType[] = ['waiting', 'active', 'delayed', 'prioritized'];
 const RETRY_AFTER_SECONDS = 5;
-
-interface JobData {
-  email: OutgoingEmail;
-  client: string;
-}
-
-/** What the worker writes on the job between attempts (BullMQ's progress field). */
-interface JobProgress {
-  attempts?: number;
-  lastError?: DeliveryError;
-  nextAttemptAt?: number;
-  at?: number;
-}
-
-interface JobResult {
-  messageId: string;
-  attempts: number;
-}
-
-/** Thrown by the processor on a transient failure; the backoff strategy reads the delay. */
-class RetryLater extends Error {
-  constructor(
-    readonly delayMs: number,
-    error: DeliveryError,
-  ) {
-    super(error.message);
-    this.name = 'RetryLater';
-  }
-}
 
 type Wake = () => void;
 
@@ -168,7 +145,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       ),
     );
     this.backlog.count++;
-    return this.toView(job, 'waiting');
+    return jobToView(job, 'waiting');
   }
 
   async waitForOutcome(id: string, timeoutMs: number): Promise<EmailView | undefined> {
@@ -196,19 +173,19 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   async find(id: string): Promise<EmailView | undefined> {
     const job = await this.bounded(this.queue.getJob(id));
     if (!job) return undefined;
-    return this.toView(job, await this.bounded(job.getState()));
+    return jobToView(job, await this.bounded(job.getState()));
   }
 
   async listFailed(limit: number): Promise<EmailView[]> {
     const jobs = await this.bounded(this.queue.getJobs(['failed'], 0, limit - 1, false));
-    return jobs.filter(Boolean).map((job) => this.toView(job, 'failed'));
+    return jobs.filter(Boolean).map((job) => jobToView(job, 'failed'));
   }
 
   async retry(id: string): Promise<RetryResult> {
     const job = await this.bounded(this.queue.getJob(id));
     if (!job) return { kind: 'not-found' };
     const state = await this.bounded(job.getState());
-    if (state !== 'failed') return { kind: 'not-failed', view: this.toView(job, state) };
+    if (state !== 'failed') return { kind: 'not-failed', view: jobToView(job, state) };
     try {
       await this.bounded(job.updateProgress({}));
       await this.bounded(
@@ -217,11 +194,11 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     } catch (err) {
       if (err instanceof QueueUnavailableError) throw err;
       // Another request re-drove it first: the job is no longer in the failed set.
-      return { kind: 'not-failed', view: this.toView(job, await this.bounded(job.getState())) };
+      return { kind: 'not-failed', view: jobToView(job, await this.bounded(job.getState())) };
     }
     job.progress = {};
     job.attemptsMade = 0;
-    return { kind: 'requeued', view: this.toView(job, 'waiting') };
+    return { kind: 'requeued', view: jobToView(job, 'waiting') };
   }
 
   async size(): Promise<number> {
@@ -308,7 +285,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     if (!job) return;
     // RetryLater means another attempt is scheduled: not an outcome yet.
     if (err instanceof RetryLater && job.attemptsMade < this.mail.maxAttempts) return;
-    const progress = this.progressOf(job);
+    const progress = progressOf(job);
     this.deliverer.settled({
       id: job.id!,
       client: job.data.client,
@@ -325,56 +302,6 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
 
   private durationSeconds(job: Job): number {
     return Math.max(0, (Date.now() - job.timestamp) / 1000);
-  }
-
-  private toView(job: Job<JobData, JobResult>, state: JobType | 'unknown'): EmailView {
-    const progress = this.progressOf(job);
-    const status = this.statusOf(state);
-    const result = job.returnvalue as JobResult | null | undefined;
-    const attempts =
-      status === 'sent'
-        ? (result?.attempts ?? job.attemptsMade)
-        : status === 'sending'
-          ? job.attemptsMade + 1
-          : (progress.attempts ?? job.attemptsMade);
-    const updatedAt = Math.max(
-      job.timestamp,
-      job.processedOn ?? 0,
-      job.finishedOn ?? 0,
-      progress.at ?? 0,
-    );
-    return {
-      id: job.id!,
-      status,
-      client: job.data.client,
-      attempts,
-      messageId: status === 'sent' ? result?.messageId : undefined,
-      lastError: status === 'sent' ? undefined : progress.lastError,
-      createdAt: new Date(job.timestamp).toISOString(),
-      updatedAt: new Date(updatedAt).toISOString(),
-      nextAttemptAt:
-        state === 'delayed' && progress.nextAttemptAt
-          ? new Date(progress.nextAttemptAt).toISOString()
-          : undefined,
-    };
-  }
-
-  private statusOf(state: JobType | 'unknown'): EmailStatus {
-    switch (state) {
-      case 'completed':
-        return 'sent';
-      case 'failed':
-        return 'failed';
-      case 'active':
-        return 'sending';
-      default:
-        return 'queued';
-    }
-  }
-
-  private progressOf(job: Job): JobProgress {
-    const progress: unknown = job.progress;
-    return typeof progress === 'object' && progress !== null ? progress : {};
   }
 
   private async counts(): Promise<Record<string, number>> {
