@@ -1,5 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { register } from 'prom-client';
 import { AppModule } from '../../src/app.module';
 import { createFastifyAdapter } from '../../src/bootstrap';
@@ -11,14 +14,27 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** Outbox for apps without SMTP_URL: a temporary folder, never the working tree. */
+let outbox: string | undefined;
+function testOutbox(): string {
+  if (!outbox) {
+    const dir = mkdtempSync(join(tmpdir(), 'mailwatch-outbox-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    outbox = dir;
+  }
+  return outbox;
+}
+
 /**
  * The real AppModule on a real loopback port, configured through the environment exactly
  * as in production. The variables apply while the app is built (config namespaces are
  * read then) and are restored afterwards, so tests do not leak settings into each other.
  */
-export async function createTestApp(env: Record<string, string | undefined> = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string | undefined> = {},
+): Promise<TestApp> {
   const saved: Record<string, string | undefined> = {};
-  const settings = { OUTBOX_DIR: undefined, SMTP_URL: undefined, ...env };
+  const settings = { OUTBOX_DIR: testOutbox(), SMTP_URL: undefined, ...env };
   for (const [key, value] of Object.entries(settings)) {
     saved[key] = process.env[key];
     if (value === undefined) delete process.env[key];
