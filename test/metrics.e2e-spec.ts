@@ -284,6 +284,20 @@ describe('metrics configuration', () => {
     expect(valueOf(text, 'email_send_duration_seconds_count')).toBe(0);
   });
 
+  it('METRICS_GROUP_UNMATCHED=false and METRICS_DEFAULT=false leave out 404s and process metrics', async () => {
+    const sut = await createTestApp({ METRICS_GROUP_UNMATCHED: 'false', METRICS_DEFAULT: 'false' });
+    apps.push(sut);
+    expect((await request(`${sut.url}/no/such/route`)).status).toBe(404);
+    await postJson(`${sut.url}/send-email`, { to: 'bad' });
+    const text = await scrape(sut.url);
+    expect(seriesOf(text, 'http_requests_total').map((s) => s.labels.handler)).toEqual([
+      '/send-email',
+    ]);
+    expect(text).not.toContain('process_cpu_seconds_total');
+    expect(text).not.toContain('nodejs_eventloop_lag_seconds');
+    expect(text).toContain('# TYPE email_sent_total counter');
+  });
+
   it('METRICS_GROUP_STATUS=false reports exact status codes', async () => {
     const sut = await createTestApp({ METRICS_GROUP_STATUS: 'false' });
     apps.push(sut);
