@@ -46,6 +46,38 @@ describe('Structured logs', () => {
     }
   });
 
+  it('logs the final outcome of an email answered 202 with its request id, once', async () => {
+    const sut = await startLoggedApp({ SMTP_URL: smtp.url });
+    try {
+      smtp.failNext(550, 'No such user here');
+      const res = await postJson(
+        `${sut.url}/send-email`,
+        { to: 'ghost@example.com', subject: 'Hi', text: 'x' },
+        { 'x-request-id': 'async-42', 'x-client-id': 'reports', prefer: 'respond-async' },
+      );
+      expect(res.status).toBe(202);
+
+      const deadline = Date.now() + 10_000;
+      const outcome = () =>
+        sut.lines.filter((l) => l.emailId === res.body.id && l.msg === 'email failed');
+      while (outcome().length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(outcome()).toHaveLength(1);
+      expect(outcome()[0]).toMatchObject({
+        requestId: 'async-42',
+        client: 'reports',
+        reason: 'rejected',
+        smtpCode: 550,
+        attempts: 1,
+        level: 40,
+      });
+      expect(sut.raw.join('')).not.toContain('ghost@example.com');
+    } finally {
+      await sut.close();
+    }
+  });
+
   it('replaces an unsafe or over-long X-Request-ID with a generated one', async () => {
     const sut = await startLoggedApp({});
     try {

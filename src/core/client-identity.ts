@@ -9,10 +9,14 @@ export interface CallerContext {
   client: string;
   /** performance.now() when the request reached the handler chain: an email's clock starts here. */
   startedAt: number;
+  /** The request id (X-Request-ID or generated), carried to the email's outcome log line. */
+  requestId?: string;
 }
 
 export interface RequestWithCaller {
   headers: Record<string, string | string[] | undefined>;
+  /** Fastify's request id (genReqId: X-Request-ID or a UUID). */
+  id?: string;
   /** Set by authentication when API keys are configured; wins over X-Client-ID. */
   authenticatedClient?: string;
   caller?: CallerContext;
@@ -40,6 +44,10 @@ export function resolveClient(request: RequestWithCaller): string {
 export const Caller = createParamDecorator(
   (_data: unknown, ctx: ExecutionContext): CallerContext => {
     const request = ctx.switchToHttp().getRequest<RequestWithCaller>();
-    return (request.caller ??= { client: resolveClient(request), startedAt: performance.now() });
+    return (request.caller ??= {
+      client: resolveClient(request),
+      startedAt: performance.now(),
+      requestId: request.id,
+    });
   },
 );

@@ -21,7 +21,11 @@ import { resolveClient, type RequestWithCaller } from './client-identity';
 export class ClientInterceptor implements NestInterceptor {
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const request = context.switchToHttp().getRequest<RequestWithCaller>();
-    request.caller = { client: resolveClient(request), startedAt: performance.now() };
+    request.caller = {
+      client: resolveClient(request),
+      startedAt: performance.now(),
+      requestId: request.id,
+    };
     return next.handle();
   }
 }

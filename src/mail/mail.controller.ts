@@ -52,6 +52,7 @@ export class MailController {
       startedAt: caller.startedAt,
       waitMs: respondAsync ? 0 : undefined,
       idempotencyKey,
+      requestId: caller.requestId,
     });
     const response = toEmailResponse(view);
     void reply.status(response.status);
@@ -67,7 +68,7 @@ export class MailController {
     @Caller() caller: CallerContext,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Record<string, unknown>> {
-    const result = await this.batch.send(body, caller.client, caller.startedAt);
+    const result = await this.batch.send(body, caller);
     void reply.status(result.httpStatus);
     return result.body;
   }

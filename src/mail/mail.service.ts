@@ -55,6 +55,8 @@ export interface SendOptions {
   startedAt?: number;
   /** Idempotency-Key: a repeat by the same client returns the first email, never sends again. */
   idempotencyKey?: string;
+  /** The submitting request's id, logged with the email's final outcome. */
+  requestId?: string;
 }
 
 /** How long a duplicate waits for the first request of its key to store the email. */
@@ -101,14 +103,25 @@ export class MailService {
       const held = await this.claim(scoped, record);
       if (held) return this.replay(held, record, waitMs);
       try {
-        accepted = await this.queue.enqueue({ email, client, startedAt, id: record.id });
+        accepted = await this.queue.enqueue({
+          email,
+          client,
+          startedAt,
+          id: record.id,
+          requestId: options.requestId,
+        });
       } catch (err) {
         // Nothing was stored: free the key so the client's retry is not told "already sent".
         await this.idempotency.release(scoped, record).catch(() => undefined);
         throw err;
       }
     } else {
-      accepted = await this.queue.enqueue({ email, client, startedAt });
+      accepted = await this.queue.enqueue({
+        email,
+        client,
+        startedAt,
+        requestId: options.requestId,
+      });
     }
     if (waitMs <= 0) return this.logged(accepted);
     return this.logged((await this.queue.waitForOutcome(accepted.id, waitMs)) ?? accepted);

@@ -1,3 +1,4 @@
+import type { CallerContext } from '../../core/client-identity';
 import { BadRequestException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
@@ -31,7 +32,7 @@ export interface BatchResult {
 export class BatchSender {
   constructor(private readonly mail: MailService) {}
 
-  async send(body: unknown, client: string, startedAt: number): Promise<BatchResult> {
+  async send(body: unknown, caller: CallerContext): Promise<BatchResult> {
     const emails = (body as { emails?: unknown } | null)?.emails;
     if (!Array.isArray(emails) || emails.length === 0 || emails.length > MAX_BATCH_SIZE) {
       throw new BadRequestException(
@@ -39,7 +40,7 @@ export class BatchSender {
       );
     }
     const results = await Promise.all(
-      emails.map((item, index) => this.sendOne(item, index, client, startedAt)),
+      emails.map((item, index) => this.sendOne(item, index, caller)),
     );
     const accepted = results.filter((r) => r.status === 202).length;
     return {
@@ -51,8 +52,7 @@ export class BatchSender {
   private async sendOne(
     item: unknown,
     index: number,
-    client: string,
-    startedAt: number,
+    caller: CallerContext,
   ): Promise<BatchItemResult> {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       return { index, status: 400, message: 'each email must be an object' };
@@ -67,7 +67,7 @@ export class BatchSender {
       return { index, status: 400, errors: flattenValidationErrors(problems) };
     }
     try {
-      const view = await this.mail.send(dto, { client, startedAt, waitMs: 0 });
+      const view = await this.mail.send(dto, { ...caller, waitMs: 0 });
       return { index, status: 202, id: view.id, location: `/emails/${view.id}` };
     } catch (err) {
       if (!(err instanceof HttpException)) throw err;

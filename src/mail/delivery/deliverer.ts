@@ -20,6 +20,9 @@ export interface SettledEmail {
   /** From acceptance to outcome, retries included. */
   durationSeconds: number;
   error?: DeliveryError;
+  attempts: number;
+  /** The submitting request's id, when it came over HTTP. */
+  requestId?: string;
 }
 
 /**
@@ -65,12 +68,24 @@ export class Deliverer {
   /** Records an email's final outcome; drivers call it exactly once per email. */
   settled(outcome: SettledEmail): void {
     this.metrics.settled(outcome);
+    // One line per email with its final outcome, joinable to its request by requestId.
+    const line = {
+      msg: outcome.status === 'sent' ? 'email sent' : 'email failed',
+      emailId: outcome.id,
+      client: outcome.client,
+      requestId: outcome.requestId,
+      attempts: outcome.attempts,
+      durationSeconds: Math.round(outcome.durationSeconds * 1000) / 1000,
+    };
     if (outcome.status === 'failed') {
-      this.logger.warn(
-        `email ${outcome.id} from ${outcome.client} failed: ${outcome.error?.code} ${this.forLog(outcome.error?.message ?? '')}`,
-      );
+      this.logger.warn({
+        ...line,
+        reason: outcome.error?.code,
+        smtpCode: outcome.error?.smtpCode ?? undefined,
+        error: this.forLog(outcome.error?.message ?? ''),
+      });
     } else {
-      this.logger.debug?.(`email ${outcome.id} from ${outcome.client} sent`);
+      this.logger.log(line);
     }
   }
 

@@ -7,6 +7,8 @@ export interface EnqueueRequest {
   client: string;
   /** performance.now() when the email's clock started (request arrival). */
   startedAt: number;
+  /** The submitting request's id, for the email's outcome log line. */
+  requestId?: string;
   /** The email's id when the caller reserved one (idempotent submission); else a new UUID. */
   id?: string;
 }

@@ -23,6 +23,7 @@ interface Entry {
   status: EmailStatus;
   attempts: number;
   acceptedAt: number;
+  requestId?: string;
   createdAt: number;
   updatedAt: number;
   nextAttemptAt?: number;
@@ -55,7 +56,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
     @Inject(mailConfig.KEY) private readonly config: MailConfig,
   ) {}
 
-  enqueue({ email, client, startedAt, id }: EnqueueRequest): Promise<EmailView> {
+  enqueue({ email, client, startedAt, id, requestId }: EnqueueRequest): Promise<EmailView> {
     if (!this.accepting) return Promise.reject(new DrainingError());
     if (this.pending >= this.config.queueCapacity) {
       return Promise.reject(new QueueFullError(this.config.queueCapacity));
@@ -68,6 +69,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
       status: 'queued',
       attempts: 0,
       acceptedAt: startedAt,
+      requestId,
       createdAt: now,
       updatedAt: now,
     };
@@ -230,6 +232,8 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
       status,
       durationSeconds: (performance.now() - entry.acceptedAt) / 1000,
       error: entry.lastError,
+      attempts: entry.attempts,
+      requestId: entry.requestId,
     });
     this.settled.set(entry.id, entry);
     this.wake(entry);

@@ -7,6 +7,8 @@ import type { EmailStatus, EmailView } from '../email-view';
 export interface JobData {
   email: OutgoingEmail;
   client: string;
+  /** The submitting request's id, for the outcome log line on whichever replica sends it. */
+  requestId?: string;
 }
 
 /** What the worker writes on the job between attempts (BullMQ's progress field). */

@@ -124,7 +124,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     this.blocking.forEach((connection) => connection.disconnect());
   }
 
-  async enqueue({ email, client, id }: EnqueueRequest): Promise<EmailView> {
+  async enqueue({ email, client, id, requestId }: EnqueueRequest): Promise<EmailView> {
     if (!this.accepting) throw new DrainingError();
     if (this.producer.status !== 'ready') throw this.unavailable();
     if ((await this.backlogEstimate()) >= this.mail.queueCapacity) {
@@ -134,7 +134,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     const job = await this.bounded(
       this.queue.add(
         JOB_NAME,
-        { email, client },
+        { email, client, requestId },
         {
           jobId,
           attempts: this.mail.maxAttempts,
@@ -272,12 +272,14 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     }
   }
 
-  private onCompleted(job: Job<JobData, JobResult>, _result: JobResult): void {
+  private onCompleted(job: Job<JobData, JobResult>, result: JobResult): void {
     this.deliverer.settled({
       id: job.id!,
       client: job.data.client,
       status: 'sent',
       durationSeconds: this.durationSeconds(job),
+      attempts: result.attempts,
+      requestId: job.data.requestId,
     });
   }
 
@@ -291,6 +293,8 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       client: job.data.client,
       status: 'failed',
       durationSeconds: this.durationSeconds(job),
+      attempts: progress.attempts ?? job.attemptsMade,
+      requestId: job.data.requestId,
       error: progress.lastError ?? {
         code: 'unknown',
         smtpCode: null,
