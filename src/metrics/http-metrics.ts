@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config';
 import {
   HTTP_DURATION_BUCKETS,
@@ -9,6 +9,7 @@ import {
   HTTP_REQUESTS_TOTAL,
   UNMATCHED_HANDLER,
 } from './metrics.constants';
+import { registerOnce } from './metric-providers';
 
 interface RouteSeries {
   duration: ReturnType<Histogram<'method' | 'handler'>['labels']>;
@@ -17,10 +18,6 @@ interface RouteSeries {
 
 const started = Symbol('httpMetricsStart');
 type TimedRequest = FastifyRequest & { [started]?: { at: bigint; series: RouteSeries } };
-
-function getOrCreate<T>(name: string, create: () => T): T {
-  return (register.getSingleMetric(name) as T | undefined) ?? create();
-}
 
 /**
  * HTTP metrics in the style of prometheus-fastapi-instrumentator, taken from Fastify's
@@ -46,7 +43,7 @@ export class HttpMetrics implements OnModuleInit {
   onModuleInit(): void {
     if (!this.config.enabled) return;
     const prefix = this.config.prefix === '' ? '' : `${this.config.prefix}_`;
-    this.requests = getOrCreate(
+    this.requests = registerOnce(
       prefix + HTTP_REQUESTS_TOTAL,
       () =>
         new Counter({
@@ -55,7 +52,7 @@ export class HttpMetrics implements OnModuleInit {
           labelNames: ['method', 'handler', 'status'],
         }),
     );
-    this.duration = getOrCreate(
+    this.duration = registerOnce(
       prefix + HTTP_REQUEST_DURATION_SECONDS,
       () =>
         new Histogram({
@@ -65,7 +62,7 @@ export class HttpMetrics implements OnModuleInit {
           buckets: HTTP_DURATION_BUCKETS,
         }),
     );
-    this.inProgress = getOrCreate(
+    this.inProgress = registerOnce(
       prefix + this.config.inProgressName,
       () =>
         new Gauge({

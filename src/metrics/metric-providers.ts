@@ -15,7 +15,7 @@ import {
 import { QueueDepth } from './queue-depth';
 
 /** Returns the metric already in the registry (a second app in one process), or registers it. */
-function registerOnce<T>(name: string, create: () => T): T {
+export function registerOnce<T>(name: string, create: () => T): T {
   return (register.getSingleMetric(name) as T | undefined) ?? create();
 }
 
