@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
+import { renderAlertRules, RULES_FILE } from './alert-rules';
 import { repoPath } from './manifests';
 
 /**
@@ -58,7 +59,9 @@ export function renderDashboardConfigMap(): string {
   return header(DASHBOARD_SOURCE) + stringify(manifest, { lineWidth: 0 });
 }
 
+/** In dependency order: the PrometheusRule is rendered from the freshly written rules file. */
 export const GENERATED: ReadonlyArray<{ file: string; render: () => string }> = [
+  { file: RULES_FILE, render: () => renderAlertRules() },
   { file: PROMETHEUS_RULE_FILE, render: renderPrometheusRule },
   { file: DASHBOARD_CONFIGMAP_FILE, render: renderDashboardConfigMap },
 ];
