@@ -37,8 +37,9 @@ export const emailMetricProviders: Provider[] = [
   }),
   makeCounterProvider({
     name: EMAIL_FAILURES_TOTAL,
-    help: `Emails that finally failed, by reason (${FAILURE_REASONS.join(', ')}).`,
-    labelNames: ['reason'],
+    // client: the SLO alerts leave a client's permanent rejections out of its error budget.
+    help: `Emails that finally failed, by client and reason (${FAILURE_REASONS.join(', ')}).`,
+    labelNames: ['client', 'reason'],
   }),
   {
     // Built by hand: exemplars need `enableExemplars`, which prom-client refuses on a

@@ -8,6 +8,20 @@ export const RULES_SETTINGS = 'config/alerts/settings.yml';
 export const RULE_TESTS_DIR = 'config/alerts/tests';
 export const RUNBOOK_FILE = 'docs/runbook.md';
 
+/** The alerts of mailwatch.rules.yml, in file order; the runbook has a section for each. */
+export const EXPECTED_ALERTS = [
+  'MailwatchSLOBurnRateFast',
+  'MailwatchSLOBurnRateSlow',
+  'MailwatchPermanentRejectionsHigh',
+  'MailwatchQueueBacklog',
+  'MailwatchSendLatencyHigh',
+  'MailwatchRetriesSurging',
+  'MailwatchRelayDown',
+  'MailwatchDeadLettersGrowing',
+  'MailwatchTargetDown',
+  'MailwatchAbsent',
+];
+
 export interface AlertRule {
   alert: string;
   expr: string;
@@ -66,7 +80,8 @@ export function renderAlertRules(settings: RuleSettings = loadRuleSettings()): s
   };
   const template = readFileSync(repoPath(RULES_TEMPLATE), 'utf8');
   const body = template.replace(/\$\{(\w+)\}/g, (whole, key: string) => {
-    if (values[key] === undefined) throw new Error(`unknown placeholder ${whole} in ${RULES_TEMPLATE}`);
+    if (values[key] === undefined)
+      throw new Error(`unknown placeholder ${whole} in ${RULES_TEMPLATE}`);
     return values[key];
   });
   return (
