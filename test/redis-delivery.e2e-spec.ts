@@ -1,4 +1,5 @@
-import { QueueDepth } from '../src/metrics/queue-depth';
+import type { DeliveryQueue } from '../src/mail/delivery/drivers/delivery-queue';
+import { DELIVERY_QUEUE } from '../src/mail/mail.constants';
 import { deletePrefix, requireRedis, uniquePrefix } from './support/redis';
 import { TestSmtpServer } from './support/smtp-server';
 import { createTestApp, postJson, request, type TestApp } from './support/test-app';
@@ -152,7 +153,7 @@ describe.each(['memory', 'redis'] as const)('delivery queue driver %s', (driver)
       for (let i = 0; i < 3; i++) {
         await postJson(`${sut.url}/send-email`, email(`stall${i}`), { prefer: 'respond-async' });
       }
-      const depth = sut.app.get(QueueDepth);
+      const depth = sut.app.get<DeliveryQueue>(DELIVERY_QUEUE);
       expect(await depth.size()).toBe(3);
       const metrics = await request(`${sut.url}/metrics`);
       expect(metrics.text).toMatch(/^email_queue_size 3$/m);

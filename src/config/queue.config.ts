@@ -7,8 +7,14 @@ export type QueueDriverName = (typeof QUEUE_DRIVERS)[number];
 export const queueConfig = registerAs('queue', () => {
   const env = new EnvReader();
   const redisUrl = env.optionalUrl('REDIS_URL', ['redis:', 'rediss:']);
+  const driver = env.oneOf<QueueDriverName>('QUEUE_DRIVER', QUEUE_DRIVERS, 'memory');
   return {
-    driver: env.oneOf<QueueDriverName>('QUEUE_DRIVER', QUEUE_DRIVERS, 'memory'),
+    driver,
+    /**
+     * Whether replicas share state in Redis (queue, idempotency keys, rate limits). Only the
+     * drivers named here open a Redis connection at all.
+     */
+    redisEnabled: driver === 'redis',
     redisUrl: redisUrl?.toString() ?? 'redis://127.0.0.1:6379',
     redisPrefix: env.string('REDIS_PREFIX', 'mailwatch'),
   };

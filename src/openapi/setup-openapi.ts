@@ -1,7 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { observabilityConfig } from '../config/observability.config';
-import { annotateApi } from './api-annotations';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
@@ -9,7 +8,6 @@ export const DOCS_JSON_PATH = 'docs-json';
 /** /docs (Swagger UI) and /docs-json, unless OPENAPI_ENABLED=false (the production default). */
 export function setupOpenApi(app: INestApplication): boolean {
   if (!observabilityConfig().openApiEnabled) return false;
-  annotateApi();
   const config = new DocumentBuilder()
     .setTitle('mailwatch')
     .setDescription(
