@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
 import { MailerModule } from '@nestjs-modules/mailer';
 import { mailConfig, type MailConfig } from '../config/mail.config';
 import { TemplatesModule } from '../templates/templates.module';
@@ -24,6 +25,8 @@ import { transportProvider } from './transport/transport.factory';
 @Module({
   imports: [
     TemplatesModule,
+    // HealthIndicatorService for the indicators this feature exports.
+    TerminusModule,
     MailerModule.forRootAsync({
       inject: [mailConfig.KEY],
       useFactory: (config: MailConfig) => buildMailerOptions(config),
