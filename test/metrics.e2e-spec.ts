@@ -154,7 +154,7 @@ describe('bounded client labels', () => {
   });
 
   it('gives the first 100 clients their own label and everyone after that other', async () => {
-    const sut = await createTestApp({ SMTP_URL: smtp.url });
+    const sut = await createTestApp({ env: { SMTP_URL: smtp.url } });
     apps.push(sut);
     for (let batch = 0; batch < 150; batch += 25) {
       await Promise.all(
@@ -173,7 +173,7 @@ describe('bounded client labels', () => {
   });
 
   it('uses only the allowlist when METRICS_CLIENTS is set, and sanitises raw ids', async () => {
-    const sut = await createTestApp({ SMTP_URL: smtp.url, METRICS_CLIENTS: 'web,batch' });
+    const sut = await createTestApp({ env: { SMTP_URL: smtp.url, METRICS_CLIENTS: 'web,batch' } });
     apps.push(sut);
     for (const client of ['web', 'batch', 'mobile', 'evil"} client{']) {
       await postJson(`${sut.url}/send-email`, email('x'), { 'x-client-id': client });
@@ -195,7 +195,7 @@ describe('metrics configuration', () => {
   });
 
   it('ENABLE_METRICS=false: no /metrics and no HTTP series, mail still works', async () => {
-    const sut = await createTestApp({ ENABLE_METRICS: 'false' });
+    const sut = await createTestApp({ env: { ENABLE_METRICS: 'false' } });
     apps.push(sut);
     const { register } = await import('prom-client');
 
@@ -209,7 +209,9 @@ describe('metrics configuration', () => {
 
   it('METRICS_PORT moves /metrics off the API port; METRICS_AUTH requires basic auth', async () => {
     const port = await freePort();
-    const sut = await createTestApp({ METRICS_PORT: String(port), METRICS_AUTH: 'prom:s3cret' });
+    const sut = await createTestApp({
+      env: { METRICS_PORT: String(port), METRICS_AUTH: 'prom:s3cret' },
+    });
     apps.push(sut);
     const metricsUrl = `http://127.0.0.1:${port}`;
 
@@ -230,7 +232,7 @@ describe('metrics configuration', () => {
   });
 
   it('METRICS_AUTH on the API port protects /metrics there too', async () => {
-    const sut = await createTestApp({ METRICS_AUTH: 'prom:s3cret' });
+    const sut = await createTestApp({ env: { METRICS_AUTH: 'prom:s3cret' } });
     apps.push(sut);
     expect((await request(`${sut.url}/metrics`)).status).toBe(401);
     const ok = await request(`${sut.url}/metrics`, {
@@ -241,8 +243,10 @@ describe('metrics configuration', () => {
 
   it('METRICS_INPROGRESS_NAME and METRICS_PREFIX rename HTTP/process metrics, never email_*', async () => {
     const sut = await createTestApp({
-      METRICS_INPROGRESS_NAME: 'email_in_progress',
-      METRICS_PREFIX: 'mw',
+      env: {
+        METRICS_INPROGRESS_NAME: 'email_in_progress',
+        METRICS_PREFIX: 'mw',
+      },
     });
     apps.push(sut);
     await postJson(`${sut.url}/send-email`, email('x'));
@@ -255,7 +259,7 @@ describe('metrics configuration', () => {
   });
 
   it('METRICS_CACHE_MS: scrapes within the window share one render', async () => {
-    const sut = await createTestApp({ METRICS_CACHE_MS: '60000' });
+    const sut = await createTestApp({ env: { METRICS_CACHE_MS: '60000' } });
     apps.push(sut);
     const first = await scrape(sut.url);
     await postJson(`${sut.url}/send-email`, email('cached'));
@@ -265,7 +269,7 @@ describe('metrics configuration', () => {
   });
 
   it('counts requests refused before the handler (413, 415) in HTTP metrics, not as emails', async () => {
-    const sut = await createTestApp({ BODY_LIMIT_BYTES: '2048', METRICS_CACHE_MS: '0' });
+    const sut = await createTestApp({ env: { BODY_LIMIT_BYTES: '2048', METRICS_CACHE_MS: '0' } });
     apps.push(sut);
     const tooLarge = await postJson(`${sut.url}/send-email`, {
       ...email('big'),
@@ -285,7 +289,9 @@ describe('metrics configuration', () => {
   });
 
   it('METRICS_GROUP_UNMATCHED=false and METRICS_DEFAULT=false leave out 404s and process metrics', async () => {
-    const sut = await createTestApp({ METRICS_GROUP_UNMATCHED: 'false', METRICS_DEFAULT: 'false' });
+    const sut = await createTestApp({
+      env: { METRICS_GROUP_UNMATCHED: 'false', METRICS_DEFAULT: 'false' },
+    });
     apps.push(sut);
     expect((await request(`${sut.url}/no/such/route`)).status).toBe(404);
     await postJson(`${sut.url}/send-email`, { to: 'bad' });
@@ -299,7 +305,7 @@ describe('metrics configuration', () => {
   });
 
   it('METRICS_GROUP_STATUS=false reports exact status codes', async () => {
-    const sut = await createTestApp({ METRICS_GROUP_STATUS: 'false' });
+    const sut = await createTestApp({ env: { METRICS_GROUP_STATUS: 'false' } });
     apps.push(sut);
     await postJson(`${sut.url}/send-email`, { to: 'bad' });
     expect(valueOf(await scrape(sut.url), 'http_requests_total', { status: '400' })).toBe(1);

@@ -28,7 +28,9 @@ describe('dashboard and alert rules against a real scrape of the app', () => {
 
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
-    sut = await createTestApp({ SMTP_URL: smtp.url, RETRY_BASE_MS: '20', RETRY_MAX_MS: '20' });
+    sut = await createTestApp({
+      env: { SMTP_URL: smtp.url, RETRY_BASE_MS: '20', RETRY_MAX_MS: '20' },
+    });
     // One of each outcome, so every labelled family has samples.
     await postJson(`${sut.url}/send-email`, { to: 'a@example.com', subject: 's', text: 't' });
     smtp.failNext(451, 'later');

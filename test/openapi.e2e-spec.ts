@@ -1,27 +1,20 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { register } from 'prom-client';
-import { createApp } from '../src/bootstrap';
-import { request } from './support/test-app';
+import { createTestApp, request, type TestApp } from './support/test-app';
 
 /** The app exactly as main.ts builds it (logger + docs), on a loopback port. */
 async function startProductionApp(env: Record<string, string>) {
-  const saved = { ...process.env };
-  Object.assign(process.env, { SMTP_URL: '', LOG_REQUESTS: 'false', ...env });
-  try {
-    const app: NestFastifyApplication = await createApp();
-    // Every route the app really serves, as Fastify registers them during init.
-    const routes: string[] = [];
-    app
-      .getHttpAdapter()
-      .getInstance()
-      .addHook('onRoute', (route) => {
-        for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
-      });
-    await app.listen(0, '127.0.0.1');
-    return { app, routes, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
-  } finally {
-    process.env = saved;
-  }
+  // Every route the app really serves, as Fastify registers them during init.
+  const routes: string[] = [];
+  const app: TestApp = await createTestApp({
+    env: { LOG_LEVEL: 'log', ...env },
+    configure: (nest) =>
+      nest
+        .getHttpAdapter()
+        .getInstance()
+        .addHook('onRoute', (route) => {
+          for (const method of [route.method].flat()) routes.push(`${method} ${route.url}`);
+        }),
+  });
+  return { app, routes, url: app.url };
 }
 
 interface Document {
@@ -30,7 +23,7 @@ interface Document {
 }
 
 describe('OpenAPI', () => {
-  let app: NestFastifyApplication;
+  let app: TestApp;
   let url: string;
   let routes: string[];
 
@@ -39,7 +32,6 @@ describe('OpenAPI', () => {
   });
   afterAll(async () => {
     await app.close();
-    register.clear();
   });
 
   it('describes every route Nest registered', async () => {
@@ -88,7 +80,6 @@ describe('OpenAPI in production', () => {
       expect((await request(`${url}/docs`)).status).toBe(404);
     } finally {
       await app.close();
-      register.clear();
     }
   });
 });

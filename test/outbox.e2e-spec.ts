@@ -10,7 +10,7 @@ describe('outbox transport (no SMTP_URL)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mailwatch-outbox-'));
-    sut = await createTestApp({ OUTBOX_DIR: join(dir, 'nested', 'outbox') });
+    sut = await createTestApp({ env: { OUTBOX_DIR: join(dir, 'nested', 'outbox') } });
   });
 
   afterAll(async () => {
@@ -42,6 +42,9 @@ describe('outbox transport (no SMTP_URL)', () => {
   it('reports ready with the outbox transport', async () => {
     const res = await request(`${sut.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok', details: { transport: { kind: 'outbox', status: 'up' } } });
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      details: { transport: { kind: 'outbox', status: 'up' } },
+    });
   });
 });

@@ -19,9 +19,11 @@ describe('a real Prometheus scraping the service: the original queries', () => {
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
     sut = await createTestApp({
-      SMTP_URL: smtp.url,
-      METRICS_CACHE_MS: '0',
-      SMTP_TIMEOUT_MS: '20000',
+      env: {
+        SMTP_URL: smtp.url,
+        METRICS_CACHE_MS: '0',
+        SMTP_TIMEOUT_MS: '20000',
+      },
     });
     prometheus = await PrometheusServer.start(new URL(sut.url).host);
   });

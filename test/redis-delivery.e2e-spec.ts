@@ -34,13 +34,15 @@ describe.each(['memory', 'redis'] as const)('delivery queue driver %s', (driver)
   beforeEach(async () => {
     prefix = uniquePrefix('behaviour');
     sut = await createTestApp({
-      SMTP_URL: smtp.url,
-      QUEUE_DRIVER: driver,
-      REDIS_PREFIX: prefix,
-      RETRY_BASE_MS: '50',
-      RETRY_MAX_MS: '100',
-      MAX_ATTEMPTS: '3',
-      SEND_WAIT_MS: '5000',
+      env: {
+        SMTP_URL: smtp.url,
+        QUEUE_DRIVER: driver,
+        REDIS_PREFIX: prefix,
+        RETRY_BASE_MS: '50',
+        RETRY_MAX_MS: '100',
+        MAX_ATTEMPTS: '3',
+        SEND_WAIT_MS: '5000',
+      },
     });
   });
 

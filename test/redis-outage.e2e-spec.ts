@@ -23,12 +23,14 @@ describe('RedisDeliveryQueue during a Redis outage', () => {
     await redis.start();
     smtp = await TestSmtpServer.start();
     sut = await createTestApp({
-      SMTP_URL: smtp.url,
-      QUEUE_DRIVER: 'redis',
-      REDIS_URL: redis.url,
-      REDIS_PREFIX: uniquePrefix('outage'),
-      REDIS_TIMEOUT_MS: '500',
-      SEND_WAIT_MS: '5000',
+      env: {
+        SMTP_URL: smtp.url,
+        QUEUE_DRIVER: 'redis',
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: uniquePrefix('outage'),
+        REDIS_TIMEOUT_MS: '500',
+        SEND_WAIT_MS: '5000',
+      },
     });
   });
 

@@ -215,7 +215,9 @@ describe('string caps behind a large body limit', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ BODY_LIMIT_BYTES: String(4 * 1024 * 1024), SEND_WAIT_MS: '0' });
+    t = await createTestApp({
+      env: { BODY_LIMIT_BYTES: String(4 * 1024 * 1024), SEND_WAIT_MS: '0' },
+    });
   });
 
   afterAll(() => t.close());

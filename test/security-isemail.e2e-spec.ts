@@ -24,7 +24,7 @@ describe('POST /send-email against the isemail data set', () => {
 
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
-    t = await createTestApp({ SMTP_URL: smtp.url, SEND_WAIT_MS: '5000' });
+    t = await createTestApp({ env: { SMTP_URL: smtp.url, SEND_WAIT_MS: '5000' } });
   });
 
   afterAll(async () => {

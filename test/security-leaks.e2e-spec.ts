@@ -64,19 +64,23 @@ describe('secrets and recipients never leak', () => {
     const responses: HttpResult[] = [];
     const { output } = await capturingOutput(async () => {
       const t: TestApp = await createTestApp({
-        SMTP_URL: smtp.url,
-        API_KEYS: `${KEY}=billing`,
-        METRICS_AUTH: `prom:${METRICS_PASSWORD}`,
-        SEND_WAIT_MS: '5000',
-        MAX_ATTEMPTS: '1',
+        env: {
+          SMTP_URL: smtp.url,
+          API_KEYS: `${KEY}=billing`,
+          METRICS_AUTH: `prom:${METRICS_PASSWORD}`,
+          SEND_WAIT_MS: '5000',
+          MAX_ATTEMPTS: '1',
+        },
       });
       // A second app whose relay is down and whose password is wrong: error paths log.
       const broken: TestApp = await createTestApp({
-        SMTP_URL: `smtp://mailer:${SMTP_PASSWORD}x@127.0.0.1:${deadPort}`,
-        API_KEYS: `${KEY}=billing`,
-        SEND_WAIT_MS: '3000',
-        MAX_ATTEMPTS: '1',
-        ENABLE_METRICS: 'false',
+        env: {
+          SMTP_URL: `smtp://mailer:${SMTP_PASSWORD}x@127.0.0.1:${deadPort}`,
+          API_KEYS: `${KEY}=billing`,
+          SEND_WAIT_MS: '3000',
+          MAX_ATTEMPTS: '1',
+          ENABLE_METRICS: 'false',
+        },
       });
       try {
         const auth = { authorization: `Bearer ${KEY}` };
@@ -131,7 +135,7 @@ describe('secrets and recipients never leak', () => {
   it('warns at start-up when no API keys are configured (dev mode) and then trusts X-Client-ID', async () => {
     const warn = jest.spyOn(Logger.prototype, 'warn');
     try {
-      const t = await createTestApp({});
+      const t = await createTestApp({ env: {} });
       try {
         const res = await postJson(`${t.url}/send-email`, { to: 'bad' }, { 'x-client-id': 'dev' });
         expect(res.status).toBe(400);

@@ -31,11 +31,13 @@ describe('API keys (ApiKeyGuard)', () => {
     const hex = createHash('sha256').update(KEY_FILE).digest('hex');
     writeFileSync(file, `# hashed keys\nsha256:${hex}=filed\n`);
     t = await createTestApp({
-      SMTP_URL: smtp.url,
-      API_KEYS: `${KEY_A}=A,${KEY_B}=B`,
-      API_KEYS_FILE: file,
-      SEND_WAIT_MS: '5000',
-      METRICS_CACHE_MS: '0',
+      env: {
+        SMTP_URL: smtp.url,
+        API_KEYS: `${KEY_A}=A,${KEY_B}=B`,
+        API_KEYS_FILE: file,
+        SEND_WAIT_MS: '5000',
+        METRICS_CACHE_MS: '0',
+      },
     });
   });
 
@@ -145,7 +147,9 @@ describe('recipient allow list', () => {
 
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
-    t = await createTestApp({ SMTP_URL: smtp.url, RECIPIENT_DOMAINS_ALLOW: 'example.com' });
+    t = await createTestApp({
+      env: { SMTP_URL: smtp.url, RECIPIENT_DOMAINS_ALLOW: 'example.com' },
+    });
   });
 
   afterAll(async () => {
@@ -170,10 +174,12 @@ describe('rate limit (ClientThrottlerGuard)', () => {
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
     t = await createTestApp({
-      SMTP_URL: smtp.url,
-      RATE_LIMIT: '3',
-      RATE_LIMIT_WINDOW_MS: String(WINDOW_MS),
-      METRICS_CACHE_MS: '0',
+      env: {
+        SMTP_URL: smtp.url,
+        RATE_LIMIT: '3',
+        RATE_LIMIT_WINDOW_MS: String(WINDOW_MS),
+        METRICS_CACHE_MS: '0',
+      },
     });
   });
 

@@ -28,12 +28,14 @@ describe('POST /send-email against a real SMTP server', () => {
   beforeEach(async () => {
     smtp = await TestSmtpServer.start();
     sut = await createTestApp({
-      SMTP_URL: smtp.url,
-      MAIL_FROM: 'Mailwatch <noreply@mailwatch.test>',
-      RETRY_BASE_MS: '50',
-      RETRY_MAX_MS: '200',
-      MAX_ATTEMPTS: '4',
-      SMTP_TIMEOUT_MS: '1000',
+      env: {
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Mailwatch <noreply@mailwatch.test>',
+        RETRY_BASE_MS: '50',
+        RETRY_MAX_MS: '200',
+        MAX_ATTEMPTS: '4',
+        SMTP_TIMEOUT_MS: '1000',
+      },
     });
   });
 
@@ -161,11 +163,13 @@ describe('delivery when the SMTP server is unreachable or stalls', () => {
   it('keeps retrying while the connection is refused and delivers once the server is up', async () => {
     const port = await freePort();
     const sut = await createTestApp({
-      SMTP_URL: `smtp://127.0.0.1:${port}`,
-      RETRY_BASE_MS: '100',
-      RETRY_MAX_MS: '300',
-      MAX_ATTEMPTS: '20',
-      SEND_WAIT_MS: '300',
+      env: {
+        SMTP_URL: `smtp://127.0.0.1:${port}`,
+        RETRY_BASE_MS: '100',
+        RETRY_MAX_MS: '300',
+        MAX_ATTEMPTS: '20',
+        SEND_WAIT_MS: '300',
+      },
     });
     apps.push(sut);
 
@@ -189,11 +193,13 @@ describe('delivery when the SMTP server is unreachable or stalls', () => {
     servers.push(smtp);
     smtp.stall(true);
     const sut = await createTestApp({
-      SMTP_URL: smtp.url,
-      SMTP_TIMEOUT_MS: '300',
-      MAX_ATTEMPTS: '2',
-      RETRY_BASE_MS: '50',
-      RETRY_MAX_MS: '50',
+      env: {
+        SMTP_URL: smtp.url,
+        SMTP_TIMEOUT_MS: '300',
+        MAX_ATTEMPTS: '2',
+        RETRY_BASE_MS: '50',
+        RETRY_MAX_MS: '50',
+      },
     });
     apps.push(sut);
 
@@ -213,9 +219,11 @@ describe('delivery when the SMTP server is unreachable or stalls', () => {
     servers.push(smtp);
     smtp.stall(true);
     const sut = await createTestApp({
-      SMTP_URL: smtp.url,
-      QUEUE_CAPACITY: '2',
-      SMTP_TIMEOUT_MS: '5000',
+      env: {
+        SMTP_URL: smtp.url,
+        QUEUE_CAPACITY: '2',
+        SMTP_TIMEOUT_MS: '5000',
+      },
     });
     apps.push(sut);
     const async = { prefer: 'respond-async' };
@@ -250,7 +258,7 @@ describe('SMTP AUTH from the credentials in SMTP_URL', () => {
   });
 
   it('logs in with percent-encoded credentials and delivers', async () => {
-    const sut = await createTestApp({ SMTP_URL: smtp.url });
+    const sut = await createTestApp({ env: { SMTP_URL: smtp.url } });
     apps.push(sut);
 
     const res = await postJson(`${sut.url}/send-email`, email());
@@ -261,7 +269,9 @@ describe('SMTP AUTH from the credentials in SMTP_URL', () => {
 
   it('fails permanently with 502 on wrong credentials, without echoing them', async () => {
     const sut = await createTestApp({
-      SMTP_URL: `smtp://mailer%40corp:wrong-secret@127.0.0.1:${smtp.port}`,
+      env: {
+        SMTP_URL: `smtp://mailer%40corp:wrong-secret@127.0.0.1:${smtp.port}`,
+      },
     });
     apps.push(sut);
 

@@ -31,10 +31,12 @@ describe(StatusController.name, () => {
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
     t = await createTestApp({
-      SMTP_URL: smtp.url,
-      SEND_WAIT_MS: '5000',
-      METRICS_CACHE_MS: '0',
-      RETRY_MAX_ATTEMPTS: '1',
+      env: {
+        SMTP_URL: smtp.url,
+        SEND_WAIT_MS: '5000',
+        METRICS_CACHE_MS: '0',
+        RETRY_MAX_ATTEMPTS: '1',
+      },
     });
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   });
@@ -99,7 +101,7 @@ describe(StatusController.name, () => {
 
 describe(`${StatusController.name} with API keys`, () => {
   it('needs the same API key as the API, for the page and its data', async () => {
-    const t = await createTestApp({ API_KEYS: 'status-page-key-0123456789=ops' });
+    const t = await createTestApp({ env: { API_KEYS: 'status-page-key-0123456789=ops' } });
     try {
       const auth = { authorization: 'Bearer status-page-key-0123456789' };
       expect((await request(`${t.url}/status`)).status).toBe(401);

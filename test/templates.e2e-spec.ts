@@ -13,7 +13,9 @@ describe(TemplateRenderer.name, () => {
 
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
-    t = await createTestApp({ SMTP_URL: smtp.url, SEND_WAIT_MS: '5000', METRICS_CACHE_MS: '0' });
+    t = await createTestApp({
+      env: { SMTP_URL: smtp.url, SEND_WAIT_MS: '5000', METRICS_CACHE_MS: '0' },
+    });
   });
   afterAll(async () => {
     await t.close();
@@ -83,7 +85,9 @@ describe(`${TemplateRenderer.name} with TEMPLATES_DIR`, () => {
     const dir = mkdtempSync(join(tmpdir(), 'mailwatch-templates-'));
     writeFileSync(join(dir, 'invoice.hbs'), '<p>Invoice {{number}} for {{customer.name}}</p>');
     const smtp = await TestSmtpServer.start();
-    const t = await createTestApp({ SMTP_URL: smtp.url, TEMPLATES_DIR: dir, SEND_WAIT_MS: '5000' });
+    const t = await createTestApp({
+      env: { SMTP_URL: smtp.url, TEMPLATES_DIR: dir, SEND_WAIT_MS: '5000' },
+    });
     try {
       const ok = await postJson(`${t.url}/send-email`, {
         ...base,
