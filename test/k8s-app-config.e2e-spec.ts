@@ -1,8 +1,9 @@
-import { appConfig } from '../src/config/app.config';
+import { parseAppConfig } from '../src/config/app.config';
+import type { Environment } from '../src/config/env-reader';
+import { parseMailConfig } from '../src/config/mail.config';
+import { parseMetricsConfig } from '../src/config/metrics.config';
+import { parseQueueConfig } from '../src/config/queue.config';
 import { validateEnvironment } from '../src/config/validate-all';
-import { mailConfig } from '../src/config/mail.config';
-import { metricsConfig } from '../src/config/metrics.config';
-import { queueConfig } from '../src/config/queue.config';
 import { APP_CONTRACT } from './support/app-contract';
 import { generatedConfigMap, loadManifest } from './support/manifests';
 
@@ -14,7 +15,7 @@ interface ExampleSecret {
  * The environment a pod gets: the image's NODE_ENV, the ConfigMap, the example Secret's
  * placeholders as mapped by the Deployment, and METRICS_AUTH as the kubelet expands it.
  */
-function podEnvironment(): NodeJS.ProcessEnv {
+function podEnvironment(): Environment {
   const secret = loadManifest<ExampleSecret>('secret.example.yaml', 'Secret').stringData;
   return {
     // set by the Dockerfile's runtime stage
@@ -26,45 +27,35 @@ function podEnvironment(): NodeJS.ProcessEnv {
   };
 }
 
-/** Runs a config factory as the app would inside the pod; the factories read process.env. */
-function inPod<T>(factory: () => T): T {
-  const saved = process.env;
-  process.env = podEnvironment();
-  try {
-    return factory();
-  } finally {
-    process.env = saved;
-  }
+/** Parses a namespace as the app would inside the pod. */
+function inPod<T>(parse: (env: Environment) => T): T {
+  return parse(podEnvironment());
 }
 
 describe('The app configuration the Kubernetes manifests produce', () => {
   it('passes the app’s own start-up validation', () => {
-    expect(() => inPod(() => validateEnvironment())).not.toThrow();
+    expect(() => inPod(validateEnvironment)).not.toThrow();
   });
 
   it('would be refused at start-up if a value were wrong (the check is real)', () => {
-    const saved = process.env;
-    process.env = { ...podEnvironment(), METRICS_PORT: 'metrics' };
-    try {
-      expect(() => validateEnvironment()).toThrow(/METRICS_PORT/);
-    } finally {
-      process.env = saved;
-    }
+    expect(() => validateEnvironment({ ...podEnvironment(), METRICS_PORT: 'metrics' })).toThrow(
+      /METRICS_PORT/,
+    );
   });
 
   it('serves the API on the port the probes and Service use', () => {
-    const app = inPod(() => appConfig());
+    const app = inPod(parseAppConfig);
 
     expect(app.port).toBe(APP_CONTRACT.apiPort);
     expect(app.host).toBe('0.0.0.0');
   });
 
   it('drains for the time terminationGracePeriodSeconds was sized for', () => {
-    expect(inPod(() => appConfig()).shutdownDrainMs).toBe(25_000);
+    expect(inPod(parseAppConfig).shutdownDrainMs).toBe(25_000);
   });
 
   it('serves /metrics on its own port, behind the basic auth the ServiceMonitor sends', () => {
-    const metrics = inPod(() => metricsConfig());
+    const metrics = inPod(parseMetricsConfig);
 
     expect(metrics.enabled).toBe(true);
     expect(metrics.port).toBe(APP_CONTRACT.metricsPort);
@@ -75,7 +66,7 @@ describe('The app configuration the Kubernetes manifests produce', () => {
   });
 
   it('writes the outbox into the mounted emptyDir and queues through Redis', () => {
-    expect(inPod(() => mailConfig()).outboxDir).toBe('/app/var/outbox');
-    expect(inPod(() => queueConfig()).driver).toBe('redis');
+    expect(inPod(parseMailConfig).outboxDir).toBe('/app/var/outbox');
+    expect(inPod(parseQueueConfig).driver).toBe('redis');
   });
 });

@@ -1,15 +1,9 @@
 import { ForbiddenException, PayloadTooLargeException } from '@nestjs/common';
-import { securityConfig } from '../../config/security.config';
+import { parseSecurityConfig } from '../../config/security.config';
 import { decodedBase64Length, MessagePolicy } from './message-policy';
 
 function policyWith(env: Record<string, string>): MessagePolicy {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    return new MessagePolicy(securityConfig());
-  } finally {
-    process.env = saved;
-  }
+  return new MessagePolicy(parseSecurityConfig(env));
 }
 
 describe(MessagePolicy.name, () => {
