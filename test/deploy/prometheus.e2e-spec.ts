@@ -1,6 +1,6 @@
-import { createTestApp, postJson, type TestApp } from './support/test-app';
-import { PrometheusServer } from './support/prometheus-server';
-import { TestSmtpServer } from './support/smtp-server';
+import { createTestApp, postJson, type TestApp } from '../support/test-app';
+import { PrometheusServer } from '../support/prometheus-server';
+import { TestSmtpServer } from '../support/smtp-server';
 
 const SUCCESS_RATE =
   'sum(rate(email_sent_total{status="success"}[5m])) by (client) / sum(rate(email_sent_total[5m])) by (client)';

@@ -1,4 +1,4 @@
-import { runToExit } from './support/app-process';
+import { runToExit } from '../support/app-process';
 
 describe('configuration validated at start-up', () => {
   it.each([

@@ -1,5 +1,5 @@
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
-import { freePort, TestSmtpServer } from './support/smtp-server';
+import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
+import { freePort, TestSmtpServer } from '../support/smtp-server';
 
 const email = (extra: Record<string, unknown> = {}) => ({
   to: 'alice@example.com',

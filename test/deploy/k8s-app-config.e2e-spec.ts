@@ -1,11 +1,11 @@
-import { parseAppConfig } from '../src/config/app.config';
-import type { Environment } from '../src/config/env-reader';
-import { parseMailConfig } from '../src/config/mail.config';
-import { parseMetricsConfig } from '../src/config/metrics.config';
-import { parseQueueConfig } from '../src/config/queue.config';
-import { validateEnvironment } from '../src/config/validate-all';
-import { APP_CONTRACT } from './support/app-contract';
-import { generatedConfigMap, loadManifest } from './support/manifests';
+import { parseAppConfig } from '../../src/config/app.config';
+import type { Environment } from '../../src/config/env-reader';
+import { parseMailConfig } from '../../src/config/mail.config';
+import { parseMetricsConfig } from '../../src/config/metrics.config';
+import { parseQueueConfig } from '../../src/config/queue.config';
+import { validateEnvironment } from '../../src/config/validate-all';
+import { APP_CONTRACT } from '../support/app-contract';
+import { generatedConfigMap, loadManifest } from '../support/manifests';
 
 interface ExampleSecret {
   stringData: Record<string, string>;

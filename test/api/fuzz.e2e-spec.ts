@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { request } from './support/test-app';
-import { useSmtpApp } from './support/smtp-app';
+import { request } from '../support/test-app';
+import { useSmtpApp } from '../support/smtp-app';
 
 /** Fixed so CI replays the same cases; override with FUZZ_SEED to explore. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);

@@ -1,5 +1,5 @@
-import { useSmtpApp } from './support/smtp-app';
-import { postJson, request } from './support/test-app';
+import { useSmtpApp } from '../support/smtp-app';
+import { postJson, request } from '../support/test-app';
 
 const valid = { to: 'alice@example.com', subject: 'Hello', text: 'Body' };
 

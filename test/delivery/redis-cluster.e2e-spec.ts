@@ -1,7 +1,7 @@
-import { AppProcess, buildApp } from './support/app-process';
-import { deletePrefix, requireRedis, SHARED_REDIS_URL, uniquePrefix } from './support/redis';
-import { TestSmtpServer, type ReceivedMail } from './support/smtp-server';
-import { postJson, request } from './support/test-app';
+import { AppProcess, buildApp } from '../support/app-process';
+import { deletePrefix, requireRedis, SHARED_REDIS_URL, uniquePrefix } from '../support/redis';
+import { TestSmtpServer, type ReceivedMail } from '../support/smtp-server';
+import { postJson, request } from '../support/test-app';
 
 const idsOf = (mails: ReceivedMail[]): string[] =>
   mails.map((m) => m.parsed.headers.get('x-mailwatch-id') as string);

@@ -1,6 +1,6 @@
 import { domainToASCII } from 'node:url';
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
-import { useSmtpApp } from './support/smtp-app';
+import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
+import { useSmtpApp } from '../support/smtp-app';
 
 const email = { to: 'rcpt@example.com', subject: 'Hi', text: 'Hello' };
 type Fields = Array<{ field: string; messages: string[] }>;

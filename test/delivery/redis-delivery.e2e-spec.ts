@@ -1,8 +1,8 @@
-import type { DeliveryQueue } from '../src/mail/delivery/drivers/delivery-queue';
-import { DELIVERY_QUEUE } from '../src/mail/mail.constants';
-import { deletePrefix, requireRedis, uniquePrefix } from './support/redis';
-import { TestSmtpServer } from './support/smtp-server';
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
+import type { DeliveryQueue } from '../../src/mail/delivery/drivers/delivery-queue';
+import { DELIVERY_QUEUE } from '../../src/mail/mail.constants';
+import { deletePrefix, requireRedis, uniquePrefix } from '../support/redis';
+import { TestSmtpServer } from '../support/smtp-server';
+import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 
 const email = (n: number | string) => ({
   to: 'someone@example.com',

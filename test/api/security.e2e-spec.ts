@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
-import { useSmtpApp } from './support/smtp-app';
-import { TestSmtpServer } from './support/smtp-server';
+import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
+import { useSmtpApp } from '../support/smtp-app';
+import { TestSmtpServer } from '../support/smtp-server';
 
 const KEY_A = 'key-a-0123456789abcdef';
 const KEY_B = 'key-b-0123456789abcdef';

@@ -1,6 +1,6 @@
-import { AppProcess } from './support/app-process';
-import { TestSmtpServer } from './support/smtp-server';
-import { postJson, request } from './support/test-app';
+import { AppProcess } from '../support/app-process';
+import { TestSmtpServer } from '../support/smtp-server';
+import { postJson, request } from '../support/test-app';
 
 describe('graceful shutdown on SIGTERM', () => {
   let smtp: TestSmtpServer;

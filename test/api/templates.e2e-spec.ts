@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TemplateRenderer } from '../src/templates/template-renderer';
-import { TestSmtpServer } from './support/smtp-server';
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
+import { TemplateRenderer } from '../../src/templates/template-renderer';
+import { TestSmtpServer } from '../support/smtp-server';
+import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 
 const base = { to: 'ada@example.com', subject: 'Welcome' };
 

@@ -1,6 +1,6 @@
-import { startLoggedApp } from './support/logged-app';
-import { TestSmtpServer } from './support/smtp-server';
-import { postJson } from './support/test-app';
+import { startLoggedApp } from '../support/logged-app';
+import { TestSmtpServer } from '../support/smtp-server';
+import { postJson } from '../support/test-app';
 
 // Its own file: nestjs-pino keeps its root logger per module instance, so a level set by an
 // earlier app in the same jest module registry would leak into this one.

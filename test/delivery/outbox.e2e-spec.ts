@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
+import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 
 describe('outbox transport (no SMTP_URL)', () => {
   let dir: string;

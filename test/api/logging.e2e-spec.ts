@@ -1,6 +1,6 @@
-import { startLoggedApp } from './support/logged-app';
-import { TestSmtpServer } from './support/smtp-server';
-import { postJson, request } from './support/test-app';
+import { startLoggedApp } from '../support/logged-app';
+import { TestSmtpServer } from '../support/smtp-server';
+import { postJson, request } from '../support/test-app';
 
 describe('Structured logs', () => {
   let smtp: TestSmtpServer;

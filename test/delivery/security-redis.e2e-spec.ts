@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { once } from 'node:events';
-import { createRedisConnection } from '../src/redis/redis-connection.factory';
-import { RedisThrottlerStorage } from '../src/security/redis-throttler.storage';
+import { createRedisConnection } from '../../src/redis/redis-connection.factory';
+import { RedisThrottlerStorage } from '../../src/security/redis-throttler.storage';
 
 const PREFIX = `mailwatch-security-test-${process.pid}`;
 

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { knownSeriesNames } from './support/app-contract';
+import { knownSeriesNames } from '../support/app-contract';
 import {
   allPanels,
   DASHBOARD_FILE,
@@ -10,10 +10,10 @@ import {
   dashboardQueries,
   DashboardQuery,
   loadDashboard,
-} from './support/dashboard';
-import { repoPath } from './support/manifests';
-import { metricNamesIn, substituteGrafanaVariables } from './support/promql';
-import { promtool } from './support/promtool';
+} from '../support/dashboard';
+import { repoPath } from '../support/manifests';
+import { metricNamesIn, substituteGrafanaVariables } from '../support/promql';
+import { promtool } from '../support/promtool';
 
 /**
  * Checks PromQL with promtool by writing each query as a recording rule: promtool has no

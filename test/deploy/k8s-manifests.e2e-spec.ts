@@ -7,7 +7,7 @@ import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisrup
 import type { ISecret } from 'kubernetes-models/v1/Secret';
 import type { IService } from 'kubernetes-models/v1/Service';
 import { parse } from 'yaml';
-import { APP_CONTRACT } from './support/app-contract';
+import { APP_CONTRACT } from '../support/app-contract';
 import {
   generatedConfigMap,
   K8S_DIR,
@@ -16,7 +16,7 @@ import {
   loadManifests,
   Manifest,
   validateManifest,
-} from './support/manifests';
+} from '../support/manifests';
 
 /** Narrows an optional field, failing with its name instead of a TypeError later. */
 function required<T>(value: T | undefined | null, what: string): T {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestApp, postJson, type TestApp } from './support/test-app';
-import { TestSmtpServer } from './support/smtp-server';
+import { createTestApp, postJson, type TestApp } from '../support/test-app';
+import { TestSmtpServer } from '../support/smtp-server';
 
 interface IsEmailCase {
   id: number;
@@ -11,7 +11,7 @@ interface IsEmailCase {
 
 // isemail test set, BSD 3-Clause (notice kept in the fixture's `license` field).
 const cases = (
-  JSON.parse(readFileSync(join(__dirname, 'fixtures/isemail-tests.json'), 'utf8')) as {
+  JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'isemail-tests.json'), 'utf8')) as {
     tests: IsEmailCase[];
   }
 ).tests;

@@ -6,8 +6,8 @@ import {
   request,
   type HttpResult,
   type TestApp,
-} from './support/test-app';
-import { freePort, TestSmtpServer } from './support/smtp-server';
+} from '../support/test-app';
+import { freePort, TestSmtpServer } from '../support/smtp-server';
 
 const SMTP_PASSWORD = 'smtp-Pa55-word-7f3a9c';
 const KEY = 'apikey-secret-51b2c8d04e';

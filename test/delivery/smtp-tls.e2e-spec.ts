@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppProcess } from './support/app-process';
-import { TestSmtpServer } from './support/smtp-server';
-import { postJson } from './support/test-app';
+import { AppProcess } from '../support/app-process';
+import { TestSmtpServer } from '../support/smtp-server';
+import { postJson } from '../support/test-app';
 
 /**
  * TLS through the no-delay socket hook: nodemailer must still upgrade the connection we hand

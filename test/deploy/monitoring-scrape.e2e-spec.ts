@@ -1,8 +1,8 @@
-import { loadAlertRules } from './support/alert-rules';
-import { dashboardMetricNames } from './support/dashboard';
-import { metricNamesIn } from './support/promql';
-import { TestSmtpServer } from './support/smtp-server';
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
+import { loadAlertRules } from '../support/alert-rules';
+import { dashboardMetricNames } from '../support/dashboard';
+import { metricNamesIn } from '../support/promql';
+import { TestSmtpServer } from '../support/smtp-server';
+import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 
 /** Series names a scrape exposes: sample names plus the families declared by TYPE lines. */
 function exposedNames(text: string): Set<string> {

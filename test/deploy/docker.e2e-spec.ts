@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parse as parsePath } from 'node:path';
-import { repoPath } from './support/manifests';
+import { repoPath } from '../support/manifests';
 
 interface Instruction {
   keyword: string;

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
-import { useSmtpApp } from './support/smtp-app';
-import { freePort, TestSmtpServer } from './support/smtp-server';
-import { seriesOf, valueOf } from './support/scrape';
+import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
+import { useSmtpApp } from '../support/smtp-app';
+import { freePort, TestSmtpServer } from '../support/smtp-server';
+import { seriesOf, valueOf } from '../support/scrape';
 
 const email = (subject: string) => ({ to: 'alice@example.com', subject, text: 'body' });
 

@@ -9,8 +9,8 @@ import {
   REGENERATE,
   RULES_SOURCE,
   writeGeneratedManifests,
-} from './support/generated-manifests';
-import { loadManifest, repoPath } from './support/manifests';
+} from '../support/generated-manifests';
+import { loadManifest, repoPath } from '../support/manifests';
 
 interface PrometheusRuleManifest {
   spec: { groups: unknown[] };

@@ -11,11 +11,11 @@ import {
   RULES_FILE,
   RUNBOOK_FILE,
   runbookAnchors,
-} from './support/alert-rules';
-import { APP_CONTRACT, EMAIL_DURATION_BUCKETS, knownSeriesNames } from './support/app-contract';
-import { repoPath } from './support/manifests';
-import { metricNamesIn } from './support/promql';
-import { promtool } from './support/promtool';
+} from '../support/alert-rules';
+import { APP_CONTRACT, EMAIL_DURATION_BUCKETS, knownSeriesNames } from '../support/app-contract';
+import { repoPath } from '../support/manifests';
+import { metricNamesIn } from '../support/promql';
+import { promtool } from '../support/promtool';
 
 const EXPECTED_ALERTS = [
   'MailwatchQueueBacklog',

@@ -1,6 +1,6 @@
-import { DedicatedRedis, uniquePrefix } from './support/redis';
-import { freePort, TestSmtpServer } from './support/smtp-server';
-import { createTestApp, postJson, request, type TestApp } from './support/test-app';
+import { DedicatedRedis, uniquePrefix } from '../support/redis';
+import { freePort, TestSmtpServer } from '../support/smtp-server';
+import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 
 const email = { to: 'someone@example.com', subject: 'outage', text: 'hello' };
 

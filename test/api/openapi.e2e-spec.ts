@@ -1,4 +1,4 @@
-import { createTestApp, request, type TestApp } from './support/test-app';
+import { createTestApp, request, type TestApp } from '../support/test-app';
 
 /** The app exactly as main.ts builds it (logger + docs), on a loopback port. */
 async function startProductionApp(env: Record<string, string>) {
