@@ -42,7 +42,7 @@ export const QUEUE_DRIVER_FACTORIES: Record<
     idempotency: new MemoryIdempotencyStore(delivery.idempotencyTtlSeconds * 1000),
   }),
   redis: ({ deliverer, mail, delivery, redis }) => ({
-    queue: new RedisDeliveryQueue(deliverer, redis, mail, delivery),
+    queue: RedisDeliveryQueue.create(deliverer, redis, mail, delivery),
     idempotency: new RedisIdempotencyStore(
       redis.command(),
       redis.prefix,

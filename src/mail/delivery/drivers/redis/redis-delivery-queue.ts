@@ -22,21 +22,26 @@ import { RedisWorker } from './redis-worker';
  */
 export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RedisDeliveryQueue');
-  private readonly bounds: RedisBounds;
-  private readonly producer: RedisProducer;
-  private readonly worker: RedisWorker;
   private readonly signals = new OutcomeSignals();
   private accepting = true;
 
   constructor(
+    private readonly producer: RedisProducer,
+    private readonly worker: RedisWorker,
+  ) {}
+
+  /** The driver on the shared Redis connections (see queue-driver.factory.ts). */
+  static create(
     deliverer: Deliverer,
     redis: RedisConnections,
     mail: MailConfig,
     delivery: DeliveryConfig,
-  ) {
-    this.bounds = new RedisBounds(delivery.redisTimeoutMs);
-    this.producer = new RedisProducer(redis.command(), redis.prefix, mail, this.bounds);
-    this.worker = new RedisWorker(deliverer, redis, mail, delivery, this.bounds);
+  ): RedisDeliveryQueue {
+    const bounds = new RedisBounds(delivery.redisTimeoutMs);
+    return new RedisDeliveryQueue(
+      new RedisProducer(redis.command(), redis.prefix, mail, bounds),
+      new RedisWorker(deliverer, redis, mail, delivery, bounds),
+    );
   }
 
   async onModuleInit(): Promise<void> {
