@@ -66,9 +66,9 @@ const args = (stage: Stage, keyword: string) =>
   stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
 
 describe('Container image (Dockerfile)', () => {
-  it('builds in several stages, all on the Node 20 LTS slim image', () => {
+  it('builds in several stages, all on the Node 24 LTS slim image', () => {
     expect(stages().length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages()) expect(stage.from).toBe('node:20-bookworm-slim');
+    for (const stage of stages()) expect(stage.from).toBe('node:24-bookworm-slim');
   });
 
   it('compiles with `npm run build` in a build stage', () => {
