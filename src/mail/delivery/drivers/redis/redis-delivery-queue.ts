@@ -24,6 +24,8 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   private readonly logger = new Logger('RedisDeliveryQueue');
   private readonly signals = new OutcomeSignals();
   private accepting = true;
+  /** Shutting down: waiting callers get the view as it stands. */
+  private closed = false;
 
   constructor(
     private readonly producer: RedisProducer,
@@ -55,6 +57,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
 
   async onModuleDestroy(): Promise<void> {
     this.accepting = false;
+    this.closed = true;
     this.signals.wakeAll();
     await this.worker.close();
     await Promise.allSettled([this.producer.close()]);
@@ -77,7 +80,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
         return view;
       }
       const left = deadline - Date.now();
-      if (!view || isSettled(view) || left <= 0) {
+      if (!view || isSettled(view) || left <= 0 || this.closed) {
         signal.cancel();
         return view;
       }
