@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { request } from '../support/test-app';
 import { useSmtpApp } from '../support/smtp-app';
+import { untilQueueEmpty } from '../support/wait';
 
 /** Fixed so CI replays the same cases; override with FUZZ_SEED to explore. */
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_124);
@@ -172,7 +173,7 @@ describe('POST /send-email under fuzzing', () => {
     expect(accepted.size).toBeGreaterThan(20);
 
     await fx.smtp.waitForMessages(accepted.size, 30_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await untilQueueEmpty(fx.app, 30_000);
     const delivered = fx.smtp.received.map((m) => m.parsed.headers.get('x-mailwatch-id') as string);
     expect(delivered.sort()).toEqual([...accepted].sort());
     for (const mail of fx.smtp.received) {

@@ -1,5 +1,6 @@
 import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 import { freePort, TestSmtpServer } from '../support/smtp-server';
+import { untilQueueEmpty } from '../support/wait';
 
 const email = (extra: Record<string, unknown> = {}) => ({
   to: 'alice@example.com',
@@ -93,7 +94,7 @@ describe('POST /send-email against a real SMTP server', () => {
       attempts: 1,
       error: { code: 'rejected', smtpCode: 550, retryable: false },
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await untilQueueEmpty(sut);
     expect(smtp.dataAttempts).toBe(1);
     expect(smtp.received).toHaveLength(0);
   });
@@ -105,7 +106,7 @@ describe('POST /send-email against a real SMTP server', () => {
 
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'sent', attempts: 2 });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await untilQueueEmpty(sut);
     expect(smtp.received).toHaveLength(1);
     const view = await request(`${sut.url}/emails/${String(res.body.id)}`);
     expect(view.body).toMatchObject({

@@ -2,6 +2,7 @@ import { AppProcess, buildApp } from '../support/app-process';
 import { deletePrefix, requireRedis, SHARED_REDIS_URL, uniquePrefix } from '../support/redis';
 import { TestSmtpServer, type ReceivedMail } from '../support/smtp-server';
 import { postJson, request } from '../support/test-app';
+import { until } from '../support/wait';
 
 const idsOf = (mails: ReceivedMail[]): string[] =>
   mails.map((m) => m.parsed.headers.get('x-mailwatch-id') as string);
@@ -18,14 +19,6 @@ function sample(text: string, name: string, labels: RegExp = /.*/): number {
 
 async function metricsOf(app: AppProcess): Promise<string> {
   return (await request(`${app.url}/metrics`)).text;
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 /** Posts `count` emails spread over the apps, `parallel` requests at a time; returns the ids. */

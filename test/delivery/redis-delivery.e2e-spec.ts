@@ -3,22 +3,13 @@ import { DELIVERY_QUEUE } from '../../src/mail/mail.constants';
 import { deletePrefix, requireRedis, uniquePrefix } from '../support/redis';
 import { TestSmtpServer } from '../support/smtp-server';
 import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
+import { untilQueueEmpty, waitForStatus } from '../support/wait';
 
 const email = (n: number | string) => ({
   to: 'someone@example.com',
   subject: `hello ${n}`,
   text: `body ${n}`,
 });
-
-async function waitForStatus(url: string, id: string, status: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const res = await request(`${url}/emails/${id}`);
-    if (res.body.status === status) return res.body;
-    if (Date.now() > deadline) throw new Error(`email ${id} stayed ${String(res.body.status)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** The same behaviour, whichever driver runs the queue. */
 describe.each(['memory', 'redis'] as const)('delivery queue driver %s', (driver) => {
@@ -124,7 +115,7 @@ describe.each(['memory', 'redis'] as const)('delivery queue driver %s', (driver)
 
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
     expect(new Set(answers.map((a) => a.text)).size).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await untilQueueEmpty(sut);
     expect(smtp.received.length - before).toBe(1);
     const otherBody = await postJson(`${sut.url}/send-email`, email('other'), {
       'idempotency-key': key,

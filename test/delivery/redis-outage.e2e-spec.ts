@@ -1,16 +1,9 @@
 import { DedicatedRedis, uniquePrefix } from '../support/redis';
 import { freePort, TestSmtpServer } from '../support/smtp-server';
 import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
+import { until } from '../support/wait';
 
 const email = { to: 'someone@example.com', subject: 'outage', text: 'hello' };
-
-async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** Redis going away under a running app, on a redis-server of this test alone. */
 describe('RedisDeliveryQueue during a Redis outage', () => {

@@ -1,6 +1,7 @@
 import { AppProcess } from '../support/app-process';
 import { TestSmtpServer } from '../support/smtp-server';
 import { postJson, request } from '../support/test-app';
+import { until } from '../support/wait';
 
 describe('graceful shutdown on SIGTERM', () => {
   let smtp: TestSmtpServer;
@@ -35,7 +36,11 @@ describe('graceful shutdown on SIGTERM', () => {
 
     app.terminate();
     // While draining: not ready, and new emails are refused with 503, not lost.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const url = app.url;
+    await until(
+      'the draining app to report not ready',
+      async () => (await request(`${url}/readyz`)).status === 503,
+    );
     const ready = await request(`${app.url}/readyz`);
     expect(ready.status).toBe(503);
     const refused = await postJson(`${app.url}/send-email`, {

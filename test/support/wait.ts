@@ -1,4 +1,6 @@
-import { request } from './test-app';
+import type { DeliveryQueue } from '../../src/mail/delivery/drivers/delivery-queue';
+import { DELIVERY_QUEUE } from '../../src/mail/mail.constants';
+import { request, type TestApp } from './test-app';
 
 /**
  * Polls `check` until it holds, at most `ms`; fails naming `what`. For events the test
@@ -33,4 +35,14 @@ export async function waitForStatus(
     ms,
   );
   return body;
+}
+
+/**
+ * Waits until the app holds no unresolved email (the driver's own count, no cache). From
+ * then on nothing more can reach an SMTP server, so "nothing else arrived" can be asserted
+ * without sleeping.
+ */
+export async function untilQueueEmpty(app: TestApp, ms = 10_000): Promise<void> {
+  const queue = app.app.get<DeliveryQueue>(DELIVERY_QUEUE);
+  await until('every accepted email to be resolved', async () => (await queue.size()) === 0, ms);
 }
