@@ -2,31 +2,11 @@ import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { MailConfig } from '../../../../config/mail.config';
-import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { Deliverer } from '../../deliverer';
-import type { DeliveryErrorInfo } from '../../delivery-error';
-import type { EmailStatus, EmailView } from '../../email-view';
-import type { EmailMeta } from '../../settled-email';
+import type { EmailView } from '../../email-view';
 import type { DeliveryQueue, DrainReport, EnqueueRequest, RetryResult } from '../delivery-queue';
 import { DrainingError, QueueFullError } from '../queue-errors';
-
-interface Entry {
-  id: string;
-  client: string;
-  /** Dropped once the email is sent; kept while failed so POST /emails/:id/retry can re-drive it. */
-  email?: OutgoingEmail;
-  status: EmailStatus;
-  attempts: number;
-  acceptedAt: number;
-  meta: EmailMeta;
-  createdAt: number;
-  updatedAt: number;
-  nextAttemptAt?: number;
-  messageId?: string;
-  lastError?: DeliveryErrorInfo;
-  retryTimer?: NodeJS.Timeout;
-  waiters?: Array<() => void>;
-}
+import { viewOf, type Entry } from './memory-entry';
 
 /**
  * The embedded queue: FIFO, bounded, a fixed number of concurrent deliveries, retries on
@@ -71,21 +51,21 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
     this.pending++;
     this.ready.push(entry);
     this.pump();
-    return Promise.resolve(this.view(entry));
+    return Promise.resolve(viewOf(entry));
   }
 
   waitForOutcome(id: string, timeoutMs: number): Promise<EmailView | undefined> {
     const entry = this.lookup(id);
     if (!entry) return Promise.resolve(undefined);
-    if (this.isSettledEntry(entry) || timeoutMs <= 0) return Promise.resolve(this.view(entry));
+    if (this.isSettledEntry(entry) || timeoutMs <= 0) return Promise.resolve(viewOf(entry));
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        resolve(this.view(entry));
+        resolve(viewOf(entry));
       };
       const timer = setTimeout(() => {
         entry.waiters = entry.waiters?.filter((w) => w !== done);
-        resolve(this.view(entry));
+        resolve(viewOf(entry));
       }, timeoutMs);
       (entry.waiters ??= []).push(done);
     });
@@ -93,7 +73,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
 
   find(id: string): Promise<EmailView | undefined> {
     const entry = this.lookup(id);
-    return Promise.resolve(entry && this.view(entry));
+    return Promise.resolve(entry && viewOf(entry));
   }
 
   listFailed(limit: number): Promise<EmailView[]> {
@@ -102,7 +82,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
     const settled = [...this.settled.values()];
     for (let i = settled.length - 1; i >= 0 && failed.length < limit; i--) {
       const entry = settled[i];
-      if (entry.status === 'failed' && !this.expired(entry)) failed.push(this.view(entry));
+      if (entry.status === 'failed' && !this.expired(entry)) failed.push(viewOf(entry));
     }
     return Promise.resolve(failed);
   }
@@ -111,7 +91,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
     const entry = this.lookup(id);
     if (!entry) return Promise.resolve({ kind: 'not-found' });
     if (entry.status !== 'failed' || !entry.email) {
-      return Promise.resolve({ kind: 'not-failed', view: this.view(entry) });
+      return Promise.resolve({ kind: 'not-failed', view: viewOf(entry) });
     }
     if (!this.accepting) return Promise.reject(new DrainingError());
     this.settled.delete(entry.id);
@@ -123,7 +103,7 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
     this.pending++;
     this.ready.push(entry);
     this.pump();
-    return Promise.resolve({ kind: 'requeued', view: this.view(entry) });
+    return Promise.resolve({ kind: 'requeued', view: viewOf(entry) });
   }
 
   size(): Promise<number> {
@@ -260,20 +240,5 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
       this.settled.delete(entry.id);
       this.entries.delete(entry.id);
     }
-  }
-
-  private view(entry: Entry): EmailView {
-    return {
-      id: entry.id,
-      status: entry.status,
-      client: entry.client,
-      attempts: entry.attempts,
-      messageId: entry.messageId,
-      lastError: entry.lastError,
-      createdAt: new Date(entry.createdAt).toISOString(),
-      updatedAt: new Date(entry.updatedAt).toISOString(),
-      nextAttemptAt:
-        entry.nextAttemptAt === undefined ? undefined : new Date(entry.nextAttemptAt).toISOString(),
-    };
   }
 }
