@@ -144,8 +144,12 @@ export class MailService {
    * What travels with the email to its outcome (Deliverer's log line, EmailMetrics): a new
    * label is one more entry here and its use in src/mail/metrics/email-metrics.ts.
    */
-  private metaFor(_message: EmailMessage, options: SendOptions): EmailMeta {
-    return options.requestId === undefined ? {} : { requestId: options.requestId };
+  private metaFor(message: EmailMessage, options: SendOptions): EmailMeta {
+    return {
+      ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+      // Bounded by the files in TEMPLATES_DIR; not a label today (docs/extending.md, §3).
+      ...(message.template === undefined ? {} : { template: message.template }),
+    };
   }
 
   /** Dead letters: emails that failed for good, newest first. */

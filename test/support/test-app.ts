@@ -1,4 +1,4 @@
-import type { ModuleMetadata } from '@nestjs/common';
+import type { InjectionToken, ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +25,8 @@ export interface TestAppOptions {
   imports?: ModuleMetadata['imports'];
   /** Runs on the app before init (e.g. to add a Fastify hook). */
   configure?: (app: NestFastifyApplication) => void;
+  /** Providers replaced by value, e.g. `{ provide: MAIL_TRANSPORT, useValue: myTransport }`. */
+  overrides?: Array<{ provide: InjectionToken; useValue: unknown }>;
 }
 
 /** Outbox for apps without SMTP_URL: a temporary folder, never the working tree. */
@@ -66,6 +68,9 @@ export async function createTestApp(options: TestAppOptions = {}): Promise<TestA
   let builder = Test.createTestingModule({ imports: [AppModule, ...(options.imports ?? [])] });
   for (const { token, value } of Object.values(settings)) {
     builder = builder.overrideProvider(token).useValue(value);
+  }
+  for (const { provide, useValue } of options.overrides ?? []) {
+    builder = builder.overrideProvider(provide).useValue(useValue);
   }
   const moduleRef = await builder.compile();
   const { app, security } = settings;
