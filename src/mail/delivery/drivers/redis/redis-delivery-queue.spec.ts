@@ -45,6 +45,9 @@ class FakeWorker {
   start(onSettled: (id: string) => void) {
     this.settle = onSettled;
   }
+  waitUntilReady() {
+    return Promise.resolve();
+  }
   drain() {
     this.drained = true;
     return Promise.resolve({ remaining: 0, timedOut: false });

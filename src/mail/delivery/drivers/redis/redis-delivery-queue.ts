@@ -49,10 +49,17 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   async onModuleInit(): Promise<void> {
     // Start-up waits a bounded time for Redis; if it is down, the app still starts and
     // reports not-ready until the connection comes up.
-    await this.producer
-      .waitUntilReady()
-      .catch(() => this.logger.warn('Redis is not reachable at start-up; not ready until it is'));
+    const reachable = await this.producer.waitUntilReady().then(
+      () => true,
+      () => false,
+    );
+    if (!reachable) this.logger.warn('Redis is not reachable at start-up; not ready until it is');
     this.worker.start((id) => this.signals.wake(id));
+    if (reachable) {
+      await this.worker
+        .waitUntilReady()
+        .catch(() => this.logger.warn('the delivery worker is not connected to Redis yet'));
+    }
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -68,6 +68,17 @@ export class RedisWorker {
   }
 
   /**
+   * Bounded wait for the worker's and the event reader's connections. A BullMQ connection
+   * still initialising when it is closed reports "Connection is closed" on an emitter whose
+   * listeners close() already removed, which crashes the process: start-up waits it out.
+   */
+  async waitUntilReady(): Promise<void> {
+    await this.bounds.run(
+      Promise.all([this.worker?.waitUntilReady(), this.events?.waitUntilReady()]),
+    );
+  }
+
+  /**
    * Stops taking new work and waits for this replica's active sends; jobs not started
    * stay in Redis for the other replicas.
    */
