@@ -1,4 +1,4 @@
-import { EMAIL_DURATION_BUCKETS } from '../metrics/metrics.constants';
+import { EMAIL_DURATION_BUCKETS } from '../mail/metrics/email-metrics.constants';
 import type { StatusSnapshot } from './status-data';
 import { HISTORY_CAPACITY, StatusHistory } from './status-history';
 

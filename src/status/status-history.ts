@@ -1,4 +1,4 @@
-import { EMAIL_DURATION_BUCKETS } from '../metrics/metrics.constants';
+import { EMAIL_DURATION_BUCKETS } from '../mail/metrics/email-metrics.constants';
 import type { StatusPoint, StatusSnapshot } from './status-data';
 
 /** 360 samples: the last hour at the default 10 s interval. */

@@ -6,7 +6,7 @@ import {
   EMAIL_RETRIES_TOTAL,
   EMAIL_SEND_DURATION_SECONDS,
   EMAIL_SENT_TOTAL,
-} from '../metrics/metrics.constants';
+} from '../mail/metrics/email-metrics.constants';
 import { observabilityConfig, type ObservabilityConfig } from '../config/observability.config';
 import type { StatusData, StatusSnapshot } from './status-data';
 import { StatusHistory } from './status-history';

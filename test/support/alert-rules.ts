@@ -86,7 +86,7 @@ export function renderAlertRules(settings: RuleSettings = loadRuleSettings()): s
   });
   return (
     `# GENERATED from ${RULES_TEMPLATE} and ${RULES_SETTINGS} — do not edit.\n` +
-    `# Change those, then run: UPDATE_GENERATED=1 npx jest test/k8s-generated.e2e-spec.ts\n` +
+    `# Change those, then run: UPDATE_GENERATED=1 npx jest test/deploy/k8s-generated.e2e-spec.ts\n` +
     body
   );
 }

@@ -6,18 +6,20 @@ import {
   EMAIL_SEND_ATTEMPTS_TOTAL,
   EMAIL_SEND_DURATION_SECONDS,
   EMAIL_SENT_TOTAL,
+} from '../../src/mail/metrics/email-metrics.constants';
+import {
   HTTP_REQUEST_DURATION_SECONDS,
   HTTP_REQUESTS_TOTAL,
 } from '../../src/metrics/metrics.constants';
 
-export { EMAIL_DURATION_BUCKETS } from '../../src/metrics/metrics.constants';
+export { EMAIL_DURATION_BUCKETS } from '../../src/mail/metrics/email-metrics.constants';
 
 /**
  * What the running app serves, as the deployment and monitoring files must assume it.
  *
  * Values src/ exports are imported, so a change in the app breaks these tests rather than a
  * production rollout; the rest mirror the app contract of issue 6 (routes and ports are
- * also exercised by test/k8s-app-config.e2e-spec.ts through the app's config loaders).
+ * also exercised by test/deploy/k8s-app-config.e2e-spec.ts through the app's config loaders).
  */
 export const APP_CONTRACT = {
   apiPort: 3000,

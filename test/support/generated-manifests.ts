@@ -15,7 +15,7 @@ export const PROMETHEUS_RULE_FILE = 'k8s/prometheusrule.yaml';
 export const DASHBOARD_CONFIGMAP_FILE = 'k8s/grafana-dashboard.yaml';
 export const DASHBOARD_KEY = 'mailwatch-dashboard.json';
 
-const REGENERATE = 'UPDATE_GENERATED=1 npx jest test/k8s-generated.e2e-spec.ts';
+const REGENERATE = 'UPDATE_GENERATED=1 npx jest test/deploy/k8s-generated.e2e-spec.ts';
 
 function labels(component: string): Record<string, string> {
   return {
