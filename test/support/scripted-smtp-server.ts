@@ -40,7 +40,8 @@ export class ScriptedSmtpServer {
   connections = 0;
   /** Greeting: undefined = 220, a reply = refuse with it, 'stall' = never greet. */
   greeting: Reply | 'stall' | undefined;
-  onMail?: (address: string) => Reply | undefined;
+  /** 'stall' never answers MAIL FROM (a hung relay). */
+  onMail?: (address: string) => Reply | 'stall' | undefined;
   onRcpt?: (address: string) => Reply | undefined;
   readonly dataFaults: DataFault[] = [];
   private readonly sockets = new Set<Socket>();
@@ -74,6 +75,7 @@ export class ScriptedSmtpServer {
           : callback(replyError({ code: 535, message: 'Authentication failed' })),
       onMailFrom: (address, _session, callback) => {
         const r = self.s!.onMail?.(address.address);
+        if (r === 'stall') return void self.s!.held.push(() => callback());
         callback(r ? replyError(r) : undefined);
       },
       onRcptTo: (address, _session, callback) => {

@@ -5,7 +5,11 @@ import type { SmtpEngineOptions } from './smtp-options';
 
 /** Why a read did not produce a reply; the session turns it into a classified error. */
 export class ChannelFault extends Error {
-  constructor(readonly kind: 'closed' | 'timeout' | 'garbage' | 'tls') {
+  constructor(
+    readonly kind: 'closed' | 'timeout' | 'garbage' | 'tls',
+    /** Replies that did arrive for this read, e.g. the 421 a server sends before it hangs up. */
+    readonly partial: SmtpReply[] = [],
+  ) {
     super(`SMTP channel ${kind}`);
   }
 }
@@ -168,7 +172,9 @@ export class SmtpChannel {
   private shutdown(fault = new ChannelFault('closed')): void {
     this.disarm();
     const waiters = this.waiters.splice(0);
-    waiters.forEach((w) => w.reject(fault));
+    waiters.forEach((w) =>
+      w.reject(w.replies.length > 0 ? new ChannelFault(fault.kind, w.replies) : fault),
+    );
     if (this.closed) return;
     this.closed = true;
     this.onClose?.();

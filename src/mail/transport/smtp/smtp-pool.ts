@@ -157,6 +157,8 @@ export class SmtpPool {
           this.settle(job, error);
         }
         this.recycle(session, failure.reusable, true);
+        // The connection may have closed before this job went back to the queue.
+        this.pump();
       },
     );
   }

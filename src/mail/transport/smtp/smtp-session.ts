@@ -51,6 +51,8 @@ function parseEhlo(reply: SmtpReply): Capabilities {
 export function faultError(err: unknown, stage: SmtpStage, afterData = false): SmtpDeliveryError {
   if (err instanceof SmtpDeliveryError) return err;
   if (err instanceof ChannelFault) {
+    const goodbye = err.partial.find((r) => r.code === 421);
+    if (goodbye) return replyError(stage, goodbye);
     if (err.kind === 'timeout') return timedOut(stage, afterData);
     if (err.kind === 'garbage') return protocolError(stage, 'server sent an unreadable reply');
     if (err.kind === 'tls') return unreachable('tls');
