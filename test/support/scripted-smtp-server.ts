@@ -35,7 +35,9 @@ const replyError = (r: Reply) => Object.assign(new Error(r.message), { responseC
  */
 export class ScriptedSmtpServer {
   readonly received: Received[] = [];
-  /** Every chunk each connection received, in order. */
+  /** Whether each MAIL FROM arrived over TLS. */
+  readonly mailOverTls: boolean[] = [];
+  /** Every chunk each connection received, in order (plain-text servers only). */
   readonly chunks: string[][] = [];
   connections = 0;
   /** Greeting: undefined = 220, a reply = refuse with it, 'stall' = never greet. */
@@ -73,7 +75,8 @@ export class ScriptedSmtpServer {
         auth.username === options.auth?.user && auth.password === options.auth?.pass
           ? callback(null, { user: auth.username })
           : callback(replyError({ code: 535, message: 'Authentication failed' })),
-      onMailFrom: (address, _session, callback) => {
+      onMailFrom: (address, session, callback) => {
+        self.s!.mailOverTls.push(session.secure);
         const r = self.s!.onMail?.(address.address);
         if (r === 'stall') return void self.s!.held.push(() => callback());
         callback(r ? replyError(r) : undefined);
@@ -92,10 +95,11 @@ export class ScriptedSmtpServer {
     server.on('error', () => undefined);
     const s = new ScriptedSmtpServer(server, port);
     self.s = s;
-    server.server.prependListener('connection', (socket: Socket) => s.track(socket));
-    if (options.tls?.implicit) {
-      server.server.prependListener('secureConnection', (socket: Socket) => s.track(socket));
-    }
+    // Only plain servers are tapped (TLS reads its socket itself). With implicit TLS the raw
+    // socket must not be touched at all: a listener on it segfaulted Node 20 and 24 here when
+    // the client refused the certificate; the TLS socket is tracked instead.
+    const event = options.tls?.implicit ? 'secureConnection' : 'connection';
+    server.server.on(event, (socket: Socket) => s.track(socket, !options.tls));
     return s;
   }
 
@@ -130,13 +134,13 @@ export class ScriptedSmtpServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  private track(socket: Socket): void {
-    if (this.sockets.has(socket)) return;
+  private track(socket: Socket, tap: boolean): void {
     this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    if (!tap) return;
     const mine: string[] = [];
     this.chunks.push(mine);
     socket.on('data', (chunk: Buffer) => mine.push(chunk.toString('latin1')));
-    socket.on('close', () => this.sockets.delete(socket));
   }
 
   private connect(callback: (err?: Error) => void): void {
