@@ -83,7 +83,7 @@ describe('SMTP engine: TLS, AUTH, 8BITMIME/SMTPUTF8', () => {
     // smtp-server shows the envelope decoded; the wire has the domain as punycode.
     const wire = Buffer.from(server.chunks[0].join(''), 'latin1').toString('utf8');
     expect(wire).toContain('RCPT TO:<jörg@xn--exmple-cua.com>');
-    expect(server.chunks[0].join('')).toMatch(/MAIL FROM:<noreply@example.com> SMTPUTF8/);
+    expect(server.chunks[0].join('')).toMatch(/MAIL FROM:<noreply@example.com> BODY=8BITMIME SMTPUTF8/);
   });
 
   it('Unicode local part and no SMTPUTF8: a permanent message error, nothing sent', async () => {
