@@ -71,7 +71,7 @@ describe('SMTP engine: TLS, AUTH, 8BITMIME/SMTPUTF8', () => {
 
   it('AUTH with wrong credentials: auth, not retryable, and the password is not in the error', async () => {
     const e = await setup({ auth: { user: 'u', pass: 'right' } }, { auth: { user: 'u', pass: 'wrong-secret' } });
-    const err: Error = await e.send(email, 'a').catch((x: Error) => x);
+    const err = (await e.send(email, 'a').catch((x: unknown) => x)) as Error;
     expect(err).toMatchObject({ code: 'auth', smtpCode: 535, retryable: false });
     expect(JSON.stringify(err) + err.message).not.toMatch(/wrong-secret|127\.0\.0\.1/);
   });
