@@ -5,24 +5,38 @@ import type { OutgoingEmail } from '../../src/mail/transport/mail-transport';
 import { ScriptedSmtpServer, type ScriptedSmtpOptions } from '../support/scripted-smtp-server';
 import { freePort } from '../support/smtp-server';
 
-const email: OutgoingEmail = { from: 'noreply@example.com', to: ['ann@example.com'], subject: 'Hi', text: 'Hello' };
+const email: OutgoingEmail = {
+  from: 'noreply@example.com',
+  to: ['ann@example.com'],
+  subject: 'Hi',
+  text: 'Hello',
+};
 
 describe('SMTP engine: faults, timeouts and recovery', () => {
   let server: ScriptedSmtpServer | undefined;
   let engine: SmtpEngineTransport;
 
   function makeEngine(port: number, opts: Partial<SmtpEngineOptions> = {}) {
-    engine = new SmtpEngineTransport(engineOptions({ host: '127.0.0.1', port, secure: false, ...opts }), 'test');
+    engine = new SmtpEngineTransport(
+      engineOptions({ host: '127.0.0.1', port, secure: false, ...opts }),
+      'test',
+    );
     return engine;
   }
 
-  async function setup(opts: ScriptedSmtpOptions = {}, engineOpts: Partial<SmtpEngineOptions> = {}) {
+  async function setup(
+    opts: ScriptedSmtpOptions = {},
+    engineOpts: Partial<SmtpEngineOptions> = {},
+  ) {
     server = await ScriptedSmtpServer.start(opts);
     return makeEngine(server.port, engineOpts);
   }
 
   async function rejection(p: Promise<unknown>): Promise<SmtpDeliveryError> {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SmtpDeliveryError);
     return err as SmtpDeliveryError;
   }
@@ -82,7 +96,11 @@ describe('SMTP engine: faults, timeouts and recovery', () => {
     const started = Date.now();
     const results = await Promise.allSettled([0, 1, 2].map((i) => e.send(email, `w${i}`)));
     expect(Date.now() - started).toBeLessThan(2000);
-    expect(results.every((r) => r.status === 'rejected' && (r.reason as SmtpDeliveryError).code === 'timeout')).toBe(true);
+    expect(
+      results.every(
+        (r) => r.status === 'rejected' && (r.reason as SmtpDeliveryError).code === 'timeout',
+      ),
+    ).toBe(true);
     server!.dataFaults.length = 0;
     server!.release();
     await e.send(email, 'after');
@@ -124,15 +142,18 @@ describe('SMTP engine: faults, timeouts and recovery', () => {
     expect(e.stats.failed).toBe(0);
   });
 
-  it.each([true, false])('a command that is never answered times out (pipelining %s)', async (pipelining) => {
-    const e = await setup({ pipelining }, { commandTimeoutMs: 300 });
-    server!.onMail = () => 'stall';
-    const err = await rejection(e.send(email, 'ct'));
-    expect(err).toMatchObject({ code: 'timeout', stage: 'mail', possibleDuplicate: false });
-    server!.onMail = undefined;
-    await e.send(email, 'ct2');
-    expect(server!.connections).toBe(2);
-  });
+  it.each([true, false])(
+    'a command that is never answered times out (pipelining %s)',
+    async (pipelining) => {
+      const e = await setup({ pipelining }, { commandTimeoutMs: 300 });
+      server!.onMail = () => 'stall';
+      const err = await rejection(e.send(email, 'ct'));
+      expect(err).toMatchObject({ code: 'timeout', stage: 'mail', possibleDuplicate: false });
+      server!.onMail = undefined;
+      await e.send(email, 'ct2');
+      expect(server!.connections).toBe(2);
+    },
+  );
 
   it('recovers by itself after an outage longer than the pool and the retry budget', async () => {
     const port = await freePort();
@@ -163,7 +184,9 @@ describe('SMTP engine: faults, timeouts and recovery', () => {
     await server!.waitFor(20);
     await server!.stop();
     const settled = await Promise.allSettled(sends);
-    const failed = settled.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as SmtpDeliveryError);
+    const failed = settled
+      .filter((r) => r.status === 'rejected')
+      .map((r) => r.reason as SmtpDeliveryError);
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.every((f) => f.retryable)).toBe(true);
     expect(e.stats).toMatchObject({ busy: 0, queued: 0 });

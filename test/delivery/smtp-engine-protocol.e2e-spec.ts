@@ -5,19 +5,33 @@ import { SmtpDeliveryError } from '../../src/mail/transport/smtp/smtp-error';
 import type { OutgoingEmail } from '../../src/mail/transport/mail-transport';
 import { ScriptedSmtpServer, type ScriptedSmtpOptions } from '../support/scripted-smtp-server';
 
-const plain: OutgoingEmail = { from: 'Mailwatch <noreply@example.com>', to: ['ann@example.com'], subject: 'Hi', text: 'Hello\n' };
+const plain: OutgoingEmail = {
+  from: 'Mailwatch <noreply@example.com>',
+  to: ['ann@example.com'],
+  subject: 'Hi',
+  text: 'Hello\n',
+};
 
 describe('SMTP engine: protocol against smtp-server', () => {
   let server: ScriptedSmtpServer;
   let engine: SmtpEngineTransport;
 
-  async function setup(opts: ScriptedSmtpOptions = {}, engineOpts: Partial<SmtpEngineOptions> = {}) {
+  async function setup(
+    opts: ScriptedSmtpOptions = {},
+    engineOpts: Partial<SmtpEngineOptions> = {},
+  ) {
     server = await ScriptedSmtpServer.start(opts);
-    engine = new SmtpEngineTransport(engineOptions({ host: '127.0.0.1', port: server.port, secure: false, ...engineOpts }), 'test');
+    engine = new SmtpEngineTransport(
+      engineOptions({ host: '127.0.0.1', port: server.port, secure: false, ...engineOpts }),
+      'test',
+    );
   }
 
   async function rejection(p: Promise<unknown>): Promise<SmtpDeliveryError> {
-    const err = await p.then(() => undefined, (e: unknown) => e);
+    const err = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(SmtpDeliveryError);
     return err as SmtpDeliveryError;
   }
@@ -33,7 +47,9 @@ describe('SMTP engine: protocol against smtp-server', () => {
     expect(receipt.response).toMatch(/^250/);
     expect(receipt.messageId).toBe('<id-1@example.com>');
     const batch = server.chunks[0].find((c) => c.includes('MAIL FROM'));
-    expect(batch).toMatch(/^MAIL FROM:<noreply@example.com>[^\r]*\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n$/);
+    expect(batch).toMatch(
+      /^MAIL FROM:<noreply@example.com>[^\r]*\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n$/,
+    );
     const [mail] = await server.waitFor(1);
     const parsed = await simpleParser(mail.raw);
     expect(parsed.subject).toBe('Hi');
@@ -53,16 +69,21 @@ describe('SMTP engine: protocol against smtp-server', () => {
     expect(chunks).toContain('DATA\r\n');
   });
 
-  it.each([true, false])('dot-stuffs and normalises line ends (pipelining %s)', async (pipelining) => {
-    await setup({ pipelining });
-    const text = '.leading dot\r\n..two\nbare LF\rbare CR\r\n.\r\nend';
-    await engine.send({ ...plain, text }, 'id-dots');
-    const [mail] = await server.waitFor(1);
-    const raw = mail.raw.toString('latin1');
-    expect(raw).toContain('\r\n.leading dot\r\n..two\r\nbare LF\r\nbare CR\r\n.\r\nend');
-    expect(raw.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
-    expect((await simpleParser(mail.raw)).text).toBe('.leading dot\n..two\nbare LF\nbare CR\n.\nend\n');
-  });
+  it.each([true, false])(
+    'dot-stuffs and normalises line ends (pipelining %s)',
+    async (pipelining) => {
+      await setup({ pipelining });
+      const text = '.leading dot\r\n..two\nbare LF\rbare CR\r\n.\r\nend';
+      await engine.send({ ...plain, text }, 'id-dots');
+      const [mail] = await server.waitFor(1);
+      const raw = mail.raw.toString('latin1');
+      expect(raw).toContain('\r\n.leading dot\r\n..two\r\nbare LF\r\nbare CR\r\n.\r\nend');
+      expect(raw.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+      expect((await simpleParser(mail.raw)).text).toBe(
+        '.leading dot\n..two\nbare LF\nbare CR\n.\nend\n',
+      );
+    },
+  );
 
   it('sends rich messages (html, attachments, non-ASCII, long lines) through MailComposer', async () => {
     await setup();
@@ -73,12 +94,24 @@ describe('SMTP engine: protocol against smtp-server', () => {
         subject: 'Grüße',
         text: `héllo\n${long}`,
         html: '<p>hi</p>',
-        attachments: [{ filename: 'a.txt', contentType: 'text/plain', content: Buffer.from('att').toString('base64'), encoding: 'base64' }],
+        attachments: [
+          {
+            filename: 'a.txt',
+            contentType: 'text/plain',
+            content: Buffer.from('att').toString('base64'),
+            encoding: 'base64',
+          },
+        ],
       },
       'id-rich',
     );
     const [mail] = await server.waitFor(1);
-    expect(mail.raw.toString('latin1').split('\r\n').every((l) => l.length <= 998)).toBe(true);
+    expect(
+      mail.raw
+        .toString('latin1')
+        .split('\r\n')
+        .every((l) => l.length <= 998),
+    ).toBe(true);
     const parsed = await simpleParser(mail.raw);
     expect(parsed.subject).toBe('Grüße');
     expect(parsed.text?.trim()).toBe(`héllo\n${long}`);
@@ -98,8 +131,12 @@ describe('SMTP engine: protocol against smtp-server', () => {
   describe.each([true, false])('recipient results (pipelining %s)', (pipelining) => {
     it('partial acceptance: delivers to the accepted, reports the 5xx-refused', async () => {
       await setup({ pipelining });
-      server.onRcpt = (a) => (a === 'gone@example.com' ? { code: 550, message: 'no such user' } : undefined);
-      const receipt = await engine.send({ ...plain, to: ['ann@example.com', 'gone@example.com'] }, 'id-p');
+      server.onRcpt = (a) =>
+        a === 'gone@example.com' ? { code: 550, message: 'no such user' } : undefined;
+      const receipt = await engine.send(
+        { ...plain, to: ['ann@example.com', 'gone@example.com'] },
+        'id-p',
+      );
       expect(receipt.accepted).toEqual(['ann@example.com']);
       expect(receipt.rejected).toEqual([{ address: 'gone@example.com', smtpCode: 550 }]);
       expect((await server.waitFor(1))[0].to).toEqual(['ann@example.com']);
@@ -107,9 +144,17 @@ describe('SMTP engine: protocol against smtp-server', () => {
 
     it('a deferred (4xx) recipient sends nothing and defers the whole email', async () => {
       await setup({ pipelining });
-      server.onRcpt = (a) => (a === 'busy@example.com' ? { code: 450, message: 'mailbox busy' } : undefined);
-      const err = await rejection(engine.send({ ...plain, to: ['ann@example.com', 'busy@example.com'] }, 'id-d'));
-      expect(err).toMatchObject({ code: 'deferred', smtpCode: 450, retryable: true, stage: 'rcpt' });
+      server.onRcpt = (a) =>
+        a === 'busy@example.com' ? { code: 450, message: 'mailbox busy' } : undefined;
+      const err = await rejection(
+        engine.send({ ...plain, to: ['ann@example.com', 'busy@example.com'] }, 'id-d'),
+      );
+      expect(err).toMatchObject({
+        code: 'deferred',
+        smtpCode: 450,
+        retryable: true,
+        stage: 'rcpt',
+      });
       server.onRcpt = undefined;
       await engine.send(plain, 'id-after');
       const mails = await server.waitFor(1);
@@ -133,17 +178,20 @@ describe('SMTP engine: protocol against smtp-server', () => {
     ['MAIL 553', 'mail', 553, 'rejected', false],
     ['DATA end 452', 'data', 452, 'deferred', true],
     ['DATA end 554', 'data', 554, 'rejected', false],
-  ] as const)('%s is classified and the connection recovers', async (_n, where, code, kind, retryable) => {
-    await setup();
-    if (where === 'mail') server.onMail = () => ({ code, message: 'nope' });
-    else server.dataFaults.push({ code, message: 'nope' });
-    const err = await rejection(engine.send(plain, 'id-f'));
-    expect(err).toMatchObject({ code: kind, smtpCode: code, retryable });
-    expect(err.message).not.toContain('127.0.0.1');
-    server.onMail = undefined;
-    await engine.send(plain, 'id-next');
-    await server.waitFor(1);
-  });
+  ] as const)(
+    '%s is classified and the connection recovers',
+    async (_n, where, code, kind, retryable) => {
+      await setup();
+      if (where === 'mail') server.onMail = () => ({ code, message: 'nope' });
+      else server.dataFaults.push({ code, message: 'nope' });
+      const err = await rejection(engine.send(plain, 'id-f'));
+      expect(err).toMatchObject({ code: kind, smtpCode: code, retryable });
+      expect(err.message).not.toContain('127.0.0.1');
+      server.onMail = undefined;
+      await engine.send(plain, 'id-next');
+      await server.waitFor(1);
+    },
+  );
 
   it('refuses a message over the server SIZE limit before sending it', async () => {
     await setup({ size: 2000 });

@@ -4,7 +4,12 @@ import type { OutgoingEmail } from '../../src/mail/transport/mail-transport';
 import { createPrivateCa, type PrivateCa } from '../support/private-ca';
 import { ScriptedSmtpServer, type ScriptedSmtpOptions } from '../support/scripted-smtp-server';
 
-const email: OutgoingEmail = { from: 'noreply@example.com', to: ['ann@example.com'], subject: 'Hi', text: 'Hello' };
+const email: OutgoingEmail = {
+  from: 'noreply@example.com',
+  to: ['ann@example.com'],
+  subject: 'Hi',
+  text: 'Hello',
+};
 
 describe('SMTP engine: TLS, AUTH, 8BITMIME/SMTPUTF8', () => {
   let ca: PrivateCa;
@@ -23,7 +28,13 @@ describe('SMTP engine: TLS, AUTH, 8BITMIME/SMTPUTF8', () => {
   async function setup(opts: ScriptedSmtpOptions, engineOpts: Partial<SmtpEngineOptions> = {}) {
     server = await ScriptedSmtpServer.start(opts);
     engine = new SmtpEngineTransport(
-      engineOptions({ host: '127.0.0.1', port: server.port, secure: false, tls: { ca: ca.ca, rejectUnauthorized: true }, ...engineOpts }),
+      engineOptions({
+        host: '127.0.0.1',
+        port: server.port,
+        secure: false,
+        tls: { ca: ca.ca, rejectUnauthorized: true },
+        ...engineOpts,
+      }),
       'test',
     );
     return engine;
@@ -33,7 +44,10 @@ describe('SMTP engine: TLS, AUTH, 8BITMIME/SMTPUTF8', () => {
     server.chunks.flat().some((c) => c.includes('MAIL FROM')) || server.mailOverTls.includes(false);
 
   it('implicit TLS with a private CA: delivers over TLS', async () => {
-    const e = await setup({ tls: { key: ca.key, cert: ca.cert, implicit: true } }, { secure: true });
+    const e = await setup(
+      { tls: { key: ca.key, cert: ca.cert, implicit: true } },
+      { secure: true },
+    );
     await e.send(email, 'tls1');
     await server.waitFor(1);
     expect(server.mailOverTls).toEqual([true]);
@@ -50,8 +64,14 @@ describe('SMTP engine: TLS, AUTH, 8BITMIME/SMTPUTF8', () => {
     ['implicit', true],
     ['STARTTLS', false],
   ])('%s: a certificate from an untrusted CA is refused', async (_n, implicit) => {
-    const e = await setup({ tls: { key: ca.key, cert: ca.cert, implicit } }, { secure: implicit, tls: { rejectUnauthorized: true } });
-    await expect(e.send(email, 'bad')).rejects.toMatchObject({ code: 'connection', message: expect.stringMatching(/TLS/) });
+    const e = await setup(
+      { tls: { key: ca.key, cert: ca.cert, implicit } },
+      { secure: implicit, tls: { rejectUnauthorized: true } },
+    );
+    await expect(e.send(email, 'bad')).rejects.toMatchObject({
+      code: 'connection',
+      message: expect.stringMatching(/TLS/),
+    });
     expect(server.received).toHaveLength(0);
   });
 
@@ -62,7 +82,10 @@ describe('SMTP engine: TLS, AUTH, 8BITMIME/SMTPUTF8', () => {
   });
 
   it.each(['PLAIN', 'LOGIN'])('AUTH %s with the right credentials', async (method) => {
-    const e = await setup({ auth: { user: 'u', pass: 'p@ss', methods: [method] } }, { auth: { user: 'u', pass: 'p@ss' } });
+    const e = await setup(
+      { auth: { user: 'u', pass: 'p@ss', methods: [method] } },
+      { auth: { user: 'u', pass: 'p@ss' } },
+    );
     await e.send(email, 'auth');
     await server.waitFor(1);
     expect(server.chunks[0].join('')).toContain(`AUTH ${method}`);
@@ -70,7 +93,10 @@ describe('SMTP engine: TLS, AUTH, 8BITMIME/SMTPUTF8', () => {
   });
 
   it('AUTH with wrong credentials: auth, not retryable, and the password is not in the error', async () => {
-    const e = await setup({ auth: { user: 'u', pass: 'right' } }, { auth: { user: 'u', pass: 'wrong-secret' } });
+    const e = await setup(
+      { auth: { user: 'u', pass: 'right' } },
+      { auth: { user: 'u', pass: 'wrong-secret' } },
+    );
     const err = (await e.send(email, 'a').catch((x: unknown) => x)) as Error;
     expect(err).toMatchObject({ code: 'auth', smtpCode: 535, retryable: false });
     expect(JSON.stringify(err) + err.message).not.toMatch(/wrong-secret|127\.0\.0\.1/);
@@ -83,12 +109,17 @@ describe('SMTP engine: TLS, AUTH, 8BITMIME/SMTPUTF8', () => {
     // smtp-server shows the envelope decoded; the wire has the domain as punycode.
     const wire = Buffer.from(server.chunks[0].join(''), 'latin1').toString('utf8');
     expect(wire).toContain('RCPT TO:<jörg@xn--exmple-cua.com>');
-    expect(server.chunks[0].join('')).toMatch(/MAIL FROM:<noreply@example.com> BODY=8BITMIME SMTPUTF8/);
+    expect(server.chunks[0].join('')).toMatch(
+      /MAIL FROM:<noreply@example.com> BODY=8BITMIME SMTPUTF8/,
+    );
   });
 
   it('Unicode local part and no SMTPUTF8: a permanent message error, nothing sent', async () => {
     const e = await setup({ smtpUtf8: false });
-    await expect(e.send({ ...email, to: ['jörg@example.com'] }, 'u')).rejects.toMatchObject({ code: 'message', retryable: false });
+    await expect(e.send({ ...email, to: ['jörg@example.com'] }, 'u')).rejects.toMatchObject({
+      code: 'message',
+      retryable: false,
+    });
     expect(server.chunks[0].join('')).not.toContain('MAIL FROM');
     await e.send(email, 'fine');
   });

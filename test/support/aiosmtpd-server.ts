@@ -21,15 +21,18 @@ export class AiosmtpdServer {
     readonly port: number,
   ) {}
 
-  static async start(options: { auth?: { user: string; pass: string }; smtpUtf8?: boolean } = {}): Promise<AiosmtpdServer> {
-    if (!existsSync(PYTHON)) throw new Error('/usr/bin/python3 is missing (Debian python3-aiosmtpd; .ci/run installs it)');
+  static async start(
+    options: { auth?: { user: string; pass: string }; smtpUtf8?: boolean } = {},
+  ): Promise<AiosmtpdServer> {
+    if (!existsSync(PYTHON))
+      throw new Error('/usr/bin/python3 is missing (Debian python3-aiosmtpd; .ci/run installs it)');
     const dir = mkdtempSync(join(tmpdir(), 'mailwatch-aiosmtpd-'));
     const args = [join(__dirname, 'aiosmtpd-sink.py'), '--dir', dir];
     if (options.auth) args.push('--auth', `${options.auth.user}:${options.auth.pass}`);
     if (options.smtpUtf8 === false) args.push('--no-smtputf8');
     const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => fail(new Error('aiosmtpd did not start in 10 s')), 10_000);
       const fail = (err: Error) => {
@@ -38,8 +41,10 @@ export class AiosmtpdServer {
         rmSync(dir, { recursive: true, force: true });
         reject(new Error(`${err.message}\n${stderr.slice(-2000)}`));
       };
-      child.once('exit', (code) => fail(new Error(`aiosmtpd exited (${code}); is python3-aiosmtpd installed?`)));
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.once('exit', (code) =>
+        fail(new Error(`aiosmtpd exited (${code}); is python3-aiosmtpd installed?`)),
+      );
+      child.stdout.on('data', (chunk: Buffer) => {
         const match = /ready (\d+)/.exec(chunk.toString());
         if (!match) return;
         clearTimeout(timer);

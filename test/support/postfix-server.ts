@@ -1,5 +1,15 @@
 import { execFile } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,8 +42,10 @@ export class PostfixServer {
   ) {}
 
   static async start(options: PostfixOptions = {}): Promise<PostfixServer> {
-    if (!existsSync(POSTFIX)) throw new Error('Postfix is not installed (Debian package `postfix`; .ci/run installs it)');
-    if (userInfo().uid !== 0) throw new Error('a private Postfix instance needs root (CI runs as root)');
+    if (!existsSync(POSTFIX))
+      throw new Error('Postfix is not installed (Debian package `postfix`; .ci/run installs it)');
+    if (userInfo().uid !== 0)
+      throw new Error('a private Postfix instance needs root (CI runs as root)');
     const dir = mkdtempSync(join(tmpdir(), 'mailwatch-postfix-'));
     chmodSync(dir, 0o755);
     for (const sub of ['conf', 'queue', 'data', 'out']) mkdirSync(join(dir, sub));
@@ -56,13 +68,17 @@ export class PostfixServer {
       'mydestination =',
       'mynetworks = 127.0.0.0/8',
       'smtpd_relay_restrictions = permit_mynetworks, reject',
-      access ? `smtpd_recipient_restrictions = check_recipient_access inline:{ ${access} }, permit_mynetworks, reject` : '',
+      access
+        ? `smtpd_recipient_restrictions = check_recipient_access inline:{ ${access} }, permit_mynetworks, reject`
+        : '',
       'default_transport = store',
       `maillog_file = ${dir}/maillog`,
       `maillog_file_prefixes = ${dir}`,
       `syslog_name = postfix-mailwatch-${port}`,
       'smtputf8_enable = yes',
-      options.tls ? `smtpd_tls_cert_file = ${options.tls.cert}\nsmtpd_tls_key_file = ${options.tls.key}\nsmtpd_tls_security_level = may` : '',
+      options.tls
+        ? `smtpd_tls_cert_file = ${options.tls.cert}\nsmtpd_tls_key_file = ${options.tls.key}\nsmtpd_tls_security_level = may`
+        : '',
     ];
     const services = [
       `127.0.0.1:${port} inet n - n - - smtpd`,
@@ -92,7 +108,9 @@ export class PostfixServer {
     try {
       await run(POSTFIX, ['-c', join(dir, 'conf'), 'start'], { timeout: 30_000 });
     } catch {
-      const log = existsSync(join(dir, 'maillog')) ? readFileSync(join(dir, 'maillog'), 'utf8').slice(-2000) : '';
+      const log = existsSync(join(dir, 'maillog'))
+        ? readFileSync(join(dir, 'maillog'), 'utf8').slice(-2000)
+        : '';
       rmSync(dir, { recursive: true, force: true });
       throw new Error(`postfix did not start:\n${log}`);
     }
@@ -113,13 +131,16 @@ export class PostfixServer {
     for (;;) {
       const stored = this.stored();
       if (stored.length >= count) return stored;
-      if (Date.now() > deadline) throw new Error(`Postfix stored ${stored.length} of ${count} messages in ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`Postfix stored ${stored.length} of ${count} messages in ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
   async stop(): Promise<void> {
-    await run(POSTFIX, ['-c', join(this.dir, 'conf'), 'stop'], { timeout: 30_000 }).catch(() => undefined);
+    await run(POSTFIX, ['-c', join(this.dir, 'conf'), 'stop'], { timeout: 30_000 }).catch(
+      () => undefined,
+    );
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,10 @@
 import type { AddressInfo, Socket } from 'node:net';
-import { SMTPServer, type SMTPServerDataStream, type SMTPServerOptions, type SMTPServerSession } from 'smtp-server';
+import {
+  SMTPServer,
+  type SMTPServerDataStream,
+  type SMTPServerOptions,
+  type SMTPServerSession,
+} from 'smtp-server';
 
 export interface Reply {
   code: number;
@@ -90,7 +95,9 @@ export class ScriptedSmtpServer {
     const server = new SMTPServer(config);
     const port = await new Promise<number>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 0, '127.0.0.1', () => resolve((server.server.address() as AddressInfo).port));
+      server.listen(options.port ?? 0, '127.0.0.1', () =>
+        resolve((server.server.address() as AddressInfo).port),
+      );
     });
     server.on('error', () => undefined);
     const s = new ScriptedSmtpServer(server, port);
@@ -116,7 +123,8 @@ export class ScriptedSmtpServer {
   async waitFor(count: number, timeoutMs = 10_000): Promise<Received[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.received.length < count) {
-      if (Date.now() > deadline) throw new Error(`expected ${count} messages, got ${this.received.length}`);
+      if (Date.now() > deadline)
+        throw new Error(`expected ${count} messages, got ${this.received.length}`);
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 100);
         this.waiters.push(() => {
@@ -150,7 +158,11 @@ export class ScriptedSmtpServer {
     else callback(g ? replyError(g) : undefined);
   }
 
-  private data(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null) => void): void {
+  private data(
+    stream: SMTPServerDataStream,
+    session: SMTPServerSession,
+    callback: (err?: Error | null) => void,
+  ): void {
     const parts: Buffer[] = [];
     stream.on('data', (c: Buffer) => parts.push(c));
     stream.on('end', () => {
@@ -169,8 +181,9 @@ export class ScriptedSmtpServer {
   }
 
   private dropSession(session: SMTPServerSession): void {
-    const connections = (this.server as unknown as { connections: Set<{ session?: { id: string }; _socket: Socket }> })
-      .connections;
+    const connections = (
+      this.server as unknown as { connections: Set<{ session?: { id: string }; _socket: Socket }> }
+    ).connections;
     for (const c of connections) if (c.session?.id === session.id) c._socket.destroy();
   }
 }

@@ -29,7 +29,6 @@ const TEXT_ASCII = /^[\x20-\x7e\t\r\n]*$/;
 const SAFE_PHRASE = /^(?:"(?:[^"\\]|\\.)*"|[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*)$/;
 const LONG_LINE = /[^\r\n]{999}/;
 const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
-// eslint-disable-next-line no-control-regex -- octets above 127 are what it finds
 const EIGHT_BIT = /[\u0080-\u00ff]/;
 
 function addressOf(mailbox: string): string {
@@ -65,7 +64,9 @@ export function envelopeOf(email: OutgoingEmail): Envelope {
 /** Same Message-ID on every attempt of an email, so a receiver can drop a duplicate. */
 function messageIdFor(emailId: string, from: string): string {
   const domain = from.slice(from.lastIndexOf('@') + 1) || 'localhost';
-  const local = SAFE_ID.test(emailId) ? emailId : `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
+  const local = SAFE_ID.test(emailId)
+    ? emailId
+    : `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
   return `<${local}@${domain}>`;
 }
 
@@ -95,7 +96,12 @@ export function isPlain(email: OutgoingEmail): boolean {
   if (subject.length > 900 || !PRINTABLE.test(subject)) return false;
   const text = email.text ?? '';
   if (!TEXT_ASCII.test(text) || LONG_LINE.test(text)) return false;
-  const mailboxes = [email.from, ...email.to, ...(email.cc ?? []), ...(email.replyTo ? [email.replyTo] : [])];
+  const mailboxes = [
+    email.from,
+    ...email.to,
+    ...(email.cc ?? []),
+    ...(email.replyTo ? [email.replyTo] : []),
+  ];
   return mailboxes.every(isPlainMailbox);
 }
 
@@ -106,7 +112,12 @@ export function toWire(message: string): string {
   return `${body}.\r\n`;
 }
 
-function buildPlain(email: OutgoingEmail, emailId: string, envelope: Envelope, idHeader: string): BuiltMessage {
+function buildPlain(
+  email: OutgoingEmail,
+  emailId: string,
+  envelope: Envelope,
+  idHeader: string,
+): BuiltMessage {
   const messageId = messageIdFor(emailId, envelope.from);
   let head = `From: ${email.from}\r\nTo: ${email.to.join(',\r\n ')}\r\n`;
   if (email.cc && email.cc.length > 0) head += `Cc: ${email.cc.join(',\r\n ')}\r\n`;
@@ -119,7 +130,12 @@ function buildPlain(email: OutgoingEmail, emailId: string, envelope: Envelope, i
   return { envelope, payload, eightBit: false, size: payload.length, messageId, path: 'plain' };
 }
 
-function buildComposed(email: OutgoingEmail, emailId: string, envelope: Envelope, idHeader: string): Promise<BuiltMessage> {
+function buildComposed(
+  email: OutgoingEmail,
+  emailId: string,
+  envelope: Envelope,
+  idHeader: string,
+): Promise<BuiltMessage> {
   const messageId = messageIdFor(emailId, envelope.from);
   const composer = new MailComposer({
     from: email.from,
@@ -139,7 +155,14 @@ function buildComposed(email: OutgoingEmail, emailId: string, envelope: Envelope
       if (err) return reject(messageError('the message could not be built'));
       const text = raw.toString('latin1');
       const payload = Buffer.from(toWire(text), 'latin1');
-      resolve({ envelope, payload, eightBit: EIGHT_BIT.test(text), size: payload.length, messageId, path: 'composer' });
+      resolve({
+        envelope,
+        payload,
+        eightBit: EIGHT_BIT.test(text),
+        size: payload.length,
+        messageId,
+        path: 'composer',
+      });
     });
   });
 }

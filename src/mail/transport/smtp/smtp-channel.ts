@@ -58,7 +58,8 @@ export class SmtpChannel {
         ? tlsConnect({ host: options.host, port: options.port, ...tlsParams(options) })
         : tcpConnect({ host: options.host, port: options.port });
       const timer = setTimeout(() => fail(new ChannelFault('timeout')), options.connectTimeoutMs);
-      const onError = (err: NodeJS.ErrnoException) => fail(new ChannelFault(isTlsError(err) ? 'tls' : 'closed'));
+      const onError = (err: NodeJS.ErrnoException) =>
+        fail(new ChannelFault(isTlsError(err) ? 'tls' : 'closed'));
       const fail = (fault: ChannelFault) => {
         clearTimeout(timer);
         socket.destroy();
@@ -107,7 +108,9 @@ export class SmtpChannel {
         this.shutdown();
         reject(fault);
       };
-      secure.once('error', (err) => fail(new ChannelFault(isTlsError(err) ? 'tls' : 'closed')));
+      secure.once('error', (err: NodeJS.ErrnoException) =>
+        fail(new ChannelFault(isTlsError(err) ? 'tls' : 'closed')),
+      );
       secure.once('secureConnect', () => {
         clearTimeout(timer);
         secure.removeAllListeners('error');
@@ -183,5 +186,8 @@ export class SmtpChannel {
 
 function isTlsError(err: NodeJS.ErrnoException): boolean {
   const code = err.code ?? '';
-  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|HOSTNAME|ALTNAME/i.test(code) || /SSL|TLS|certificate/i.test(err.message);
+  return (
+    /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO|HOSTNAME|ALTNAME/i.test(code) ||
+    /SSL|TLS|certificate/i.test(err.message)
+  );
 }

@@ -51,7 +51,13 @@ export class SmtpEngineTransport implements MailTransport {
       built = await buildMessage(email, emailId, this.idHeader);
     } catch (err) {
       if (err instanceof SmtpDeliveryError) throw err;
-      throw new SmtpDeliveryError('message', null, 'the message could not be built', false, 'message');
+      throw new SmtpDeliveryError(
+        'message',
+        null,
+        'the message could not be built',
+        false,
+        'message',
+      );
     }
     const result = await this.pool.send(built);
     return {
@@ -64,7 +70,14 @@ export class SmtpEngineTransport implements MailTransport {
 
   /** Opens a fresh session (TLS and AUTH included) and QUITs it; bounded by the timeouts. */
   async verify(): Promise<void> {
-    const session = await SmtpSession.open(this.options);
+    let session: SmtpSession;
+    try {
+      session = await SmtpSession.open(this.options);
+    } catch (err) {
+      this.pool.noteHealth(false);
+      throw err;
+    }
+    this.pool.noteHealth(true);
     await session.quit();
   }
 

@@ -77,7 +77,8 @@ export function replyError(stage: SmtpStage, reply: SmtpReply): SmtpDeliveryErro
   if (reply.code >= 500 && reply.code < 600) {
     // A refused greeting or EHLO says nothing about this message, and a different pod or a
     // later attempt may fare better; a refused envelope or body is about the message.
-    const aboutMessage = stage === 'mail' || stage === 'rcpt' || stage === 'data' || stage === 'message';
+    const aboutMessage =
+      stage === 'mail' || stage === 'rcpt' || stage === 'data' || stage === 'message';
     return new SmtpDeliveryError(
       aboutMessage ? 'rejected' : 'protocol',
       reply.code,

@@ -1,28 +1,15 @@
 import type { BuiltMessage } from './message-builder';
+import type { Job, PoolStats } from './pool-job';
 import { SmtpDeliveryError, timedOut } from './smtp-error';
 import type { SmtpEngineOptions } from './smtp-options';
 import { SmtpSession } from './smtp-session';
-import { runTransaction, type TransactionFailure, type TransactionResult } from './smtp-transaction';
+import {
+  runTransaction,
+  type TransactionFailure,
+  type TransactionResult,
+} from './smtp-transaction';
 
-interface Job {
-  message: BuiltMessage;
-  resolve(result: TransactionResult): void;
-  reject(error: SmtpDeliveryError): void;
-  timer: NodeJS.Timeout | undefined;
-  done: boolean;
-  session?: SmtpSession;
-  /** Already moved once off a connection the server had closed while it sat idle. */
-  staleRetried: boolean;
-}
-
-export interface PoolStats {
-  sent: number;
-  failed: number;
-  /** Sends whose connection died after the whole message was written (may be duplicates). */
-  possibleDuplicates: number;
-  connects: number;
-  connectFailures: number;
-}
+export type { PoolStats } from './pool-job';
 
 /** After a failed connect, new connections wait this long unless none is open at all. */
 const RECONNECT_PAUSE_MS = 1000;
@@ -47,7 +34,13 @@ export class SmtpPool {
   private closing = false;
   private drained: Array<() => void> = [];
   private readonly sweeper: NodeJS.Timeout;
-  readonly stats: PoolStats = { sent: 0, failed: 0, possibleDuplicates: 0, connects: 0, connectFailures: 0 };
+  readonly stats: PoolStats = {
+    sent: 0,
+    failed: 0,
+    possibleDuplicates: 0,
+    connects: 0,
+    connectFailures: 0,
+  };
   /** Whether the relay took a connection (or a message) last time we tried; undefined before. */
   up: boolean | undefined;
   onHealth?: (up: boolean) => void;
@@ -58,13 +51,26 @@ export class SmtpPool {
   }
 
   get size(): { open: number; idle: number; opening: number; busy: number; queued: number } {
-    return { open: this.live.size, idle: this.idle.length, opening: this.opening, busy: this.busy, queued: this.queue.length };
+    return {
+      open: this.live.size,
+      idle: this.idle.length,
+      opening: this.opening,
+      busy: this.busy,
+      queued: this.queue.length,
+    };
   }
 
   send(message: BuiltMessage): Promise<TransactionResult> {
     if (this.closing) return Promise.reject(closingError());
     return new Promise((resolve, reject) => {
-      const job: Job = { message, resolve, reject, timer: undefined, done: false, staleRetried: false };
+      const job: Job = {
+        message,
+        resolve,
+        reject,
+        timer: undefined,
+        done: false,
+        staleRetried: false,
+      };
       job.timer = setTimeout(() => this.expire(job), this.options.attemptTimeoutMs);
       this.queue.push(job);
       this.pump();
@@ -87,7 +93,9 @@ export class SmtpPool {
     for (const job of this.queue.splice(0)) this.settle(job, closingError());
     const idle = new Set(this.idle);
     this.idle = [];
-    await Promise.all([...this.live].map((s) => (idle.has(s) ? s.quit() : s.destroy())));
+    const busy = [...this.live].filter((s) => !idle.has(s));
+    busy.forEach((s) => s.destroy());
+    await Promise.all([...idle].map((s) => s.quit()));
   }
 
   private pump(): void {
@@ -109,7 +117,7 @@ export class SmtpPool {
       (session) => {
         this.opening--;
         this.stats.connects++;
-        this.setUp(true);
+        this.noteHealth(true);
         if (this.closing) return void session.quit();
         this.live.add(session);
         session.channel.onClose = () => this.forget(session);
@@ -119,7 +127,7 @@ export class SmtpPool {
       (error: SmtpDeliveryError) => {
         this.opening--;
         this.stats.connectFailures++;
-        this.setUp(false);
+        this.noteHealth(false);
         this.reconnectAt = Date.now() + RECONNECT_PAUSE_MS;
         // Nobody left to serve the queue: fail it now, the retry policy takes over from here.
         if (this.live.size === 0 && this.opening === 0) {
@@ -138,7 +146,7 @@ export class SmtpPool {
         this.busy--;
         job.session = undefined;
         session.messages++;
-        this.setUp(true);
+        this.noteHealth(true);
         this.settle(job, undefined, result);
         this.recycle(session, true, false);
       },
@@ -166,10 +174,11 @@ export class SmtpPool {
   private recycle(session: SmtpSession, reusable: boolean, failed: boolean): void {
     session.phase = 'idle';
     if (!reusable || session.broken || session.closed) return session.destroy();
-    if (session.messages >= this.options.maxMessagesPerConnection || this.closing) return void session.quit();
+    if (session.messages >= this.options.maxMessagesPerConnection || this.closing)
+      return void session.quit();
     if (!failed) return this.release(session);
     // RSET after a failed transaction, so the next one starts clean.
-    session.reset().then((ok) => (ok ? this.release(session) : session.destroy()));
+    void session.reset().then((ok) => (ok ? this.release(session) : session.destroy()));
   }
 
   private release(session: SmtpSession): void {
@@ -202,7 +211,16 @@ export class SmtpPool {
     }
     const at = this.queue.indexOf(job);
     if (at >= 0) this.queue.splice(at, 1);
-    this.settle(job, new SmtpDeliveryError('timeout', null, 'no SMTP connection became ready in time', true, 'pool'));
+    this.settle(
+      job,
+      new SmtpDeliveryError(
+        'timeout',
+        null,
+        'no SMTP connection became ready in time',
+        true,
+        'pool',
+      ),
+    );
   }
 
   private settle(job: Job, error: SmtpDeliveryError | undefined, result?: TransactionResult): void {
@@ -232,7 +250,8 @@ export class SmtpPool {
     }
   }
 
-  private setUp(up: boolean): void {
+  /** Records whether the relay answered; verify() reports here too. */
+  noteHealth(up: boolean): void {
     if (this.up === up) return;
     this.up = up;
     this.onHealth?.(up);

@@ -38,7 +38,12 @@ export class ReplyParser {
   private line(line: string): boolean {
     const code = line.length >= 3 ? Number(line.slice(0, 3)) : NaN;
     const sep = line.charAt(3);
-    if (!Number.isInteger(code) || code < 200 || code > 599 || (sep !== ' ' && sep !== '-' && sep !== '')) {
+    if (
+      !Number.isInteger(code) ||
+      code < 200 ||
+      code > 599 ||
+      (sep !== ' ' && sep !== '-' && sep !== '')
+    ) {
       this.fail('unreadable reply');
       return false;
     }

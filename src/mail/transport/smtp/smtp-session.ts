@@ -132,7 +132,10 @@ export class SmtpSession {
     }
   }
 
-  private static async hello(channel: SmtpChannel, options: SmtpEngineOptions): Promise<Capabilities> {
+  private static async hello(
+    channel: SmtpChannel,
+    options: SmtpEngineOptions,
+  ): Promise<Capabilities> {
     channel.write(`EHLO ${options.clientName}\r\n`);
     const ehlo = await channel.readOne(options.commandTimeoutMs);
     if (ehlo.code === 250) return parseEhlo(ehlo);
@@ -204,7 +207,9 @@ export class SmtpSession {
   async quit(timeoutMs = 1000): Promise<void> {
     if (!this.closed) {
       this.channel.write('QUIT\r\n');
-      await this.channel.readOne(Math.min(timeoutMs, this.options.commandTimeoutMs)).catch(() => undefined);
+      await this.channel
+        .readOne(Math.min(timeoutMs, this.options.commandTimeoutMs))
+        .catch(() => undefined);
     }
     this.channel.destroy();
   }

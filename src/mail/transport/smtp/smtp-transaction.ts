@@ -31,15 +31,18 @@ const replyText = (r: SmtpReply) => `${r.code} ${r.lines.join(' ')}`.trim();
 function mailCommand(session: SmtpSession, message: BuiltMessage): string {
   let params = '';
   if (message.eightBit) {
-    if (!session.caps.eightBitMime) throw messageError('message has 8-bit content and the SMTP server does not offer 8BITMIME');
+    if (!session.caps.eightBitMime)
+      throw messageError('message has 8-bit content and the SMTP server does not offer 8BITMIME');
     params += ' BODY=8BITMIME';
   }
   if (message.envelope.smtpUtf8) {
-    if (!session.caps.smtpUtf8) throw messageError('an address needs SMTPUTF8, which the SMTP server does not offer');
+    if (!session.caps.smtpUtf8)
+      throw messageError('an address needs SMTPUTF8, which the SMTP server does not offer');
     params += ' SMTPUTF8';
   }
   if (session.caps.size > 0) {
-    if (message.size > session.caps.size) throw messageError(`message of ${message.size} octets exceeds the SMTP server's SIZE limit`);
+    if (message.size > session.caps.size)
+      throw messageError(`message of ${message.size} octets exceeds the SMTP server's SIZE limit`);
     params += ` SIZE=${message.size}`;
   }
   return `MAIL FROM:<${message.envelope.from}>${params}\r\n`;
@@ -69,7 +72,10 @@ function judgeRecipients(addresses: string[], replies: SmtpReply[]) {
 }
 
 /** One message over a ready session: pipelined (one write, one wait) when offered, else lock-step. */
-export async function runTransaction(session: SmtpSession, message: BuiltMessage): Promise<TransactionResult> {
+export async function runTransaction(
+  session: SmtpSession,
+  message: BuiltMessage,
+): Promise<TransactionResult> {
   const { channel, options } = session;
   const rcpts = message.envelope.to;
   let stage: SmtpStage = 'mail';
@@ -123,7 +129,8 @@ export async function runTransaction(session: SmtpSession, message: BuiltMessage
     session.phase = 'body';
     const final = await channel.readOne(options.dataTimeoutMs);
     if (final.code === 421) session.broken = true;
-    if (final.code !== 250) throw new TransactionFailure(replyError('message', final), !session.broken);
+    if (final.code !== 250)
+      throw new TransactionFailure(replyError('message', final), !session.broken);
     return { response: replyText(final), accepted: verdict.accepted, rejected: verdict.rejected };
   } catch (err) {
     if (err instanceof TransactionFailure) throw err;
