@@ -41,7 +41,7 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | '
   tls: { rejectUnauthorized: true },
   clientName: 'localhost',
   poolSize: 5,
-  maxMessagesPerConnection: 1000,
+  maxMessagesPerConnection: 100,
   connectTimeoutMs: 10_000,
   greetingTimeoutMs: 10_000,
   commandTimeoutMs: 15_000,
