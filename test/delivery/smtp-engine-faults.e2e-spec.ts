@@ -142,6 +142,18 @@ describe('SMTP engine: faults, timeouts and recovery', () => {
     expect(e.stats.failed).toBe(0);
   });
 
+  it('an idle connection the server times out with 421 is replaced, not reused', async () => {
+    const e = await setup({ socketTimeoutMs: 200 }, { idleTimeoutMs: 60_000 });
+    await e.send(email, 't1');
+    // Wait for the event itself: the pool notices the server's goodbye and drops the connection.
+    const deadline = Date.now() + 5000;
+    while (e.stats.open > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(e.stats.open).toBe(0);
+    await e.send(email, 't2');
+    expect(server!.connections).toBe(2);
+    expect(e.stats.failed).toBe(0);
+  });
+
   it.each([true, false])(
     'a command that is never answered times out (pipelining %s)',
     async (pipelining) => {

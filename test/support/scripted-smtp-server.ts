@@ -22,6 +22,8 @@ export interface ScriptedSmtpOptions {
   size?: number;
   eightBitMime?: boolean;
   smtpUtf8?: boolean;
+  /** Idle time after which the server says `421` and hangs up (smtp-server's own timeout). */
+  socketTimeoutMs?: number;
 }
 
 export interface Received {
@@ -70,6 +72,7 @@ export class ScriptedSmtpServer {
       hide8BITMIME: options.eightBitMime === false,
       hideSMTPUTF8: options.smtpUtf8 === false,
       size: options.size,
+      socketTimeout: options.socketTimeoutMs,
       disabledCommands: [...(options.tls ? [] : ['STARTTLS']), ...(options.auth ? [] : ['AUTH'])],
       authMethods: options.auth?.methods ?? ['PLAIN', 'LOGIN'],
       allowInsecureAuth: true,

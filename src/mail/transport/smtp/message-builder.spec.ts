@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { buildMessage, envelopeOf, isPlain, toWire } from './message-builder';
 
 const base = { from: 'A <a@example.com>', to: ['b@example.com'], subject: 'S', text: 'T' };
@@ -7,6 +8,23 @@ describe('message builder', () => {
     expect(toWire('.a\nb\r.c\r\n..d')).toBe('..a\r\nb\r\n..c\r\n...d\r\n.\r\n');
     expect(toWire('')).toBe('\r\n.\r\n');
     expect(toWire('x\r\n')).toBe('x\r\n.\r\n');
+  });
+
+  it('any text survives the wire: CRLF only, dot-stuffed, and un-stuffing gives it back', () => {
+    const char = fc.constantFrom('a', '.', ' ', '\r', '\n', 'z');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 60 }), (chars) => {
+        const text = chars.join('');
+        const wire = toWire(text);
+        expect(wire.endsWith('\r\n.\r\n') || wire === '\r\n.\r\n').toBe(true);
+        expect(wire.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+        const lines = wire.slice(0, -3).split('\r\n').slice(0, -1);
+        expect(lines.every((l) => !l.startsWith('.') || l.startsWith('..'))).toBe(true);
+        const back = lines.map((l) => (l.startsWith('.') ? l.slice(1) : l)).join('\n');
+        expect(back).toBe(text.replace(/\r\n|\r/g, '\n').replace(/\n$/, ''));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it.each([
@@ -32,7 +50,7 @@ describe('message builder', () => {
     ['a line of 998 octets', { text: 'x'.repeat(998) }, true],
     ['a display name needing quotes', { from: 'A. B <a@example.com>' }, false],
     ['a quoted display name', { from: '"Doe, J." <a@example.com>' }, true],
-  ])('%s → plain path: %s', (_n, patch, plain) => {
+  ])('%s', (_n, patch, plain) => {
     expect(isPlain({ ...base, ...patch })).toBe(plain);
   });
 
