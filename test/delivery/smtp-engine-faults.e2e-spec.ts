@@ -207,6 +207,25 @@ describe('SMTP engine: faults, timeouts and recovery', () => {
     await server.waitFor(1);
   });
 
+  it('the health probe follows the relay while no mail flows', async () => {
+    const e = await setup();
+    const port = server!.port;
+    const seen: boolean[] = [];
+    e.onHealth = (up) => seen.push(up);
+    e.startHealthProbe(100);
+    const until = async (want: boolean) => {
+      const deadline = Date.now() + 5000;
+      while (e.up !== want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(e.up).toBe(want);
+    };
+    await until(true);
+    await server!.stop();
+    await until(false);
+    server = await ScriptedSmtpServer.start({ port });
+    await until(true);
+    expect(seen).toEqual([true, false, true]);
+  });
+
   it('verify() succeeds against a live relay and fails, classified, against a closed port', async () => {
     const e = await setup();
     await expect(e.verify()).resolves.toBeUndefined();

@@ -22,6 +22,8 @@ export interface SmtpReceipt extends TransportReceipt {
 export class SmtpEngineTransport implements MailTransport {
   readonly kind = 'smtp';
   private readonly pool: SmtpPool;
+  private probe?: NodeJS.Timeout;
+  private probing?: Promise<void>;
 
   constructor(
     private readonly options: SmtpEngineOptions,
@@ -81,7 +83,25 @@ export class SmtpEngineTransport implements MailTransport {
     await session.quit();
   }
 
-  close(graceMs?: number): Promise<void> {
-    return this.pool.close(graceMs);
+  /**
+   * Keeps `up` current while no mail flows: when nothing has touched the relay for
+   * `intervalMs`, opens and QUITs a session. At most one probe runs at a time.
+   */
+  startHealthProbe(intervalMs: number): void {
+    if (this.probe) return;
+    const tick = () => {
+      if (this.probing || Date.now() - this.pool.lastContact < intervalMs) return;
+      this.probing = this.verify()
+        .catch(() => undefined)
+        .finally(() => (this.probing = undefined));
+    };
+    this.probe = setInterval(tick, intervalMs);
+    this.probe.unref();
+    tick();
+  }
+
+  async close(graceMs?: number): Promise<void> {
+    clearInterval(this.probe);
+    await this.pool.close(graceMs);
   }
 }

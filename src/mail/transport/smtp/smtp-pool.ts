@@ -43,6 +43,8 @@ export class SmtpPool {
   };
   /** Whether the relay took a connection (or a message) last time we tried; undefined before. */
   up: boolean | undefined;
+  /** When the relay last answered or refused us (ms since epoch; 0 = never). */
+  lastContact = 0;
   onHealth?: (up: boolean) => void;
 
   constructor(private readonly options: SmtpEngineOptions) {
@@ -252,6 +254,7 @@ export class SmtpPool {
 
   /** Records whether the relay answered; verify() reports here too. */
   noteHealth(up: boolean): void {
+    this.lastContact = Date.now();
     if (this.up === up) return;
     this.up = up;
     this.onHealth?.(up);
