@@ -29,7 +29,7 @@ export function createSmtpEngine(config: MailConfig): SmtpEngineTransport {
       connectTimeoutMs: config.smtpTimeoutMs,
       greetingTimeoutMs: config.smtpTimeoutMs,
       commandTimeoutMs: config.smtpTimeoutMs,
-      dataTimeoutMs: Math.max(config.smtpTimeoutMs, 30_000),
+      dataTimeoutMs: config.smtpTimeoutMs,
       attemptTimeoutMs: config.smtpAttemptTimeoutMs,
     }),
     smtp.displayName,
