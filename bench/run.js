@@ -50,6 +50,8 @@ function appEnv(sink, extra = {}) {
     ENABLE_METRICS: 'true',
     // The correctness checks read email_sent_total right after a run: no stale cached body.
     METRICS_CACHE_MS: '0',
+    // SMTP_TRANSPORT=mailer node bench/run.js: the same scenarios through nodemailer's pool.
+    ...(process.env.SMTP_TRANSPORT ? { SMTP_TRANSPORT: process.env.SMTP_TRANSPORT } : {}),
     ...extra,
   };
 }

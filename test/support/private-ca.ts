@@ -6,7 +6,7 @@ import { join } from 'node:path';
 export interface PrivateCa {
   /** The CA certificate a client is told to trust. */
   ca: Buffer;
-  /** A server key and certificate for 127.0.0.1 (and `localhost`), signed by the CA. */
+  /** A server key and certificate for 127.0.0.1 only (so a client checking another name fails). */
   key: Buffer;
   cert: Buffer;
   /** Files, for peers configured by path (Postfix). */
@@ -46,7 +46,7 @@ export function createPrivateCa(): PrivateCa {
     '-subj',
     '/CN=127.0.0.1',
   ]);
-  writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  writeFileSync(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1\n');
   run([
     'x509',
     '-req',

@@ -100,7 +100,8 @@ export class SmtpChannel {
     plain.removeAllListeners('close');
     plain.removeAllListeners('error');
     return new Promise((resolve, reject) => {
-      const secure = tlsConnect({ socket: plain, ...tlsParams(options) });
+      // `host` too: without it Node checks the certificate against "localhost".
+      const secure = tlsConnect({ socket: plain, host: options.host, ...tlsParams(options) });
       const timer = setTimeout(() => fail(new ChannelFault('timeout')), options.connectTimeoutMs);
       const fail = (fault: ChannelFault) => {
         clearTimeout(timer);

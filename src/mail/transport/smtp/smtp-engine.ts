@@ -1,4 +1,9 @@
-import type { MailTransport, OutgoingEmail, TransportReceipt } from '../mail-transport';
+import type {
+  MailTransport,
+  OutgoingEmail,
+  RelayHealth,
+  TransportReceipt,
+} from '../mail-transport';
 import { buildMessage } from './message-builder';
 import { SmtpSession } from './smtp-session';
 import { SmtpPool, type PoolStats } from './smtp-pool';
@@ -37,6 +42,10 @@ export class SmtpEngineTransport implements MailTransport {
   /** Relay health as last seen: true/false, undefined before the first contact. */
   get up(): boolean | undefined {
     return this.pool.up;
+  }
+
+  relayHealth(): RelayHealth {
+    return { up: this.pool.up, possibleDuplicates: this.pool.stats.possibleDuplicates };
   }
 
   set onHealth(listener: ((up: boolean) => void) | undefined) {
@@ -103,5 +112,10 @@ export class SmtpEngineTransport implements MailTransport {
   async close(graceMs?: number): Promise<void> {
     clearInterval(this.probe);
     await this.pool.close(graceMs);
+  }
+
+  /** Nest calls this after the queue drained (main.ts): QUIT every connection. */
+  onApplicationShutdown(): Promise<void> {
+    return this.close(2000);
   }
 }

@@ -1,4 +1,4 @@
-import type { DeliveryError, FailureReason } from '../../delivery/delivery-error';
+import { DeliveryError, type FailureReason } from '../../delivery/delivery-error';
 import type { SmtpReply } from './smtp-reply';
 
 /** Where in the conversation an error happened; part of the message, never a label. */
@@ -25,14 +25,12 @@ function oneLine(text: string, max = 300): string {
  * the transport needs to know how SMTP or sockets fail. Messages never carry the relay's
  * host, port or credentials.
  */
-export class SmtpDeliveryError extends Error implements DeliveryError {
-  override readonly name = 'SmtpDeliveryError';
-
+export class SmtpDeliveryError extends DeliveryError {
   constructor(
-    readonly code: FailureReason,
-    readonly smtpCode: number | null,
+    code: FailureReason,
+    smtpCode: number | null,
     message: string,
-    readonly retryable: boolean,
+    retryable: boolean,
     readonly stage: SmtpStage,
     /**
      * The connection was lost after the whole message was sent and before the server
@@ -40,16 +38,8 @@ export class SmtpDeliveryError extends Error implements DeliveryError {
      */
     readonly possibleDuplicate = false,
   ) {
-    super(message);
-  }
-
-  toJSON(): DeliveryError {
-    return {
-      code: this.code,
-      smtpCode: this.smtpCode,
-      message: this.message,
-      retryable: this.retryable,
-    };
+    super(code, message, retryable, smtpCode);
+    this.name = 'SmtpDeliveryError';
   }
 }
 
