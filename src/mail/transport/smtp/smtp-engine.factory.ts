@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { hostname } from 'node:os';
 import type { MailConfig } from '../../../config/mail.config';
 import { EMAIL_ID_HEADER } from '../../mail.constants';
@@ -35,6 +36,12 @@ export function createSmtpEngine(config: MailConfig): SmtpEngineTransport {
     smtp.displayName,
     EMAIL_ID_HEADER,
   );
+  // One line per change, naming the relay as the operator did (never its host).
+  const logger = new Logger('SmtpRelay');
+  engine.onHealth = (up) =>
+    up
+      ? logger.log(`SMTP relay "${config.smtpRelayName}" is up`)
+      : logger.warn(`SMTP relay "${config.smtpRelayName}" is down; accepted emails are retried`);
   engine.startHealthProbe(config.smtpHealthIntervalMs);
   return engine;
 }
