@@ -1,3 +1,4 @@
+import { ScriptedSmtpServer } from '../support/scripted-smtp-server';
 import { TestSmtpServer } from '../support/smtp-server';
 import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 
@@ -33,5 +34,26 @@ describe.each(['engine', 'mailer'])('SMTP_TRANSPORT=%s', (choice) => {
     const ready = await request(`${app.url}/readyz`);
     expect(ready.body).toMatchObject({ details: { transport: { kind: 'smtp', relay: 'up' } } });
     expect((await request(`${app.url}/metrics`)).text).toMatch(/^email_smtp_up\{relay="eu"\} 1$/m);
+  });
+});
+
+describe('app shutdown with the engine', () => {
+  it('says QUIT on every SMTP connection when the app closes', async () => {
+    const smtp = await ScriptedSmtpServer.start();
+    const app = await createTestApp({ env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}` } });
+    try {
+      const res = await postJson(`${app.url}/send-email`, {
+        to: 'a@example.com',
+        subject: 'q',
+        text: 'x',
+      });
+      expect(res.status).toBe(200);
+    } finally {
+      await app.close();
+    }
+    // Every connection the app opened (the health probe's and the pool's) ended with QUIT.
+    expect(smtp.chunks.length).toBeGreaterThan(0);
+    for (const conversation of smtp.chunks) expect(conversation.join('')).toMatch(/QUIT\r\n$/);
+    await smtp.stop();
   });
 });
