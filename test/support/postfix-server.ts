@@ -5,7 +5,6 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
-  readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
@@ -117,12 +116,22 @@ export class PostfixServer {
     return server;
   }
 
-  /** Messages Postfix delivered to the store transport so far. */
+  /**
+   * Messages Postfix delivered to the store transport so far: only those its log reports
+   * `status=sent`, i.e. whose store process finished (a file alone may still be half written).
+   */
   stored(): StoredMessage[] {
     const out = join(this.dir, 'out');
-    return readdirSync(out)
-      .filter((f) => f.endsWith('.eml'))
-      .map((f) => ({ queueId: f.slice(0, -4), raw: readFileSync(join(out, f)) }));
+    const log = join(this.dir, 'maillog');
+    if (!existsSync(log)) return [];
+    const delivered = [
+      ...readFileSync(log, 'utf8').matchAll(
+        / ([0-9A-F]+): to=<[^>]*>, relay=store, .*status=sent/g,
+      ),
+    ];
+    return [...new Set(delivered.map((m) => m[1]))]
+      .filter((id) => existsSync(join(out, `${id}.eml`)))
+      .map((id) => ({ queueId: id, raw: readFileSync(join(out, `${id}.eml`)) }));
   }
 
   /** Waits (bounded) until `count` messages went all the way through Postfix. */
