@@ -14,6 +14,7 @@ const procs = require('./lib/procs');
 const { fire, smtpCeiling, EMAIL } = require('./lib/load');
 const { median, fmt } = require('./lib/stats');
 const { measureInstrumentation } = require('./lib/instrumentation');
+const { measureClient, PLAIN } = require('./lib/client-ceiling');
 
 const args = process.argv.slice(2);
 const SMOKE = args.includes('--smoke');
@@ -50,6 +51,8 @@ function appEnv(sink, extra = {}) {
     ENABLE_METRICS: 'true',
     // The correctness checks read email_sent_total right after a run: no stale cached body.
     METRICS_CACHE_MS: '0',
+    // SMTP_TRANSPORT=mailer node bench/run.js: the same scenarios through nodemailer's pool.
+    ...(process.env.SMTP_TRANSPORT ? { SMTP_TRANSPORT: process.env.SMTP_TRANSPORT } : {}),
     ...extra,
   };
 }
@@ -155,7 +158,14 @@ async function ceilingB(sink) {
   await smtpCeiling({ smtpUrl: sink.url, seconds: 1 });
   for (let i = 0; i < RUNS; i++) runs.push(await smtpCeiling({ smtpUrl: sink.url, seconds: DURATION }));
   const nagleOff = process.env.BENCH_SKIP_NAGLE === '1' ? undefined : await smtpCeiling({ smtpUrl: sink.url, seconds: Math.min(DURATION, 5), nagle: true });
-  return { mps: median(runs.map((r) => r.mps)), runs, failed: runs.reduce((s, r) => s + r.failed, 0), nagle: nagleOff };
+  // The client alone, engine vs nodemailer, interleaved, CPU per message measured alike.
+  const clients = { engine: [], nodemailer: [] };
+  for (let i = 0; i < RUNS; i++) {
+    for (const kind of i % 2 === 0 ? ['engine', 'nodemailer'] : ['nodemailer', 'engine']) {
+      clients[kind].push(await measureClient({ kind, message: PLAIN, sink, seconds: DURATION, dist: procs.DIST }));
+    }
+  }
+  return { mps: median(runs.map((r) => r.mps)), runs, failed: runs.reduce((s, r) => s + r.failed, 0), nagle: nagleOff, clients };
 }
 
 async function endToEndAndOverhead(sink) {
@@ -344,6 +354,12 @@ function report(r) {
   if (r.b) {
     row(2, 'Ceiling B: raw SMTP (app transport options, 64 in flight)', 'messages/s', fmt(r.b.mps), r.b.runs.map((x) => Math.round(x.mps)).join(', '));
     if (r.b.nagle) row('', 'Ceiling B without the no-delay `getSocket` hook', 'messages/s', fmt(r.b.nagle.mps), 'one run (Nagle on)');
+    for (const kind of ['engine', 'nodemailer']) {
+      const runs = r.b.clients[kind];
+      const label = kind === 'engine' ? 'SMTP client alone: delivery engine (plain text)' : 'SMTP client alone: nodemailer pool (plain text)';
+      const lost = runs.reduce((n, x) => n + x.lost + x.failed, 0);
+      row('', label, 'msg/s; CPU ms/message', `${fmt(median(runs.map((x) => x.mps)))}; ${median(runs.map((x) => x.cpuMs)).toFixed(3)}`, `${runs.map((x) => x.cpuMs.toFixed(3)).join(', ')} ms; lost/failed ${lost}`);
+    }
   }
   if (r.e2e) {
     e2eRow(3, 'End-to-end `POST /send-email` (metrics on)', r.e2e.on);
@@ -372,6 +388,10 @@ function report(r) {
   lines.push('');
   lines.push('Targets:');
   const target = (ok, text) => lines.push(`- ${ok ? '✅' : '❌'} ${text}`);
+  if (r.b && r.b.clients) {
+    const cpu = median(r.b.clients.engine.map((x) => x.cpuMs));
+    target(cpu <= 0.08, `delivery engine ${cpu.toFixed(3)} ms CPU per plain message (≤ 0.08 ms)`);
+  }
   if (r.b && r.e2e) {
     const ratio = r.e2e.on.rps / r.b.mps;
     target(ratio >= 0.7 && r.e2e.on.lost === 0, `end-to-end ${fmt(ratio * 100, 1)} % of Ceiling B (≥ 70 %), ${r.e2e.on.lost} lost`);

@@ -70,7 +70,7 @@ async function fire({
 async function smtpCeiling({ smtpUrl, seconds, inFlight = 64, nagle = false }) {
   const root = path.resolve(__dirname, '..', '..', process.env.BENCH_DIST || 'dist');
   const { mailConfig } = require(path.join(root, 'config', 'mail.config'));
-  const { buildMailerOptions } = require(path.join(root, 'mail', 'transport', 'mailer-options.factory'));
+  const { buildMailerOptions } = require(path.join(root, 'mail', 'transport', 'mailer', 'mailer-options.factory'));
   const saved = process.env.SMTP_URL;
   process.env.SMTP_URL = smtpUrl;
   let config;

@@ -33,6 +33,24 @@ function parseSmtpUrl(url: URL): SmtpSettings {
   };
 }
 
+/** Which SMTP client delivers when SMTP_URL is set (README, "Delivery engine"). */
+export const SMTP_TRANSPORTS = ['engine', 'mailer'] as const;
+export const STARTTLS_POLICIES = ['opportunistic', 'required', 'never'] as const;
+/** A metric label value chosen by the operator: never a hostname, always bounded. */
+const RELAY_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+function relayName(env: EnvReader): string {
+  const name = env.string('SMTP_RELAY_NAME', 'primary');
+  if (!RELAY_NAME.test(name)) {
+    throw new ConfigValidationError(
+      'SMTP_RELAY_NAME',
+      'must be 1-32 lowercase letters, digits, "_" or "-", starting with a letter',
+      name,
+    );
+  }
+  return name;
+}
+
 /** The `mail` namespace from an environment; pure, so tests pass an object. */
 export function parseMailConfig(source: Environment) {
   const env = new EnvReader(source);
@@ -57,8 +75,22 @@ export function parseMailConfig(source: Environment) {
     concurrency: env.int('DELIVERY_CONCURRENCY', 64, { min: 1, max: 10_000 }),
     /** Pooled SMTP connections. */
     smtpPoolSize: env.int('SMTP_POOL_SIZE', 5, { min: 1, max: 500 }),
-    /** Connect, greeting and socket-idle timeout for SMTP. */
+    /** Connect, greeting and per-reply timeout for SMTP. */
     smtpTimeoutMs: env.int('SMTP_TIMEOUT_MS', 15_000, { min: 100, max: 600_000 }),
+    /** `engine`: mailwatch's pipelining client; `mailer`: nodemailer's pool via MailerService. */
+    smtpTransport: env.oneOf('SMTP_TRANSPORT', SMTP_TRANSPORTS, 'engine'),
+    /** The `relay` label of email_smtp_up. */
+    smtpRelayName: relayName(env),
+    smtpStarttls: env.oneOf('SMTP_STARTTLS', STARTTLS_POLICIES, 'opportunistic'),
+    /** Messages per SMTP connection before the engine replaces it. */
+    smtpMaxMessagesPerConnection: env.int('SMTP_MAX_MESSAGES_PER_CONNECTION', 100, {
+      min: 1,
+      max: 1_000_000,
+    }),
+    /** Upper bound of one delivery attempt through the engine, waiting for a connection included. */
+    smtpAttemptTimeoutMs: env.int('SMTP_ATTEMPT_TIMEOUT_MS', 60_000, { min: 500, max: 600_000 }),
+    /** How often the engine checks an idle relay, for email_smtp_up. */
+    smtpHealthIntervalMs: env.int('SMTP_HEALTH_INTERVAL_MS', 15_000, { min: 1000, max: 3_600_000 }),
     /** Finished emails stay visible at GET /emails/:id this long (and at most retentionMax of them). */
     retentionMs: env.int('EMAIL_RETENTION_SECONDS', 3600, { min: 1, max: 30 * 86_400 }) * 1000,
     retentionMax: env.int('EMAIL_RETENTION_MAX', 10_000, { min: 1, max: 10_000_000 }),

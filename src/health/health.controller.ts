@@ -21,10 +21,14 @@ export class HealthController {
     return this.health.check([]);
   }
 
-  /** Readiness: the transport is reachable and the queue accepts work (not draining). */
+  /**
+   * Readiness: this pod can accept work — the queue is accepting (not draining, store
+   * reachable) and not full. The relay is shown, not checked (email_smtp_up tracks it).
+   * Nothing here waits on the network beyond a short bound.
+   */
   @Get('readyz')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: transport reachable, queue accepting, not draining' })
+  @ApiOperation({ summary: 'Readiness: queue accepting and not full, not draining' })
   ready(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.queue.check('queue'),

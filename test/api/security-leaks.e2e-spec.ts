@@ -112,9 +112,12 @@ describe('secrets and recipients never leak', () => {
     });
     await smtp.stop();
 
+    // The broken app stays ready (issue 12: a relay outage must not empty the Service); its
+    // /readyz shows the relay down instead.
     expect(responses.map((r) => r.status)).toEqual([
-      401, 401, 200, 422, 400, 404, 401, 200, 200, 502, 503,
+      401, 401, 200, 422, 400, 404, 401, 200, 200, 502, 200,
     ]);
+    expect(responses[10].body).toMatchObject({ details: { transport: { relay: 'down' } } });
     // The metrics page legitimately shows label values; everything else is checked for all secrets.
     const secrets = [SMTP_PASSWORD, KEY, METRICS_PASSWORD, `:${smtp.port}`, `:${deadPort}`];
     for (const [i, res] of responses.entries()) {

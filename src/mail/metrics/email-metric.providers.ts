@@ -1,9 +1,11 @@
 import type { Provider } from '@nestjs/common';
 import { getToken, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
-import { Histogram, register, type Gauge } from 'prom-client';
+import { Histogram, register, type Counter, type Gauge } from 'prom-client';
+import { mailConfig, type MailConfig } from '../../config/mail.config';
 import { FAILURE_REASONS } from '../delivery/delivery-error';
 import type { DeliveryQueue } from '../delivery/drivers/delivery-queue';
-import { DELIVERY_QUEUE } from '../mail.constants';
+import { DELIVERY_QUEUE, MAIL_TRANSPORT } from '../mail.constants';
+import type { MailTransport } from '../transport/mail-transport';
 import {
   EMAIL_DURATION_BUCKETS,
   EMAIL_FAILURES_TOTAL,
@@ -13,6 +15,8 @@ import {
   EMAIL_SEND_ATTEMPTS_TOTAL,
   EMAIL_SEND_DURATION_SECONDS,
   EMAIL_SENT_TOTAL,
+  EMAIL_SMTP_POSSIBLE_DUPLICATES_TOTAL,
+  EMAIL_SMTP_UP,
 } from './email-metrics.constants';
 
 /**
@@ -77,6 +81,30 @@ export const emailMetricProviders: Provider[] = [
       const states = (await queue.states?.()) ?? {};
       this.reset();
       for (const [state, count] of Object.entries(states)) this.set({ state }, count ?? 0);
+    },
+  }),
+  // Relay health, read from the transport at scrape time (no I/O): no series for the outbox.
+  makeGaugeProvider({
+    name: EMAIL_SMTP_UP,
+    help: 'Whether the SMTP relay answered the last time it was tried (1) or not (0); relay = SMTP_RELAY_NAME.',
+    labelNames: ['relay'],
+    inject: [MAIL_TRANSPORT, mailConfig.KEY],
+    collect(this: Gauge, transport: MailTransport, config: MailConfig) {
+      const health = transport.relayHealth?.();
+      if (health?.up !== undefined) this.set({ relay: config.smtpRelayName }, health.up ? 1 : 0);
+    },
+  }),
+  makeCounterProvider({
+    name: EMAIL_SMTP_POSSIBLE_DUPLICATES_TOTAL,
+    help: 'Attempts whose connection was lost after the whole message was sent: the relay may have accepted it, so the retry can deliver it twice.',
+    labelNames: ['relay'],
+    inject: [MAIL_TRANSPORT, mailConfig.KEY],
+    collect(this: Counter, transport: MailTransport, config: MailConfig) {
+      const health = transport.relayHealth?.();
+      if (!health) return;
+      // The engine keeps the count; the counter mirrors it at scrape time.
+      this.reset();
+      this.inc({ relay: config.smtpRelayName }, health.possibleDuplicates);
     },
   }),
 ];

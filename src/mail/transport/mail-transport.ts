@@ -24,6 +24,16 @@ export interface TransportReceipt {
   messageId: string;
   /** The server's final reply, e.g. `250 OK: queued as …`. */
   response?: string;
+  /** Recipients refused permanently while the others were accepted (README, "Partial acceptance"). */
+  rejected?: Array<{ address: string; smtpCode: number }>;
+}
+
+/** What a transport with a remote relay knows about it, without any I/O. */
+export interface RelayHealth {
+  /** Whether the relay answered last time it was tried; undefined before the first contact. */
+  up: boolean | undefined;
+  /** Sends cut off after the whole message went out: the relay may have it (retry = duplicate). */
+  possibleDuplicates: number;
 }
 
 /**
@@ -41,4 +51,6 @@ export interface MailTransport {
   send(email: OutgoingEmail, emailId: string): Promise<TransportReceipt>;
   /** Resolves when the transport can deliver right now. */
   verify(): Promise<void>;
+  /** For email_smtp_up: absent on transports without a remote relay. Must not block. */
+  relayHealth?(): RelayHealth;
 }

@@ -5,6 +5,7 @@ import { MAIL_TRANSPORT } from '../mail.constants';
 import type { MailTransport } from './mail-transport';
 import { MailerTransport } from './mailer/mailer.transport';
 import { OutboxTransport } from './outbox/outbox.transport';
+import { createSmtpEngine } from './smtp/smtp-engine.factory';
 
 /** What a transport's factory gets. */
 export interface TransportDeps {
@@ -19,6 +20,7 @@ export interface TransportDeps {
  * and its condition in `transportNameFor`.
  */
 export const TRANSPORT_FACTORIES = {
+  smtp: ({ config }: TransportDeps): MailTransport => createSmtpEngine(config),
   mailer: ({ mailer, config }: TransportDeps): MailTransport =>
     new MailerTransport(mailer, config.smtp!.displayName),
   outbox: ({ mailer, config }: TransportDeps): MailTransport =>
@@ -27,9 +29,13 @@ export const TRANSPORT_FACTORIES = {
 
 export type TransportName = keyof typeof TRANSPORT_FACTORIES;
 
-/** SMTP (through the nodemailer pool) when SMTP_URL is set, otherwise the outbox. */
+/**
+ * SMTP when SMTP_URL is set — through the engine, or nodemailer's pool with
+ * SMTP_TRANSPORT=mailer — otherwise the outbox.
+ */
 export function transportNameFor(config: MailConfig): TransportName {
-  return config.smtp ? 'mailer' : 'outbox';
+  if (!config.smtp) return 'outbox';
+  return config.smtpTransport === 'mailer' ? 'mailer' : 'smtp';
 }
 
 export const transportProvider: Provider = {

@@ -1,6 +1,11 @@
 import { MailerService } from '@nestjs-modules/mailer';
 import { EMAIL_ID_HEADER } from '../../mail.constants';
-import type { MailTransport, OutgoingEmail, TransportReceipt } from '../mail-transport';
+import type {
+  MailTransport,
+  OutgoingEmail,
+  RelayHealth,
+  TransportReceipt,
+} from '../mail-transport';
 import { classifyMailerError } from './mailer-errors';
 
 /** What nodemailer's SMTP transports resolve with (typed `any` upstream). */
@@ -12,6 +17,8 @@ interface SmtpSendResult {
 /** Delivers through the pooled nodemailer SMTP client configured from SMTP_URL. */
 export class MailerTransport implements MailTransport {
   readonly kind = 'smtp';
+  /** From the last send: did the relay answer (even with a refusal)? */
+  private up: boolean | undefined;
 
   constructor(
     private readonly mailer: MailerService,
@@ -26,9 +33,17 @@ export class MailerTransport implements MailTransport {
         headers: { [EMAIL_ID_HEADER]: emailId },
       })) as SmtpSendResult;
     } catch (err) {
-      throw classifyMailerError(err);
+      const error = classifyMailerError(err);
+      this.up = error.smtpCode !== null || !['connection', 'timeout'].includes(error.code);
+      throw error;
     }
+    this.up = true;
     return { messageId: info.messageId, response: info.response ?? '' };
+  }
+
+  /** nodemailer does not say whether a lost connection had the whole message: 0 possible duplicates known. */
+  relayHealth(): RelayHealth {
+    return { up: this.up, possibleDuplicates: 0 };
   }
 
   async verify(): Promise<void> {

@@ -15,6 +15,12 @@ interface SocketTarget {
  * `{ socket }` (it only merges socket options that carry `connection`), which silently left
  * Nagle on. nodemailer still runs the greeting, STARTTLS, implicit TLS (it upgrades a
  * `secure` connection itself) and its greeting/socket timeouts; the connect timeout is ours.
+ *
+ * A failed connect is NOT passed to nodemailer as an error: its pool never frees a slot whose
+ * `getSocket` failed, so after SMTP_POOL_SIZE failures it stopped sending for good (issue 12,
+ * test/delivery/mailer-pool-recovery.e2e-spec.ts). Instead nodemailer is told to connect
+ * itself (no socket options): that connect fails through its own path, which frees the slot
+ * and classifies the error as before. The cost is a second connect attempt, on failure only.
  */
 export function getNoDelaySocket(
   options: SocketTarget,
@@ -24,18 +30,18 @@ export function getNoDelaySocket(
   socket.setNoDelay(true);
   const timer = setTimeout(() => {
     socket.destroy();
-    // The same code nodemailer gives its own connect timeout, so it classifies alike.
-    finish(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' }));
+    finish(false);
   }, options.connectionTimeout ?? 120_000);
   let done = false;
-  function finish(err: Error | null): void {
+  function finish(connected: boolean): void {
     if (done) return;
     done = true;
     clearTimeout(timer);
-    socket.off('error', finish);
-    if (err) callback(err);
-    else callback(null, { connection: socket });
+    socket.off('error', onError);
+    if (connected) callback(null, { connection: socket });
+    else callback(null); // nodemailer connects (and fails) on its own path: see above
   }
-  socket.once('error', finish);
-  socket.once('connect', () => finish(null));
+  const onError = () => finish(false);
+  socket.once('error', onError);
+  socket.once('connect', () => finish(true));
 }

@@ -1,0 +1,81 @@
+import fc from 'fast-check';
+import { buildMessage, envelopeOf, isPlain, toWire } from './message-builder';
+
+const base = { from: 'A <a@example.com>', to: ['b@example.com'], subject: 'S', text: 'T' };
+
+describe('message builder', () => {
+  it('dot-stuffs, normalises line ends and terminates', () => {
+    expect(toWire('.a\nb\r.c\r\n..d')).toBe('..a\r\nb\r\n..c\r\n...d\r\n.\r\n');
+    expect(toWire('')).toBe('\r\n.\r\n');
+    expect(toWire('x\r\n')).toBe('x\r\n.\r\n');
+  });
+
+  it('any text survives the wire: CRLF only, dot-stuffed, and un-stuffing gives it back', () => {
+    const char = fc.constantFrom('a', '.', ' ', '\r', '\n', 'z');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 60 }), (chars) => {
+        const text = chars.join('');
+        const wire = toWire(text);
+        expect(wire.endsWith('\r\n.\r\n') || wire === '\r\n.\r\n').toBe(true);
+        expect(wire.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+        const lines = wire.slice(0, -3).split('\r\n').slice(0, -1);
+        expect(lines.every((l) => !l.startsWith('.') || l.startsWith('..'))).toBe(true);
+        const back = lines.map((l) => (l.startsWith('.') ? l.slice(1) : l)).join('\n');
+        expect(back).toBe(text.replace(/\r\n|\r/g, '\n').replace(/\n$/, ''));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it.each([
+    ['plain ASCII text', {}, true],
+    ['html', { html: '<p>x</p>' }, false],
+    [
+      'attachment',
+      {
+        attachments: [
+          {
+            filename: 'a',
+            contentType: 'text/plain',
+            content: 'eA==',
+            encoding: 'base64' as const,
+          },
+        ],
+      },
+      false,
+    ],
+    ['non-ASCII text', { text: 'é' }, false],
+    ['non-ASCII subject', { subject: 'é' }, false],
+    ['a line over 998 octets', { text: 'x'.repeat(999) }, false],
+    ['a line of 998 octets', { text: 'x'.repeat(998) }, true],
+    ['a display name needing quotes', { from: 'A. B <a@example.com>' }, false],
+    ['a quoted display name', { from: '"Doe, J." <a@example.com>' }, true],
+  ])('%s', (_n, patch, plain) => {
+    expect(isPlain({ ...base, ...patch })).toBe(plain);
+  });
+
+  it('builds the envelope: bare addresses, Bcc included, duplicates once, IDN as punycode', () => {
+    expect(envelopeOf({ ...base, cc: ['B@x.org', 'b@example.com'], bcc: ['c@bücher.de'] })).toEqual(
+      {
+        from: 'a@example.com',
+        to: ['b@example.com', 'B@x.org', 'c@xn--bcher-kva.de'],
+        smtpUtf8: false,
+      },
+    );
+    expect(envelopeOf({ ...base, to: ['jörg@example.com'] }).smtpUtf8).toBe(true);
+  });
+
+  it('plain messages carry the id header and a Message-ID stable across attempts', async () => {
+    const one = await buildMessage(base, 'abc-1', 'X-Mailwatch-Id');
+    const two = await buildMessage(base, 'abc-1', 'X-Mailwatch-Id');
+    expect(one.path).toBe('plain');
+    expect(one.messageId).toBe('<abc-1@example.com>');
+    expect(two.messageId).toBe(one.messageId);
+    expect(one.payload).toContain('\r\nX-Mailwatch-Id: abc-1\r\n\r\nT\r\n.\r\n');
+  });
+
+  it('an id that is not header-safe never reaches a header', async () => {
+    const built = await buildMessage(base, 'x\r\nBcc: evil@example.com', 'X-Mailwatch-Id');
+    expect(String(built.payload)).not.toContain('evil');
+  });
+});

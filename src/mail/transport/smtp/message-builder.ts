@@ -1,0 +1,180 @@
+import { domainToASCII } from 'node:url';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { OutgoingEmail } from '../mail-transport';
+import { messageError } from './smtp-error';
+
+export interface Envelope {
+  from: string;
+  to: string[];
+  /** Some address has a non-ASCII local part: the server must offer SMTPUTF8. */
+  smtpUtf8: boolean;
+}
+
+/** A message ready for the wire: CRLF line ends, dot-stuffed, ending with `.\r\n`. */
+export interface BuiltMessage {
+  envelope: Envelope;
+  payload: string | Buffer;
+  /** The payload carries octets above 127 (needs BODY=8BITMIME). */
+  eightBit: boolean;
+  /** Octets of the message (for SIZE=). */
+  size: number;
+  messageId: string;
+  /** Which path built it; exposed for tests and the benchmark. */
+  path: 'plain' | 'composer';
+}
+
+const DISPLAY_FORM = /^(.*?)\s*<([^<>]*)>$/;
+const PRINTABLE = /^[\x20-\x7e]*$/;
+const TEXT_ASCII = /^[\x20-\x7e\t\r\n]*$/;
+const SAFE_PHRASE = /^(?:"(?:[^"\\]|\\.)*"|[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*)$/;
+const LONG_LINE = /[^\r\n]{999}/;
+const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
+const EIGHT_BIT = /[\u0080-\u00ff]/;
+
+function addressOf(mailbox: string): string {
+  const match = DISPLAY_FORM.exec(mailbox);
+  return match ? match[2] : mailbox;
+}
+
+/** The envelope form of an address: IDN domains as punycode; flags a Unicode local part. */
+function wireAddress(mailbox: string): { address: string; utf8: boolean } {
+  const address = addressOf(mailbox).trim();
+  if (PRINTABLE.test(address)) return { address, utf8: false };
+  const at = address.lastIndexOf('@');
+  const local = address.slice(0, at);
+  const domain = domainToASCII(address.slice(at + 1)) || address.slice(at + 1);
+  return { address: `${local}@${domain}`, utf8: !PRINTABLE.test(local) };
+}
+
+export function envelopeOf(email: OutgoingEmail): Envelope {
+  const from = wireAddress(email.from);
+  let utf8 = from.utf8;
+  const to: string[] = [];
+  for (const list of [email.to, email.cc, email.bcc]) {
+    for (const mailbox of list ?? []) {
+      const wire = wireAddress(mailbox);
+      utf8 ||= wire.utf8;
+      if (!to.includes(wire.address)) to.push(wire.address);
+    }
+  }
+  if (to.length === 0) throw messageError('the message has no recipients');
+  return { from: from.address, to, smtpUtf8: utf8 };
+}
+
+/** Same Message-ID on every attempt of an email, so a receiver can drop a duplicate. */
+function messageIdFor(emailId: string, from: string): string {
+  const domain = from.slice(from.lastIndexOf('@') + 1) || 'localhost';
+  const local = SAFE_ID.test(emailId)
+    ? emailId
+    : `${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
+  return `<${local}@${domain}>`;
+}
+
+let dateSecond = -1;
+let dateHeader = '';
+/** RFC 5322 date, rebuilt at most once a second. */
+function rfc5322Date(): string {
+  const now = Date.now();
+  const second = Math.floor(now / 1000);
+  if (second !== dateSecond) {
+    dateSecond = second;
+    dateHeader = new Date(now).toUTCString().replace('GMT', '+0000');
+  }
+  return dateHeader;
+}
+
+function isPlainMailbox(mailbox: string): boolean {
+  if (!PRINTABLE.test(mailbox)) return false;
+  const match = DISPLAY_FORM.exec(mailbox);
+  return !match || SAFE_PHRASE.test(match[1]);
+}
+
+/** Text that can go out as 7-bit text/plain as is: no MIME tree, no encoding needed. */
+export function isPlain(email: OutgoingEmail): boolean {
+  if (email.html !== undefined || (email.attachments?.length ?? 0) > 0) return false;
+  const subject = email.subject ?? '';
+  if (subject.length > 900 || !PRINTABLE.test(subject)) return false;
+  const text = email.text ?? '';
+  if (!TEXT_ASCII.test(text) || LONG_LINE.test(text)) return false;
+  const mailboxes = [
+    email.from,
+    ...email.to,
+    ...(email.cc ?? []),
+    ...(email.replyTo ? [email.replyTo] : []),
+  ];
+  return mailboxes.every(isPlainMailbox);
+}
+
+/** CRLF line ends and dot-stuffing (RFC 5321 §4.5.2), then the end-of-data line. */
+export function toWire(message: string): string {
+  let body = message.replace(/\r\n|\r|\n/g, '\r\n').replace(/(^|\n)\./g, '$1..');
+  if (!body.endsWith('\r\n')) body += '\r\n';
+  return `${body}.\r\n`;
+}
+
+function buildPlain(
+  email: OutgoingEmail,
+  emailId: string,
+  envelope: Envelope,
+  idHeader: string,
+): BuiltMessage {
+  const messageId = messageIdFor(emailId, envelope.from);
+  let head = `From: ${email.from}\r\nTo: ${email.to.join(',\r\n ')}\r\n`;
+  if (email.cc && email.cc.length > 0) head += `Cc: ${email.cc.join(',\r\n ')}\r\n`;
+  if (email.replyTo) head += `Reply-To: ${email.replyTo}\r\n`;
+  head +=
+    `Subject: ${email.subject ?? ''}\r\nMessage-ID: ${messageId}\r\nDate: ${rfc5322Date()}\r\n` +
+    `MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n` +
+    `Content-Transfer-Encoding: 7bit\r\n${idHeader}: ${SAFE_ID.test(emailId) ? emailId : 'invalid'}\r\n\r\n`;
+  const payload = head + toWire(email.text ?? '');
+  return { envelope, payload, eightBit: false, size: payload.length, messageId, path: 'plain' };
+}
+
+function buildComposed(
+  email: OutgoingEmail,
+  emailId: string,
+  envelope: Envelope,
+  idHeader: string,
+): Promise<BuiltMessage> {
+  const messageId = messageIdFor(emailId, envelope.from);
+  const composer = new MailComposer({
+    from: email.from,
+    to: email.to,
+    cc: email.cc,
+    bcc: email.bcc,
+    replyTo: email.replyTo,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    attachments: email.attachments,
+    messageId,
+    headers: { [idHeader]: emailId },
+  });
+  return new Promise((resolve, reject) => {
+    composer.compile().build((err, raw) => {
+      if (err) return reject(messageError('the message could not be built'));
+      const text = raw.toString('latin1');
+      const payload = Buffer.from(toWire(text), 'latin1');
+      resolve({
+        envelope,
+        payload,
+        eightBit: EIGHT_BIT.test(text),
+        size: payload.length,
+        messageId,
+        path: 'composer',
+      });
+    });
+  });
+}
+
+/** Plain text goes straight to the wire; anything richer goes through nodemailer's MailComposer. */
+export function buildMessage(
+  email: OutgoingEmail,
+  emailId: string,
+  idHeader: string,
+): BuiltMessage | Promise<BuiltMessage> {
+  const envelope = envelopeOf(email);
+  return isPlain(email)
+    ? buildPlain(email, emailId, envelope, idHeader)
+    : buildComposed(email, emailId, envelope, idHeader);
+}
