@@ -5,7 +5,7 @@
 // the table shows the median CPU ms per request over HOT_ROUNDS rounds. CPU is read once the
 // sink is quiet, before any scrape, so nothing the benchmark itself asks for is billed.
 //
-//   node bench/hot-path.js base=/tmp/base new=dist          label=build dir, two or more
+//   node bench/hot-path.js base=/tmp/base,LOG_REQUESTS=true new=dist   label=build dir[,env…]
 //   HOT_ENV='LOG_LEVEL=log ENABLE_METRICS=false' node bench/hot-path.js …   app environment
 //   BENCH_CPU_PROF=1 …                                       also write .cpuprofile per build
 const fs = require('node:fs');
@@ -21,9 +21,12 @@ const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
 const PROFILE_DIR = path.join(__dirname, 'profiles');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// label=dir[,KEY=value…]: a build and environment variables for it alone.
 const builds = process.argv.slice(2).map((arg) => {
-  const [label, dir] = arg.includes('=') ? arg.split('=') : [arg, arg];
-  return { label, main: path.resolve(dir, 'main.js') };
+  const [head, ...vars] = arg.split(',');
+  const [label, dir] = head.includes('=') ? head.split('=') : [head, head];
+  const env = Object.fromEntries(vars.map((kv) => kv.split('=')));
+  return { label, main: path.resolve(dir, 'main.js'), env };
 });
 if (builds.length === 0) {
   process.stderr.write('usage: node bench/hot-path.js label=distDir [label=distDir …]\n');
@@ -60,7 +63,7 @@ async function main() {
           ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=hot-${build.label}-${Date.now()}.cpuprofile`]
           : [];
       const app = await procs.startApp(
-        { SMTP_URL: sink.url, ENABLE_METRICS: 'true', METRICS_CACHE_MS: '0', ...extraEnv },
+        { SMTP_URL: sink.url, ENABLE_METRICS: 'true', METRICS_CACHE_MS: '0', ...extraEnv, ...build.env },
         { nodeArgs, main: build.main },
       );
       apps.push({ ...build, app, cpu: [] });
