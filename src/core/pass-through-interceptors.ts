@@ -36,8 +36,7 @@ let installed = false;
 export function installPassThroughFastPath(): boolean {
   if (installed) return true;
   const proto = InterceptorsConsumer?.prototype as
-    | (InterceptorsConsumer & { createContext?: unknown })
-    | undefined;
+    (InterceptorsConsumer & { createContext?: unknown }) | undefined;
   if (typeof proto?.intercept !== 'function' || typeof proto.createContext !== 'function') {
     return false;
   }
