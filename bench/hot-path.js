@@ -7,6 +7,7 @@
 //
 //   node bench/hot-path.js base=/tmp/base,LOG_REQUESTS=true new=dist   label=build dir[,env…]
 //   HOT_ENV='LOG_LEVEL=log ENABLE_METRICS=false' node bench/hot-path.js …   app environment
+//   HOT_NULL_TRANSPORT=1 …                                   no SMTP: the HTTP path alone
 //   BENCH_CPU_PROF=1 …                                       also write .cpuprofile per build
 const fs = require('node:fs');
 const path = require('node:path');
@@ -18,6 +19,8 @@ const ROUNDS = Number(process.env.HOT_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.HOT_REQUESTS ?? 2000);
 const CONNECTIONS = Number(process.env.HOT_CONNECTIONS ?? 32);
 const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
+// The HTTP path alone: a transport that accepts at once (bench/lib/null-transport.js).
+const NULL_TRANSPORT = process.env.HOT_NULL_TRANSPORT === '1';
 const PROFILE_DIR = path.join(__dirname, 'profiles');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,8 +65,16 @@ async function main() {
         process.env.BENCH_CPU_PROF === '1'
           ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=hot-${build.label}-${Date.now()}.cpuprofile`]
           : [];
+      if (NULL_TRANSPORT) nodeArgs.push('-r', path.join(__dirname, 'lib', 'null-transport.js'));
       const app = await procs.startApp(
-        { SMTP_URL: sink.url, ENABLE_METRICS: 'true', METRICS_CACHE_MS: '0', ...extraEnv, ...build.env },
+        {
+          SMTP_URL: sink.url,
+          ENABLE_METRICS: 'true',
+          METRICS_CACHE_MS: '0',
+          ...(NULL_TRANSPORT ? { BENCH_NULL_DIST: path.dirname(build.main) } : {}),
+          ...extraEnv,
+          ...build.env,
+        },
         { nodeArgs, main: build.main },
       );
       apps.push({ ...build, app, cpu: [] });
@@ -85,7 +96,7 @@ async function main() {
     await Promise.all(apps.map((a) => a.app.stop()));
     await sink.stop();
   }
-  process.stdout.write(`${ROUNDS} rounds × ${REQUESTS} requests, ${CONNECTIONS} connections, env ${JSON.stringify(extraEnv)}\n`);
+  process.stdout.write(`${ROUNDS} rounds × ${REQUESTS} requests, ${CONNECTIONS} connections, ${NULL_TRANSPORT ? 'null transport' : 'SMTP sink'}, env ${JSON.stringify(extraEnv)}\n`);
   process.stdout.write('| build | CPU ms/request (median) | rounds |\n|---|---|---|\n');
   for (const a of apps) {
     process.stdout.write(`| ${a.label} | ${median(a.cpu).toFixed(3)} | ${a.cpu.map((x) => x.toFixed(2)).join(' ')} |\n`);
