@@ -97,9 +97,12 @@ async function main() {
     await sink.stop();
   }
   process.stdout.write(`${ROUNDS} rounds × ${REQUESTS} requests, ${CONNECTIONS} connections, ${NULL_TRANSPORT ? 'null transport' : 'SMTP sink'}, env ${JSON.stringify(extraEnv)}\n`);
-  process.stdout.write('| build | CPU ms/request (median) | rounds |\n|---|---|---|\n');
+  // Rounds move together with the machine's load: the paired ratio to the first build is steadier.
+  process.stdout.write('| build | CPU ms/request (median) | vs first (median of per-round ratios) | rounds |\n|---|---|---|---|\n');
   for (const a of apps) {
-    process.stdout.write(`| ${a.label} | ${median(a.cpu).toFixed(3)} | ${a.cpu.map((x) => x.toFixed(2)).join(' ')} |\n`);
+    const ratio = median(a.cpu.map((x, i) => x / apps[0].cpu[i]));
+    const vs = a === apps[0] ? '' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %`;
+    process.stdout.write(`| ${a.label} | ${median(a.cpu).toFixed(3)} | ${vs} | ${a.cpu.map((x) => x.toFixed(2)).join(' ')} |\n`);
   }
 }
 
