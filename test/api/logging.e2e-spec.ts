@@ -60,6 +60,8 @@ describe('Structured logs', () => {
       expect(mine).toEqual([
         expect.objectContaining({ msg: 'email sent', requestId: 'quiet-1', emailId: res.body.id }),
       ]);
+      const raw = sut.raw.join('').split('\n').find((l) => l.includes(String(res.body.id)));
+      expect(raw?.match(/"requestId"/g)).toHaveLength(1);
     } finally {
       await sut.close();
     }

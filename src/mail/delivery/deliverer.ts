@@ -1,9 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { mailConfig, type MailConfig } from '../../config/mail.config';
-import { observabilityConfig, type ObservabilityConfig } from '../../config/observability.config';
 import { securityConfig, type SecurityConfig } from '../../config/security.config';
 import { redactAddresses } from '../../logging/address-redaction';
-import { eventLines, type EventLines } from '../../logging/event-lines';
+import { eventLines, EventLog, type EventLines } from '../../logging/event-lines';
 import { MAIL_TRANSPORT } from '../mail.constants';
 import { EmailMetrics } from '../metrics/email-metrics';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from '../transport/mail-transport';
@@ -33,10 +32,10 @@ export class Deliverer {
     private readonly metrics: EmailMetrics,
     @Inject(mailConfig.KEY) config: MailConfig,
     @Inject(securityConfig.KEY) private readonly security: SecurityConfig,
-    @Optional() @Inject(observabilityConfig.KEY) observability?: ObservabilityConfig,
+    @Optional() events?: EventLog,
   ) {
     this.policy = new RetryPolicy(config);
-    this.outcomes = eventLines('Delivery', observability?.logFormat === 'json');
+    this.outcomes = events?.lines('Delivery') ?? eventLines('Delivery');
   }
 
   /** `attemptNumber` counts from 1. */
