@@ -90,13 +90,13 @@ function stopChild(child, signal = 'SIGTERM', graceMs = 30_000) {
  * The built app (`node dist/main.js`) with the given environment. Resolves once /healthz
  * answers; rejects with the app's stderr if it exits or does not come up within startMs.
  */
-async function startApp(env, { startMs = 20_000, nodeArgs = [] } = {}) {
-  if (!fs.existsSync(MAIN)) {
-    throw new Error(`${path.relative(process.cwd(), MAIN)} is missing: run \`npm run build\` first`);
+async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN } = {}) {
+  if (!fs.existsSync(main)) {
+    throw new Error(`${path.relative(process.cwd(), main)} is missing: run \`npm run build\` first`);
   }
   const port = await freePort();
   const child = track(
-    spawn(process.execPath, [...nodeArgs, MAIN], {
+    spawn(process.execPath, [...nodeArgs, main], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH,

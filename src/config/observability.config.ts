@@ -17,8 +17,11 @@ export function parseObservabilityConfig(source: Environment) {
   return {
     /** json: one JSON object per line (pino); pretty: Nest's coloured console lines. */
     logFormat: env.oneOf<LogFormat>('LOG_FORMAT', LOG_FORMATS, 'json'),
-    /** One access-log line per request; off under jest and worth turning off in benchmarks. */
-    logRequests: env.bool('LOG_REQUESTS', !underTest),
+    /**
+     * One access-log line per request. Off by default: at info level a send writes one line,
+     * its outcome (docs/benchmarks.md, "Hot path"); pino-http costs two child loggers per request.
+     */
+    logRequests: env.bool('LOG_REQUESTS', false),
     /** /docs (Swagger UI) and /docs-json; off by default in production. */
     openApiEnabled: env.bool('OPENAPI_ENABLED', !production),
     /** /status (live HTML page) and /status/data. */

@@ -1,4 +1,45 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import {
+  BadRequestException,
+  ValidationPipe,
+  type ArgumentMetadata,
+  type ValidationError,
+} from '@nestjs/common';
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+
+/**
+ * A DTO class may offer a compiled check for its common, valid shape: `precheck(body)` is
+ * true only for bodies class-validator accepts (false is always safe: class-validator then
+ * decides, and writes the error messages). See DtoValidationPipe.
+ */
+export interface Prechecked {
+  precheck(value: unknown): boolean;
+}
+
+function prechecked(metatype: unknown): metatype is ClassConstructor<object> & Prechecked {
+  return typeof (metatype as Partial<Prechecked> | undefined)?.precheck === 'function';
+}
+
+/**
+ * ValidationPipe with a fast lane: a body its DTO's `precheck` accepts is turned into the
+ * DTO exactly as ValidationPipe would (plainToInstance with the same, default options) and
+ * skips class-validator's walk over the decorators, a tenth of a send's HTTP-side CPU
+ * (docs/benchmarks.md, "Hot path"). Everything else, every error included, is
+ * ValidationPipe's: the 400s stay byte for byte the same.
+ */
+export class DtoValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const { metatype } = metadata;
+    if (
+      this.isTransformEnabled &&
+      metadata.type === 'body' &&
+      prechecked(metatype) &&
+      metatype.precheck(value)
+    ) {
+      return plainToInstance(metatype, value);
+    }
+    return super.transform(value, metadata);
+  }
+}
 
 export interface FieldError {
   /** Path of the offending property, e.g. `to` or `attachments[0].filename`. */
@@ -27,7 +68,7 @@ export function flattenValidationErrors(errors: ValidationError[], parent = ''):
  * dropped) and one error shape naming every bad field.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new DtoValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -126,11 +126,11 @@ export class MailService {
   }
 
   /**
-   * One log line per submitted email with its id, client and state when the caller was
-   * answered; the request id comes from the request's log context. Recipients never.
+   * The answer given, at debug: at info an email logs one line, its outcome (Deliverer).
+   * The request id comes from the request's log context. Recipients never.
    */
   private logged(view: EmailView): EmailView {
-    this.logger.log({
+    this.logger.debug({
       msg: 'email submitted',
       emailId: view.id,
       client: view.client,

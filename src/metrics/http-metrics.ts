@@ -11,13 +11,19 @@ import {
   UNMATCHED_HANDLER,
 } from './metrics.constants';
 
+type RequestLabels = Record<'method' | 'handler' | 'status', string>;
+
 interface RouteSeries {
+  method: string;
+  handler: string;
   duration: ReturnType<Histogram<'method' | 'handler'>['labels']>;
   inProgress: ReturnType<Gauge<'method' | 'handler'>['labels']>;
+  /** http_requests_total's label sets by status, built once (prom-client keeps the first). */
+  requests: Map<number, RequestLabels>;
 }
 
 const started = Symbol('httpMetricsStart');
-type TimedRequest = FastifyRequest & { [started]?: { at: bigint; series: RouteSeries } };
+type TimedRequest = FastifyRequest & { [started]?: { at: number; series: RouteSeries } };
 
 /**
  * HTTP metrics in the style of prometheus-fastapi-instrumentator, taken from Fastify's
@@ -79,7 +85,7 @@ export class HttpMetrics implements OnModuleInit {
     if (this.excluded.has(handler) || this.excluded.has(request.url.split('?', 1)[0])) return;
     const series = this.routeSeries(request.method, handler);
     series.inProgress.inc();
-    request[started] = { at: process.hrtime.bigint(), series };
+    request[started] = { at: performance.now(), series };
   }
 
   private finish(request: TimedRequest, reply: FastifyReply): void {
@@ -87,14 +93,18 @@ export class HttpMetrics implements OnModuleInit {
     if (!timing) return;
     request[started] = undefined;
     timing.series.inProgress.dec();
-    timing.series.duration.observe(Number(process.hrtime.bigint() - timing.at) / 1e9);
-    const code = reply.statusCode;
-    const handler = request.routeOptions.url ?? UNMATCHED_HANDLER;
-    this.requests!.inc({
-      method: request.method,
-      handler,
-      status: this.config.groupStatusCodes ? `${Math.floor(code / 100)}xx` : String(code),
-    });
+    timing.series.duration.observe((performance.now() - timing.at) / 1000);
+    this.requests!.inc(this.requestLabels(timing.series, reply.statusCode));
+  }
+
+  private requestLabels(series: RouteSeries, code: number): RequestLabels {
+    let labels = series.requests.get(code);
+    if (!labels) {
+      const status = this.config.groupStatusCodes ? `${Math.floor(code / 100)}xx` : String(code);
+      labels = { method: series.method, handler: series.handler, status };
+      series.requests.set(code, labels);
+    }
+    return labels;
   }
 
   /** Labelled children cached per route: prom-client hashes label sets on every lookup. */
@@ -103,6 +113,9 @@ export class HttpMetrics implements OnModuleInit {
     let series = this.series.get(key);
     if (!series) {
       series = {
+        method,
+        handler,
+        requests: new Map(),
         duration: this.duration!.labels(method, handler),
         inProgress: this.inProgress!.labels(method, handler),
       };

@@ -11,10 +11,14 @@ import { UNGUARDED_ROUTES } from './security.constants';
  */
 @Injectable()
 export class ClientThrottlerGuard extends ThrottlerGuard {
+  /** Fixed once the throttlers are known (onModuleInit): not worked out per request. */
+  private disabled?: boolean;
+
   protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
+    this.disabled ??= this.throttlers.every((t) => t.limit === 0);
+    if (this.disabled) return Promise.resolve(true);
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const disabled = this.throttlers.every((t) => t.limit === 0);
-    return Promise.resolve(disabled || UNGUARDED_ROUTES.has(request.routeOptions?.url ?? ''));
+    return Promise.resolve(UNGUARDED_ROUTES.has(request.routeOptions?.url ?? ''));
   }
 
   protected override getTracker(request: Record<string, unknown>): Promise<string> {

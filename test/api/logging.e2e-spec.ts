@@ -12,7 +12,7 @@ describe('Structured logs', () => {
     await smtp.stop();
   });
 
-  it('writes one JSON access line and one email line per send, sharing the request id', async () => {
+  it('writes one JSON access line (LOG_REQUESTS=true) and one outcome line per send, sharing the request id', async () => {
     const sut = await startLoggedApp({ SMTP_URL: smtp.url, SEND_WAIT_MS: '5000' });
     try {
       const res = await postJson(
@@ -23,12 +23,13 @@ describe('Structured logs', () => {
 
       expect(res.status).toBe(200);
       expect(res.headers.get('x-request-id')).toBe('abc-123');
-      const email = sut.lines.find((l) => l.msg === 'email submitted');
-      expect(email).toMatchObject({
+      const email = sut.lines.filter((l) => l.emailId === res.body.id);
+      expect(email).toHaveLength(1);
+      expect(email[0]).toMatchObject({
+        msg: 'email sent',
         requestId: 'abc-123',
         client: 'billing',
-        emailId: res.body.id,
-        status: 'sent',
+        attempts: 1,
         level: 30,
       });
       const access = sut.lines.filter((l) => l.requestId === 'abc-123' && l.res !== undefined);
@@ -41,6 +42,26 @@ describe('Structured logs', () => {
       expect(all).not.toContain('secret.person@example.com');
       expect(all).not.toContain('s3cr3t');
       expect(all).not.toContain('body text 1234');
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('writes nothing but the outcome line for a send at info level without access lines', async () => {
+    const sut = await startLoggedApp({ SMTP_URL: smtp.url, LOG_REQUESTS: 'false' });
+    try {
+      const res = await postJson(
+        `${sut.url}/send-email`,
+        { to: 'a@example.com', subject: 'Hi', text: 'x' },
+        { 'x-request-id': 'quiet-1', 'x-client-id': 'billing' },
+      );
+      expect(res.status).toBe(200);
+      const mine = sut.lines.filter((l) => l.requestId === 'quiet-1' || l.emailId === res.body.id);
+      expect(mine).toEqual([
+        expect.objectContaining({ msg: 'email sent', requestId: 'quiet-1', emailId: res.body.id }),
+      ]);
+      const raw = sut.raw.join('').split('\n').find((l) => l.includes(String(res.body.id)));
+      expect(raw?.match(/"requestId"/g)).toHaveLength(1);
     } finally {
       await sut.close();
     }

@@ -58,5 +58,14 @@ describe('graceful shutdown on SIGTERM', () => {
     for (let i = 0; i < 20; i++) expect(subjects.has(`n${i}`)).toBe(true);
     expect(subjects.has('late')).toBe(false);
     expect(app.log).toMatch(/every accepted email was resolved/);
+    // Every outcome line, written while draining, reached stdout before the process exited.
+    const outcomes = app.log
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'email sent');
+    expect(outcomes.map((line) => line.emailId).sort()).toEqual(
+      accepted.map((r) => r.body.id).sort(),
+    );
   });
 });

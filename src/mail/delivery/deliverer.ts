@@ -1,7 +1,8 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { mailConfig, type MailConfig } from '../../config/mail.config';
 import { securityConfig, type SecurityConfig } from '../../config/security.config';
 import { redactAddresses } from '../../logging/address-redaction';
+import { eventLines, EventLog, type EventLines } from '../../logging/event-lines';
 import { MAIL_TRANSPORT } from '../mail.constants';
 import { EmailMetrics } from '../metrics/email-metrics';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from '../transport/mail-transport';
@@ -23,14 +24,18 @@ export type AttemptOutcome =
 export class Deliverer {
   private readonly logger = new Logger('Delivery');
   private readonly policy: RetryPolicy;
+  /** The outcome line, once per email: the one line a send writes at info level. */
+  private readonly outcomes: EventLines;
 
   constructor(
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly metrics: EmailMetrics,
     @Inject(mailConfig.KEY) config: MailConfig,
     @Inject(securityConfig.KEY) private readonly security: SecurityConfig,
+    @Optional() events?: EventLog,
   ) {
     this.policy = new RetryPolicy(config);
+    this.outcomes = events?.lines('Delivery') ?? eventLines('Delivery');
   }
 
   /** `attemptNumber` counts from 1. */
@@ -68,14 +73,14 @@ export class Deliverer {
       durationSeconds: Math.round(outcome.durationSeconds * 1000) / 1000,
     };
     if (outcome.status === 'failed') {
-      this.logger.warn({
+      this.outcomes.warn({
         ...line,
         reason: outcome.error?.code,
         smtpCode: outcome.error?.smtpCode ?? undefined,
         error: this.forLog(outcome.error?.message ?? ''),
       });
     } else {
-      this.logger.log(line);
+      this.outcomes.info(line);
     }
   }
 

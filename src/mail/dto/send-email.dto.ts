@@ -18,6 +18,7 @@ import {
 import { TEMPLATE_NAME } from '../../templates/templates.constants';
 import { AttachmentDto } from './attachment.dto';
 import { IsMailbox } from './mailbox.validator';
+import { isCommonSendEmail } from './send-email.precheck';
 
 export const MAX_RECIPIENTS = 50;
 /** RFC 5322 §2.1.1: a line is at most 998 characters. */
@@ -72,8 +73,20 @@ const ADDRESSES = {
   ],
 };
 
+const LIMITS = {
+  maxRecipients: MAX_RECIPIENTS,
+  maxSubjectLength: MAX_SUBJECT_LENGTH,
+  maxBodyTextLength: MAX_BODY_TEXT_LENGTH,
+  noLineBreaks: NO_LINE_BREAKS,
+};
+
 /** Body of POST /send-email. Unknown properties are rejected (no free-form headers). */
 export class SendEmailDto {
+  /** The global pipe's fast lane (Prechecked, src/core/validation.ts); errors stay class-validator's. */
+  static precheck(value: unknown): boolean {
+    return isCommonSendEmail(value, LIMITS);
+  }
+
   @ApiProperty({
     ...ADDRESSES,
     example: ['ada@example.com'],
