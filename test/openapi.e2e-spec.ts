@@ -6,7 +6,8 @@ import { request } from './support/test-app';
 /** The app exactly as main.ts builds it (logger + docs), on a loopback port. */
 async function startProductionApp(env: Record<string, string>) {
   const saved = { ...process.env };
-  Object.assign(process.env, { SMTP_URL: '', LOG_REQUESTS: 'false', ...env });
+  delete process.env.SMTP_URL;
+  Object.assign(process.env, { MAIL_TRANSPORT: 'outbox', LOG_REQUESTS: 'false', ...env });
   try {
     const app: NestFastifyApplication = await createApp();
     // Every route the app really serves, as Fastify registers them during init.

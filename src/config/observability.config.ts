@@ -14,6 +14,8 @@ export const observabilityConfig = registerAs('observability', () => {
     logFormat: env.oneOf<LogFormat>('LOG_FORMAT', LOG_FORMATS, 'json'),
     /** One access-log line per request; off under jest and worth turning off in benchmarks. */
     logRequests: env.bool('LOG_REQUESTS', !underTest),
+    /** Access lines for /healthz, /readyz and /metrics too (off: probes and scrapes drown the rest). */
+    logProbes: env.bool('LOG_PROBES', false),
     /** /docs (Swagger UI) and /docs-json; off by default in production. */
     openApiEnabled: env.bool('OPENAPI_ENABLED', !production),
     /** /status (live HTML page) and /status/data. */

@@ -1,18 +1,47 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { observabilityConfig, type ObservabilityConfig } from '../config/observability.config';
-import { buildPinoParams } from './pino-options';
+import {
+  ACCESS_LOG_OPTIONS,
+  PROBE_PATHS,
+  ROOT_LOGGER,
+  type AccessLogOptions,
+} from './logging.constants';
+import { buildPinoParams, buildRootLogger } from './pino-options';
 import { RequestLoggerMiddleware } from './request-logger.middleware';
 
-/** Structured logs (nestjs-pino): request ids, access lines, redaction. See docs in README. */
+const rootLoggerProvider = {
+  provide: ROOT_LOGGER,
+  inject: [appConfig.KEY],
+  useFactory: (app: AppConfig) => buildRootLogger(app),
+};
+
+/** Structured logs (nestjs-pino over one pino logger): request ids, access lines, redaction. */
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      inject: [appConfig.KEY, observabilityConfig.KEY],
-      useFactory: (app: AppConfig, observability: ObservabilityConfig) =>
-        buildPinoParams(app, observability),
+      providers: [rootLoggerProvider],
+      inject: [ROOT_LOGGER],
+      useFactory: (root: Logger) => buildPinoParams(root),
     }),
+  ],
+  providers: [
+    rootLoggerProvider,
+    {
+      provide: ACCESS_LOG_OPTIONS,
+      inject: [appConfig.KEY, observabilityConfig.KEY],
+      useFactory: (app: AppConfig, observability: ObservabilityConfig): AccessLogOptions => ({
+        // LOG_LEVEL=fatal drops them all; LOG_FORMAT=pretty is Nest's console, not JSON lines.
+        enabled:
+          observability.logRequests &&
+          observability.logFormat === 'json' &&
+          app.logLevel !== 'fatal',
+        logProbes: observability.logProbes,
+        quietPaths: new Set(PROBE_PATHS),
+      }),
+    },
   ],
 })
 export class LoggingModule implements NestModule {

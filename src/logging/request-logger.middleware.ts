@@ -1,42 +1,49 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
-import type { IncomingMessage } from 'node:http';
-import { PARAMS_PROVIDER_TOKEN, type Params } from 'nestjs-pino';
-// nestjs-pino's request context; not re-exported from its index (see the class comment).
-import { storage } from 'nestjs-pino/storage';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { LazyRequestLogger } from './lazy-request-logger';
-import { requestIdFor } from './request-id';
+import { requestContext } from './request-context';
+import { REQUEST_ID_LOG_KEY, requestIdFor } from './request-id';
+import { ACCESS_LOG_OPTIONS, ROOT_LOGGER, type AccessLogOptions } from './logging.constants';
 
-type RequestWithId = IncomingMessage & { id?: string };
+/** middie sets `originalUrl`: `url` is relative to the middleware's mount path. */
+type RequestWithId = IncomingMessage & { id?: string; originalUrl?: string };
 
 /**
- * Gives each request a LazyRequestLogger when pino-http is left out (nestjs-pino's
- * `useExisting` mode). In that mode nestjs-pino's middleware binds `req.log` to the
- * request's async context, and middie has already set `req.log` to Fastify's logger, a
- * no-op here: app logs written during a request would vanish. So this replaces the
- * logger in both places: in the context nestjs-pino opened (its middleware runs first,
- * LoggerModule being imported by LoggingModule) and on the request (in case it does not).
+ * Runs the rest of the request inside its request context (so every app line carries the
+ * request id) and, when access lines are on, writes one line when the response is finished:
+ * id, method, path (no query string), status and duration, never headers or bodies. Probes
+ * and scrapes are left out unless LOG_PROBES=true: they would drown the lines that matter.
  */
 @Injectable()
 export class RequestLoggerMiddleware implements NestMiddleware {
-  private readonly root?: Logger;
+  constructor(
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(ACCESS_LOG_OPTIONS) private readonly options: AccessLogOptions,
+  ) {}
 
-  constructor(@Inject(PARAMS_PROVIDER_TOKEN) params: Params) {
-    if (params.useExisting && params.pinoHttp && 'logger' in params.pinoHttp) {
-      this.root = params.pinoHttp.logger as Logger;
-    }
+  use(req: RequestWithId, res: ServerResponse, next: () => void): void {
+    // middie copies Fastify's request id (genReqId, echoed as X-Request-ID) onto req.
+    const requestId = req.id ?? requestIdFor(req);
+    if (this.options.enabled) this.logWhenFinished(requestId, req, res);
+    requestContext.run({ [REQUEST_ID_LOG_KEY]: requestId }, next);
   }
 
-  use(req: RequestWithId, _res: unknown, next: () => void): void {
-    if (this.root) {
-      // middie copies Fastify's request id (genReqId, echoed as X-Request-ID) onto req.
-      const lazy = new LazyRequestLogger(this.root, req.id ?? requestIdFor(req));
-      // nestjs-pino calls only what LazyRequestLogger has; typed as pino's Logger by it.
-      const logger = lazy as unknown as Logger;
-      const store = storage.getStore();
-      if (store) store.logger = logger;
-      (req as { log?: unknown }).log = logger;
-    }
-    next();
+  private logWhenFinished(requestId: string, req: RequestWithId, res: ServerResponse): void {
+    const path = (req.originalUrl ?? req.url ?? '/').split('?', 1)[0];
+    if (!this.options.logProbes && this.options.quietPaths.has(path)) return;
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      const status = res.statusCode;
+      const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
+      this.logger[level](
+        {
+          [REQUEST_ID_LOG_KEY]: requestId,
+          req: { method: req.method, path },
+          res: { statusCode: status },
+          responseTime: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        },
+        'request completed',
+      );
+    });
   }
 }

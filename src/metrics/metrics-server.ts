@@ -47,7 +47,14 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       );
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      // One line naming the variable, for main.ts to print (not a bare EADDRINUSE).
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            `METRICS_PORT ${this.config.port} cannot be bound on HOST ${this.app.host} (${err.code ?? err.message})`,
+          ),
+        ),
+      );
       server.listen(this.config.port, this.app.host, () => resolve());
     });
     this.server = server;
