@@ -23,11 +23,17 @@ export function createFastifyAdapter(): FastifyAdapter {
     onConstructorPoisoning: 'error',
     // X-Request-ID (sanitised) or a UUID; pino-http logs reuse it (src/logging).
     genReqId: requestIdFor,
+    // Bounds receiving a request (Node answers 408 and closes), against bodies trickled a
+    // byte at a time. Node only honours it when given to http.createServer (Fastify's own
+    // requestTimeout is assigned afterwards, too late), and checks it every
+    // connectionsCheckingInterval (30 s by default), so that follows the timeout.
+    requestTimeout: config.requestTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5000, Math.max(250, config.requestTimeoutMs / 4)),
+    },
   });
   echoRequestId(adapter.getInstance());
-  // The API speaks JSON only: without Fastify's built-in text/plain parser, any other
-  // content type gets 415 from Fastify instead of a confusing 400 from validation.
-  adapter.getInstance().removeContentTypeParser(['text/plain']);
   // Security headers and the JSON depth limit (issue 5).
   hardenFastify(adapter, { jsonMaxDepth: securityConfig().jsonMaxDepth });
   return adapter;

@@ -68,6 +68,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  // Start-up lines were buffered for the JSON logger (bufferLogs); app.listen() would flush.
+  app.flushLogs();
   logger.log(`mailwatch listening on http://${config.host}:${config.port}`);
 }
 

@@ -10,6 +10,7 @@ import {
   type AccessLogOptions,
 } from './logging.constants';
 import { buildPinoParams, buildRootLogger } from './pino-options';
+import { AccessLog } from './access-log';
 import { RequestLoggerMiddleware } from './request-logger.middleware';
 
 const rootLoggerProvider = {
@@ -29,6 +30,7 @@ const rootLoggerProvider = {
   ],
   providers: [
     rootLoggerProvider,
+    AccessLog,
     {
       provide: ACCESS_LOG_OPTIONS,
       inject: [appConfig.KEY, observabilityConfig.KEY],

@@ -24,8 +24,9 @@ export const MAX_SUBJECT_LENGTH = 998;
 /** Each of text and html; the body limit (BODY_LIMIT_BYTES) caps the request as a whole. */
 export const MAX_BODY_TEXT_LENGTH = 512 * 1024;
 export const MAX_ATTACHMENTS = 10;
-// eslint-disable-next-line no-control-regex -- NUL is what it refuses
-const NO_LINE_BREAKS = /^[^\r\n\u0000\u2028\u2029]*$/;
+/** C0 and C1 controls (TAB, VT, FF, ESC, NEL, CR, LF, NUL, …), DEL and Unicode line breaks. */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
 
 /** A single address is sugar for a list of one. */
 const toList = ({ value }: { value: unknown }): unknown =>
@@ -99,7 +100,9 @@ export class SendEmailDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_SUBJECT_LENGTH)
-  @Matches(NO_LINE_BREAKS, { message: 'subject must not contain line breaks or NUL' })
+  @Matches(NO_CONTROL_CHARACTERS, {
+    message: 'subject must not contain control characters (line breaks, tabs, NUL, ESC, …)',
+  })
   subject!: string;
 
   @ValidateIf(
