@@ -66,9 +66,9 @@ const args = (stage: Stage, keyword: string) =>
   stage.instructions.filter((i) => i.keyword === keyword).map((i) => i.args);
 
 describe('Container image (Dockerfile)', () => {
-  it('builds in several stages, all on the Node 20 LTS slim image', () => {
+  it('builds in several stages, all on the Node 24 LTS slim image', () => {
     expect(stages().length).toBeGreaterThanOrEqual(2);
-    for (const stage of stages()) expect(stage.from).toBe('node:20-bookworm-slim');
+    for (const stage of stages()) expect(stage.from).toBe('node:24-bookworm-slim');
   });
 
   it('compiles with `npm run build` in a build stage', () => {
@@ -83,10 +83,20 @@ describe('Container image (Dockerfile)', () => {
   it('installs only production dependencies in the final stage', () => {
     const runs = args(finalStage(), 'RUN');
 
-    expect(runs.some((run) => /\bnpm ci\b.*--omit=dev/.test(run))).toBe(true);
-    expect(
-      runs.filter((run) => /\bnpm (ci|install)\b/.test(run) && !/--omit=dev/.test(run)),
-    ).toEqual([]);
+    // The flags test/production-install.e2e-spec.ts installs, starts and measures with.
+    const lean = (run: string) =>
+      /--omit=dev/.test(run) && /--omit=optional/.test(run) && /--ignore-scripts/.test(run);
+    expect(runs.some((run) => /\bnpm ci\b/.test(run) && lean(run))).toBe(true);
+    expect(runs.filter((run) => /\bnpm (ci|install)\b/.test(run) && !lean(run))).toEqual([]);
+  });
+
+  it('turns install analytics off (Scarf, pulled in by @nestjs/swagger)', () => {
+    const env = stages().flatMap((stage) => args(stage, 'ENV'));
+    expect(env.some((line) => /\bSCARF_ANALYTICS=false\b/.test(line))).toBe(true);
+    const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as {
+      scarfSettings?: { enabled?: boolean };
+    };
+    expect(pkg.scarfSettings?.enabled).toBe(false);
   });
 
   it('takes only the compiled dist/ from the build stage', () => {
