@@ -173,4 +173,21 @@ describe('quiet logs', () => {
       await app.stop();
     }
   });
+
+  it('logs a failing /readyz as one JSON line, without a coloured box', async () => {
+    const app = await AppProcess.start({ SMTP_URL: RELAY, LOG_LEVEL: 'log' });
+    try {
+      expect((await request(`${app.url}/readyz`)).status).toBe(503);
+      const deadline = Date.now() + 5000;
+      const failure = () => app.log.split('\n').find((l) => l.includes('Health Check has failed'));
+      while (failure() === undefined && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const line = JSON.parse(failure()!) as { msg: string };
+      expect(line.msg).not.toMatch(/\n|\u001b/);
+      expect(line.msg).not.toContain('127.0.0.1');
+    } finally {
+      await app.stop();
+    }
+  });
 });

@@ -6,7 +6,11 @@ import { QueueHealthIndicator } from './queue.health';
 import { TransportHealthIndicator } from './transport.health';
 
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' }), MailModule],
+  imports: [
+    // 'json': a failing check is one log line, not a multi-line box inside a JSON message.
+    TerminusModule.forRoot({ errorLogStyle: 'json' }),
+    MailModule,
+  ],
   controllers: [HealthController],
   providers: [TransportHealthIndicator, QueueHealthIndicator],
 })
