@@ -4,7 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module';
 import { appConfig, LOG_LEVELS, type LogLevelName } from './config/app.config';
 import { securityConfig } from './config/security.config';
-import { hardenFastify } from './security/request-hardening';
+import { answerClientError, hardenFastify } from './security/request-hardening';
 import { echoRequestId, requestIdFor } from './logging/request-id';
 import { useAppLogger } from './logging/use-app-logger';
 import { setupOpenApi } from './openapi/setup-openapi';
@@ -28,6 +28,7 @@ export function createFastifyAdapter(): FastifyAdapter {
     // requestTimeout is assigned afterwards, too late), and checks it every
     // connectionsCheckingInterval (30 s by default), so that follows the timeout.
     requestTimeout: config.requestTimeoutMs,
+    clientErrorHandler: answerClientError,
     http: {
       requestTimeout: config.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(5000, Math.max(250, config.requestTimeoutMs / 4)),

@@ -1,10 +1,7 @@
-import { BadRequestException, ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { ApiError, type FieldError } from './error-body';
 
-export interface FieldError {
-  /** Path of the offending property, e.g. `to` or `attachments[0].filename`. */
-  field: string;
-  messages: string[];
-}
+export type { FieldError };
 
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   const result: FieldError[] = [];
@@ -34,12 +31,8 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const fields = flattenValidationErrors(errors);
-      return new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: `invalid request: ${fields.map((f) => f.field).join(', ')}`,
-        fields,
-      });
+      const message = `invalid request: ${fields.map((f) => f.field).join(', ')}`;
+      return new ApiError(400, 'validation_failed', message, fields);
     },
   });
 }

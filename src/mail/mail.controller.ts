@@ -1,11 +1,8 @@
 import {
-  BadRequestException,
   Body,
-  ConflictException,
   Controller,
   Get,
   Headers,
-  NotFoundException,
   Param,
   ParseUUIDPipe,
   Post,
@@ -14,12 +11,18 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Caller, type CallerContext } from '../core/client-identity';
+import { ApiError, invalidField } from '../core/error-body';
 import { BatchSender } from './batch/batch-sender';
 import type { EmailView } from './delivery/email-view';
 import { SendEmailDto } from './dto/send-email.dto';
 import { toEmailResponse } from './email-response';
 import { MailService } from './mail.service';
 
+/** `:id` must be a UUID v4; anything else is a 400 naming `id`, not a lookup. */
+const EMAIL_ID_PIPE = new ParseUUIDPipe({
+  version: '4',
+  exceptionFactory: () => invalidField('id', 'id must be an email id (a UUID)'),
+});
 /** RFC 7240: `Prefer: respond-async` asks for 202 without waiting. */
 function wantsAsync(prefer: string | undefined): boolean {
   return prefer !== undefined && /(^|[,\s])respond-async\b/i.test(prefer);
@@ -45,7 +48,7 @@ export class MailController {
       idempotencyKey !== undefined &&
       (idempotencyKey.length === 0 || idempotencyKey.length > 255)
     ) {
-      throw new BadRequestException('Idempotency-Key must be 1 to 255 characters');
+      throw invalidField('Idempotency-Key', 'Idempotency-Key must be 1 to 255 characters');
     }
     const view = await this.mail.send(dto, {
       client: caller.client,
@@ -80,11 +83,11 @@ export class MailController {
     @Query('limit') limit: string | undefined,
   ): Promise<Record<string, unknown>> {
     if (status !== 'failed') {
-      throw new BadRequestException('status=failed is required (only dead letters are listed)');
+      throw invalidField('status', 'status=failed is required (only dead letters are listed)');
     }
     const max = limit === undefined ? 50 : Number(limit);
     if (!Number.isInteger(max) || max < 1 || max > 100) {
-      throw new BadRequestException('limit must be an integer from 1 to 100');
+      throw invalidField('limit', 'limit must be an integer from 1 to 100');
     }
     const emails = await this.mail.listFailed(max);
     return { status, count: emails.length, emails };
@@ -93,24 +96,29 @@ export class MailController {
   /** Re-drives a dead letter: 202 + Location; 409 when the email is not failed. */
   @Post('emails/:id/retry')
   async retry(
-    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
+    @Param('id', EMAIL_ID_PIPE) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<Record<string, unknown>> {
     const result = await this.mail.retry(id);
     if (result.kind === 'not-found') {
-      throw new NotFoundException(`no email ${id} (unknown, or past its retention)`);
+      throw new ApiError(404, 'not_found', `no email ${id} (unknown, or past its retention)`);
     }
     if (result.kind === 'not-failed') {
-      throw new ConflictException(`email ${id} is ${result.view.status}, not failed`);
+      throw new ApiError(
+        409,
+        'email_not_failed',
+        `email ${id} is ${result.view.status}, not failed`,
+      );
     }
     void reply.status(202).header('location', `/emails/${id}`);
     return { id, status: 'queued', attempts: result.view.attempts };
   }
 
   @Get('emails/:id')
-  async find(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<EmailView> {
+  async find(@Param('id', EMAIL_ID_PIPE) id: string): Promise<EmailView> {
     const view = await this.mail.find(id);
-    if (!view) throw new NotFoundException(`no email ${id} (unknown, or past its retention)`);
+    if (!view)
+      throw new ApiError(404, 'not_found', `no email ${id} (unknown, or past its retention)`);
     return view;
   }
 }

@@ -1,13 +1,7 @@
-import {
-  ConflictException,
-  Inject,
-  Injectable,
-  Logger,
-  Optional,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { ApiError } from '../core/error-body';
 import { mailConfig, type MailConfig } from '../config/mail.config';
 import { UNKNOWN_CLIENT } from '../metrics/metrics.constants';
 import { MessagePolicy } from '../security/message-policy';
@@ -171,7 +165,9 @@ export class MailService {
     waitMs: number,
   ): Promise<EmailView> {
     if (held.fingerprint !== mine.fingerprint) {
-      throw new UnprocessableEntityException(
+      throw new ApiError(
+        422,
+        'idempotency_mismatch',
         'Idempotency-Key was already used with a different request body',
       );
     }
@@ -184,7 +180,9 @@ export class MailService {
           : await this.queue.find(held.id);
       if (view) return view;
       if (Date.now() >= deadline) {
-        throw new ConflictException(
+        throw new ApiError(
+          409,
+          'idempotency_expired',
           'Idempotency-Key was used before, but its email is not stored (its first request failed, or the email is past retention); it was not sent again',
         );
       }

@@ -1,4 +1,6 @@
 import helmet from 'helmet';
+import type { Socket } from 'node:net';
+import { errorBody, type ErrorCode } from '../core/error-body';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 
 export interface HardeningOptions {
@@ -88,11 +90,13 @@ export function hardenFastify(adapter: FastifyAdapter, options: HardeningOptions
       done(err instanceof Error ? err : undefined),
     );
   });
-  fastify.addHook('onRequest', (request, _reply, done) => {
+  // preParsing: after every onRequest hook (HTTP metrics count the 415), before any parser.
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
     const refused = hasBody(request.headers)
       ? refusedContentType(request.headers['content-type'])
       : undefined;
-    done(refused ? new BodyRefusedError(415, 'unsupported_media_type', refused) : undefined);
+    if (refused) done(new BodyRefusedError(415, 'unsupported_media_type', refused));
+    else done(null, payload);
   });
   // Only JSON remains: without these, Fastify would parse text/plain bodies itself.
   fastify.removeAllContentTypeParsers();
@@ -114,4 +118,27 @@ export function hardenFastify(adapter: FastifyAdapter, options: HardeningOptions
     }
     void parse(request, text, done);
   });
+}
+
+/**
+ * Fastify's clientErrorHandler: answers what Node refuses before any route runs (a request
+ * not received within REQUEST_TIMEOUT_MS, oversized headers, malformed HTTP) with the common
+ * error body, then closes the connection, as Node's own handler would.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, ErrorCode, string] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'the request was not received within REQUEST_TIMEOUT_MS']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'invalid_request', 'request headers are too large']
+        : [400, 'invalid_request', 'malformed HTTP request'];
+  const body = JSON.stringify(errorBody(status, code, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${errorBody(status, code, '').error}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

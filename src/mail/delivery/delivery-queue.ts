@@ -1,4 +1,5 @@
 import { HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import { errorBody, type ErrorCode } from '../../core/error-body';
 import type { OutgoingEmail } from '../transport/mail-transport';
 import type { EmailView } from './email-view';
 
@@ -53,8 +54,9 @@ export class QueueUnavailableError extends ServiceUnavailableException {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    code: ErrorCode = 'service_unavailable',
   ) {
-    super({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message });
+    super(errorBody(HttpStatus.SERVICE_UNAVAILABLE, code, message));
   }
 }
 
@@ -63,6 +65,7 @@ export class QueueFullError extends QueueUnavailableError {
     super(
       `delivery queue is full (${capacity} emails waiting); nothing was queued, retry later`,
       retryAfterSeconds,
+      'queue_full',
     );
   }
 }
