@@ -1,23 +1,31 @@
-import { LogLevel } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { appConfig, LOG_LEVELS, type LogLevelName } from './config/app.config';
-import { securityConfig } from './config/security.config';
-import { answerClientError, hardenFastify } from './security/request-hardening';
+import { appConfig, LOG_LEVELS, type AppConfig, type LogLevelName } from './config/app.config';
+import { observabilityConfig, type ObservabilityConfig } from './config/observability.config';
+import { securityConfig, type SecurityConfig } from './config/security.config';
 import { echoRequestId, requestIdFor } from './logging/request-id';
 import { useAppLogger } from './logging/use-app-logger';
 import { setupOpenApi } from './openapi/setup-openapi';
+import { answerClientError, hardenFastify } from './security/request-hardening';
 
 /** Nest logs every level at or above the configured one. */
 export function logLevelsFrom(level: LogLevelName): LogLevel[] {
   return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }
 
-export function createFastifyAdapter(): FastifyAdapter {
-  const config = appConfig();
+/** What the HTTP adapter needs before Nest exists. */
+export interface AdapterSettings {
+  app: Pick<AppConfig, 'bodyLimitBytes' | 'requestTimeoutMs'>;
+  security: Pick<SecurityConfig, 'jsonMaxDepth'>;
+}
+
+export function createFastifyAdapter(
+  settings: AdapterSettings = { app: appConfig(), security: securityConfig() },
+): FastifyAdapter {
   const adapter = new FastifyAdapter({
-    bodyLimit: config.bodyLimitBytes,
+    bodyLimit: settings.app.bodyLimitBytes,
     // JSON with __proto__/constructor keys is refused outright rather than sanitised.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -27,20 +35,20 @@ export function createFastifyAdapter(): FastifyAdapter {
     // byte at a time. Node only honours it when given to http.createServer (Fastify's own
     // requestTimeout is assigned afterwards, too late), and checks it every
     // connectionsCheckingInterval (30 s by default), so that follows the timeout.
-    requestTimeout: config.requestTimeoutMs,
+    requestTimeout: settings.app.requestTimeoutMs,
     clientErrorHandler: answerClientError,
     http: {
-      requestTimeout: config.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(5000, Math.max(250, config.requestTimeoutMs / 4)),
+      requestTimeout: settings.app.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5000, Math.max(250, settings.app.requestTimeoutMs / 4)),
     },
   });
   echoRequestId(adapter.getInstance());
   // Security headers and the JSON depth limit (issue 5).
-  hardenFastify(adapter, { jsonMaxDepth: securityConfig().jsonMaxDepth });
+  hardenFastify(adapter, { jsonMaxDepth: settings.security.jsonMaxDepth });
   return adapter;
 }
 
-/** The application as main.ts runs it; tests build the same through Test.createTestingModule. */
+/** The application as main.ts runs it; test/support/test-app.ts builds the same. */
 export async function createApp(): Promise<NestFastifyApplication> {
   const config = appConfig();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
@@ -55,6 +63,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
 
 /** Logger and API docs (issue 8); before init, while Fastify still accepts routes. */
 export function configureApp(app: NestFastifyApplication): void {
-  useAppLogger(app);
-  setupOpenApi(app);
+  const observability = app.get<ObservabilityConfig>(observabilityConfig.KEY);
+  useAppLogger(app, observability);
+  setupOpenApi(app, observability);
 }

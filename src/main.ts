@@ -4,7 +4,7 @@ import { appConfig } from './config/app.config';
 import { ConfigValidationError } from './config/env-reader';
 import { templatesConfig } from './config/templates.config';
 import { validateEnvironment } from './config/validate-all';
-import type { DeliveryQueue } from './mail/delivery/delivery-queue';
+import type { DeliveryQueue } from './mail/delivery/drivers/delivery-queue';
 import { DELIVERY_QUEUE } from './mail/mail.constants';
 import { loadTemplates, TemplateLoadError } from './templates/template-loader';
 

@@ -1,12 +1,12 @@
-import { appConfig } from './app.config';
-import { ConfigValidationError, EnvReader, KNOWN_VARIABLES } from './env-reader';
-import { metricsConfig } from './metrics.config';
-import { securityConfig } from './security.config';
+import { ConfigValidationError, EnvReader, KNOWN_VARIABLES, type Environment } from './env-reader';
+import type { parseAllConfig } from './namespaces';
+
+type ParsedConfig = ReturnType<typeof parseAllConfig>;
 
 /** Checks across namespaces, run by validateEnvironment once every namespace has parsed. */
-export function checkAcrossNamespaces(env: NodeJS.ProcessEnv = process.env): void {
-  const { port } = appConfig();
-  const metrics = metricsConfig();
+export function checkAcrossNamespaces(config: ParsedConfig, env: Environment): void {
+  const { port } = config.app.value;
+  const metrics = config.metrics.value;
   if (metrics.port !== undefined && metrics.port === port) {
     throw new ConfigValidationError(
       'METRICS_PORT',
@@ -16,7 +16,7 @@ export function checkAcrossNamespaces(env: NodeJS.ProcessEnv = process.env): voi
   const reader = new EnvReader(env);
   const openRelayAccepted = reader.bool('ALLOW_OPEN_RELAY', false);
   if (!reader.isProduction() || openRelayAccepted) return;
-  const security = securityConfig();
+  const security = config.security.value;
   if (security.apiKeys.length === 0) {
     throw new ConfigValidationError(
       'API_KEYS',
@@ -53,7 +53,7 @@ function editDistance(a: string, b: string): number {
  * silently. Unrelated variables (PATH, HOSTNAME, Kubernetes service links) are far from all.
  */
 export function unknownVariableWarnings(
-  env: NodeJS.ProcessEnv = process.env,
+  env: Environment = process.env,
   known: ReadonlySet<string> = KNOWN_VARIABLES,
 ): string[] {
   const warnings: string[] = [];

@@ -1,4 +1,5 @@
-import { CONFIG_NAMESPACES } from './namespaces';
+import type { Environment } from './env-reader';
+import { parseAllConfig } from './namespaces';
 import { checkAcrossNamespaces, unknownVariableWarnings } from './startup-checks';
 
 /**
@@ -6,8 +7,8 @@ import { checkAcrossNamespaces, unknownVariableWarnings } from './startup-checks
  * line by main.ts instead of a framework stack trace. Returns warnings worth a log line
  * (likely typos in variable names).
  */
-export function validateEnvironment(env: NodeJS.ProcessEnv = process.env): string[] {
-  for (const load of CONFIG_NAMESPACES) load();
-  checkAcrossNamespaces(env);
+export function validateEnvironment(env: Environment = process.env): string[] {
+  const config = parseAllConfig(env);
+  checkAcrossNamespaces(config, env);
   return unknownVariableWarnings(env);
 }

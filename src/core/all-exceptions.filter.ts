@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { QueueUnavailableError } from '../mail/delivery/delivery-queue';
+import { ServiceUnavailableError } from './service-unavailable.error';
 import {
   defaultErrorCode,
   errorBody,
@@ -48,7 +48,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof HttpException) {
-      if (exception instanceof QueueUnavailableError) {
+      if (exception instanceof ServiceUnavailableError) {
         void reply.header('retry-after', String(exception.retryAfterSeconds));
       }
       void reply.status(exception.getStatus()).send(fromHttpException(exception));

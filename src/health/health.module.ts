@@ -2,9 +2,8 @@ import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { MailModule } from '../mail/mail.module';
 import { HealthController } from './health.controller';
-import { QueueHealthIndicator } from './queue.health';
-import { TransportHealthIndicator } from './transport.health';
 
+/** /healthz and /readyz, composed from the indicators features export. */
 @Module({
   imports: [
     // 'json': a failing check is one log line, not a multi-line box inside a JSON message.
@@ -12,6 +11,5 @@ import { TransportHealthIndicator } from './transport.health';
     MailModule,
   ],
   controllers: [HealthController],
-  providers: [TransportHealthIndicator, QueueHealthIndicator],
 })
 export class HealthModule {}

@@ -1,6 +1,6 @@
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
-import { observabilityConfig } from '../config/observability.config';
+import type { ObservabilityConfig } from '../config/observability.config';
 
 /**
  * Nest's own start-up narration ("X dependencies initialized", one line per mapped route):
@@ -44,8 +44,6 @@ class QuietFrameworkLogger implements LoggerService {
 }
 
 /** LOG_FORMAT=json routes every Nest log through pino; `pretty` keeps Nest's console lines. */
-export function useAppLogger(app: INestApplication): void {
-  if (observabilityConfig().logFormat === 'json') {
-    app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
-  }
+export function useAppLogger(app: INestApplication, config: ObservabilityConfig): void {
+  if (config.logFormat === 'json') app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
 }
