@@ -62,7 +62,7 @@ export function contractViolations(
   const validator = new OpenAPIResponseValidator({
     responses: { [answer.status]: { schema } },
     components: doc.components,
-  } as ConstructorParameters<typeof OpenAPIResponseValidator>[0]);
+  });
   const result = validator.validateResponse(answer.status, answer.body);
   if (result) {
     problems.push(
@@ -79,5 +79,5 @@ function resolve<T>(doc: OpenAPIV3.Document, item: T | OpenAPIV3.ReferenceObject
     for (const part of parts) node = (node as Record<string, unknown>)[part];
     return node as T;
   }
-  return item as T;
+  return item;
 }
