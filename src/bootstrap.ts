@@ -8,6 +8,7 @@ import { securityConfig, type SecurityConfig } from './config/security.config';
 import { echoRequestId, requestIdFor } from './logging/request-id';
 import { useAppLogger } from './logging/use-app-logger';
 import { setupOpenApi } from './openapi/setup-openapi';
+import { ApiKeys } from './security/api-keys';
 import { answerClientError, hardenFastify } from './security/request-hardening';
 
 /** Nest logs every level at or above the configured one. */
@@ -65,5 +66,10 @@ export async function createApp(): Promise<NestFastifyApplication> {
 export function configureApp(app: NestFastifyApplication): void {
   const observability = app.get<ObservabilityConfig>(observabilityConfig.KEY);
   useAppLogger(app, observability);
-  setupOpenApi(app, observability);
+  const keys = app.get(ApiKeys);
+  setupOpenApi(
+    app,
+    observability,
+    keys.enabled ? (header) => keys.clientForAuthorization(header) !== undefined : undefined,
+  );
 }

@@ -147,13 +147,23 @@ export class MailService {
     };
   }
 
-  /** Dead letters: emails that failed for good, newest first. */
-  listFailed(limit: number): Promise<EmailView[]> {
-    return this.queue.listFailed(limit);
+  /**
+   * Dead letters: emails that failed for good, newest first. With `client` (the HTTP API
+   * always passes the caller's), only that client's: one client never sees another's
+   * recipients or relay replies.
+   */
+  listFailed(limit: number, client?: string): Promise<EmailView[]> {
+    return this.queue.listFailed(limit, client);
   }
 
-  /** Re-drives a failed email with a fresh attempt budget. */
-  retry(id: string): Promise<RetryResult> {
+  /**
+   * Re-drives a failed email with a fresh attempt budget. With `client`, another client's
+   * email is "not found" (not "forbidden": its existence is not disclosed either).
+   */
+  async retry(id: string, client?: string): Promise<RetryResult> {
+    if (client !== undefined && (await this.find(id, client)) === undefined) {
+      return { kind: 'not-found' };
+    }
     return this.queue.retry(id);
   }
 
@@ -201,9 +211,13 @@ export class MailService {
     }
   }
 
-  /** The email's current state, or undefined when unknown or past retention. */
-  find(id: string): Promise<EmailView | undefined> {
-    return this.queue.find(id);
+  /**
+   * The email's current state, or undefined when unknown, past retention, or (with
+   * `client`) sent by another client.
+   */
+  async find(id: string, client?: string): Promise<EmailView | undefined> {
+    const view = await this.queue.find(id);
+    return client === undefined || view?.client === client ? view : undefined;
   }
 
   private normalise(message: EmailMessage): OutgoingEmail {
