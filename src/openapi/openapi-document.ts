@@ -100,6 +100,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     ...document.components,
     schemas: { ...document.components?.schemas, ...SCHEMAS },
   };
+  // Nest adds `bearerFormat: JWT`; our keys are opaque strings.
+  const scheme = document.components.securitySchemes?.apiKey as { bearerFormat?: string };
+  delete scheme.bearerFormat;
   for (const [path, item] of Object.entries(document.paths)) {
     for (const method of ['get', 'post', 'put', 'delete', 'patch'] as const) {
       const operation = item[method];
