@@ -56,6 +56,45 @@ describe('openapi.json (the published API contract)', () => {
     expect(committed).toEqual(generated);
   });
 
+  it('applies bearer security (probes and scrapes excepted), sets servers, repeats no header', () => {
+    expect(generated.servers?.length).toBeGreaterThan(0);
+    expect(generated.security).toEqual([{ apiKey: [] }]);
+    expect(generated.components?.securitySchemes?.apiKey).toEqual({
+      type: 'http',
+      scheme: 'bearer',
+      description: expect.any(String),
+    });
+    for (const [path, item] of Object.entries(generated.paths)) {
+      for (const [method, op] of Object.entries(item ?? {}) as Array<
+        [string, OpenAPIV3.OperationObject]
+      >) {
+        const unguarded = ['/healthz', '/readyz', '/metrics'].includes(path);
+        expect({ path, method, security: op.security }).toEqual({
+          path,
+          method,
+          security: unguarded ? [] : undefined,
+        });
+        const names = (op.parameters ?? []).map((p) => {
+          const { in: where, name } = p as OpenAPIV3.ParameterObject;
+          return `${where}:${name.toLowerCase()}`;
+        });
+        expect({ path, method, names }).toEqual({ path, method, names: [...new Set(names)] });
+      }
+    }
+    const sendHeaders = Object.keys(
+      (generated.paths['/send-email']!.post!.responses['429'] as OpenAPIV3.ResponseObject)
+        .headers ?? {},
+    );
+    expect(sendHeaders).toEqual(
+      expect.arrayContaining([
+        'Retry-After',
+        'X-RateLimit-Limit',
+        'X-RateLimit-Remaining',
+        'X-RateLimit-Reset',
+      ]),
+    );
+  });
+
   it('passes `redocly lint` with the recommended rules: 0 errors', async () => {
     const result = await run(
       join(BIN, 'redocly'),
