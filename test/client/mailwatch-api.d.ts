@@ -1313,7 +1313,10 @@ export interface operations {
     };
     status_data: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Only history samples after this time (ms since the epoch). */
+                since?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
