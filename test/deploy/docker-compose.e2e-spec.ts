@@ -91,7 +91,10 @@ describe('docker-compose.yml (the one-command demo stack)', () => {
   });
 
   it('passes the app’s start-up validation as the image runs it (NODE_ENV=production)', () => {
-    const env = { NODE_ENV: 'production', ...service('app').environment };
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      ...(service('app').environment ?? {}),
+    };
     expect(() => validateEnvironment(env)).not.toThrow();
     // The demo is an open relay on purpose; production refuses that unless told.
     const { ALLOW_OPEN_RELAY: _accepted, ...withoutConsent } = env;
