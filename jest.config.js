@@ -4,6 +4,8 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 60_000,
+  // Writes reports/node-version.txt: .ci/run prints it and refuses a runtime older than 24.
+  globalSetup: '<rootDir>/test/support/record-node-version.js',
   projects: [
     {
       displayName: 'unit',

@@ -8,7 +8,8 @@ import { securityConfig, type SecurityConfig } from './config/security.config';
 import { echoRequestId, requestIdFor } from './logging/request-id';
 import { useAppLogger } from './logging/use-app-logger';
 import { setupOpenApi } from './openapi/setup-openapi';
-import { hardenFastify } from './security/request-hardening';
+import { ApiKeys } from './security/api-keys';
+import { answerClientError, hardenFastify } from './security/request-hardening';
 
 /** Nest logs every level at or above the configured one. */
 export function logLevelsFrom(level: LogLevelName): LogLevel[] {
@@ -17,7 +18,7 @@ export function logLevelsFrom(level: LogLevelName): LogLevel[] {
 
 /** What the HTTP adapter needs before Nest exists. */
 export interface AdapterSettings {
-  app: Pick<AppConfig, 'bodyLimitBytes'>;
+  app: Pick<AppConfig, 'bodyLimitBytes' | 'requestTimeoutMs'>;
   security: Pick<SecurityConfig, 'jsonMaxDepth'>;
 }
 
@@ -31,11 +32,18 @@ export function createFastifyAdapter(
     onConstructorPoisoning: 'error',
     // X-Request-ID (sanitised) or a UUID; pino-http logs reuse it (src/logging).
     genReqId: requestIdFor,
+    // Bounds receiving a request (Node answers 408 and closes), against bodies trickled a
+    // byte at a time. Node only honours it when given to http.createServer (Fastify's own
+    // requestTimeout is assigned afterwards, too late), and checks it every
+    // connectionsCheckingInterval (30 s by default), so that follows the timeout.
+    requestTimeout: settings.app.requestTimeoutMs,
+    clientErrorHandler: answerClientError,
+    http: {
+      requestTimeout: settings.app.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(5000, Math.max(250, settings.app.requestTimeoutMs / 4)),
+    },
   });
   echoRequestId(adapter.getInstance());
-  // The API speaks JSON only: without Fastify's built-in text/plain parser, any other
-  // content type gets 415 from Fastify instead of a confusing 400 from validation.
-  adapter.getInstance().removeContentTypeParser(['text/plain']);
   // Security headers and the JSON depth limit (issue 5).
   hardenFastify(adapter, { jsonMaxDepth: settings.security.jsonMaxDepth });
   return adapter;
@@ -58,5 +66,10 @@ export async function createApp(): Promise<NestFastifyApplication> {
 export function configureApp(app: NestFastifyApplication): void {
   const observability = app.get<ObservabilityConfig>(observabilityConfig.KEY);
   useAppLogger(app, observability);
-  setupOpenApi(app, observability);
+  const keys = app.get(ApiKeys);
+  setupOpenApi(
+    app,
+    observability,
+    keys.enabled ? (header) => keys.clientForAuthorization(header) !== undefined : undefined,
+  );
 }

@@ -12,6 +12,11 @@ export function parseAppConfig(source: Environment) {
     host: env.string('HOST', '0.0.0.0'),
     /** Largest accepted request body; larger ones get 413 before any parsing. */
     bodyLimitBytes: env.int('BODY_LIMIT_BYTES', 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+    /**
+     * Longest time a client may take to send a whole request (headers and body): a body
+     * trickled a byte at a time gets 408 and the connection closed instead of holding it.
+     */
+    requestTimeoutMs: env.int('REQUEST_TIMEOUT_MS', 30_000, { min: 1000, max: 600_000 }),
     /** How long SIGTERM waits for queued and in-flight emails before exiting anyway. */
     shutdownDrainMs: env.int('SHUTDOWN_DRAIN_MS', 25_000, { min: 0, max: 600_000 }),
     logLevel: env.oneOf<LogLevelName>('LOG_LEVEL', LOG_LEVELS, 'log'),

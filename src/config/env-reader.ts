@@ -16,6 +16,9 @@ function truncate(value: string): string {
   return value.length > 80 ? `${value.slice(0, 77)}...` : value;
 }
 
+/** Every variable some namespace has read: the names an unknown variable is compared with. */
+export const KNOWN_VARIABLES = new Set<string>(['NODE_ENV']);
+
 export interface IntOptions {
   min?: number;
   max?: number;
@@ -29,8 +32,20 @@ export class EnvReader {
 
   /** The raw value, with empty strings treated as unset (as `FOO=` in a .env file means). */
   raw(name: string): string | undefined {
+    KNOWN_VARIABLES.add(name);
     const value = this.env[name];
     return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  /** `FOO=` (or only blanks): present in the environment, yet no value. */
+  isSetButBlank(name: string): boolean {
+    const value = this.env[name];
+    return value !== undefined && value.trim() === '';
+  }
+
+  /** NODE_ENV=production: the image's setting, where silent fallbacks become start-up errors. */
+  isProduction(): boolean {
+    return this.raw('NODE_ENV') === 'production';
   }
 
   string(name: string, fallback: string): string {

@@ -51,17 +51,59 @@ function relayName(env: EnvReader): string {
   return name;
 }
 
+export const MAIL_TRANSPORTS = ['smtp', 'outbox'] as const;
+export type MailTransportName = (typeof MAIL_TRANSPORTS)[number];
+
+/**
+ * SMTP when SMTP_URL is set; the outbox only when chosen: MAIL_TRANSPORT=outbox, or by
+ * default outside production. In production a missing relay is a start-up error, never mail
+ * quietly written to a local folder and reported as sent.
+ */
+function chooseTransport(env: EnvReader, smtpUrl: URL | undefined): MailTransportName {
+  if (env.isSetButBlank('SMTP_URL')) {
+    throw new ConfigValidationError(
+      'SMTP_URL',
+      'is set but empty: give the relay URL (smtp://host:587), or unset it to use the outbox outside production',
+    );
+  }
+  const chosen = env.raw('MAIL_TRANSPORT');
+  const transport = env.oneOf<MailTransportName>('MAIL_TRANSPORT', MAIL_TRANSPORTS, 'smtp');
+  if (chosen === undefined) {
+    if (smtpUrl) return 'smtp';
+    if (env.isProduction()) {
+      throw new ConfigValidationError(
+        'SMTP_URL',
+        'must be set when NODE_ENV=production (or set MAIL_TRANSPORT=outbox to write .eml files on purpose)',
+      );
+    }
+    return 'outbox';
+  }
+  if (transport === 'smtp' && !smtpUrl) {
+    throw new ConfigValidationError('SMTP_URL', 'must be set when MAIL_TRANSPORT=smtp');
+  }
+  if (transport === 'outbox' && smtpUrl) {
+    throw new ConfigValidationError(
+      'MAIL_TRANSPORT',
+      'is outbox but SMTP_URL is set too: unset one of them',
+    );
+  }
+  return transport;
+}
+
 /** The `mail` namespace from an environment; pure, so tests pass an object. */
 export function parseMailConfig(source: Environment) {
   const env = new EnvReader(source);
   const smtpUrl = env.optionalUrl('SMTP_URL', ['smtp:', 'smtps:']);
+  const transport = chooseTransport(env, smtpUrl);
   const retryBaseMs = env.int('RETRY_BASE_MS', 1000, { min: 1, max: 3_600_000 });
   const retryMaxMs = env.int('RETRY_MAX_MS', 60_000, { min: 1, max: 86_400_000 });
   if (retryMaxMs < retryBaseMs) {
     throw new ConfigValidationError('RETRY_MAX_MS', `must be >= RETRY_BASE_MS (${retryBaseMs})`);
   }
   return {
-    smtp: smtpUrl ? parseSmtpUrl(smtpUrl) : undefined,
+    transport,
+    /** Set exactly when `transport` is smtp. */
+    smtp: transport === 'smtp' && smtpUrl ? parseSmtpUrl(smtpUrl) : undefined,
     outboxDir: env.string('OUTBOX_DIR', './var/outbox'),
     mailFrom: env.string('MAIL_FROM', 'mailwatch@localhost'),
     /** How long POST /send-email waits for an outcome before answering 202. */

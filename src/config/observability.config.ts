@@ -9,7 +9,6 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export function parseObservabilityConfig(source: Environment) {
   const env = new EnvReader(source);
   const production = env.string('NODE_ENV', 'development') === 'production';
-  const underTest = env.string('NODE_ENV', 'development') === 'test';
   const statusAuth = env.optionalString('STATUS_AUTH');
   if (statusAuth !== undefined && !/^[^:]+:.+$/.test(statusAuth)) {
     throw new ConfigValidationError('STATUS_AUTH', 'must be user:password (value not shown)');
@@ -22,6 +21,8 @@ export function parseObservabilityConfig(source: Environment) {
      * its outcome (docs/benchmarks.md, "Hot path"); pino-http costs two child loggers per request.
      */
     logRequests: env.bool('LOG_REQUESTS', false),
+    /** Access lines for /healthz, /readyz and /metrics too (off: probes and scrapes drown the rest). */
+    logProbes: env.bool('LOG_PROBES', false),
     /** /docs (Swagger UI) and /docs-json; off by default in production. */
     openApiEnabled: env.bool('OPENAPI_ENABLED', !production),
     /** /status (live HTML page) and /status/data. */

@@ -1,13 +1,45 @@
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import { ServiceUnavailableError } from './service-unavailable.error';
+import {
+  defaultErrorCode,
+  errorBody,
+  isErrorCode,
+  type ErrorBody,
+  type FieldError,
+} from './error-body';
+
+/** Fastify's own 4xx errors (body parsing) by their `code`. */
+const FASTIFY_CODES: Record<string, ErrorBody['code']> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_body',
+};
+
+/** The parts of an HttpException's response the error body keeps. */
+function fromHttpException(exception: HttpException): ErrorBody {
+  const status = exception.getStatus();
+  const response = exception.getResponse();
+  const raw =
+    typeof response === 'string' ? { message: response } : (response as Record<string, unknown>);
+  const fields = Array.isArray(raw.fields) ? (raw.fields as FieldError[]) : undefined;
+  const message = Array.isArray(raw.message)
+    ? raw.message.join('; ')
+    : typeof raw.message === 'string'
+      ? raw.message
+      : exception.message;
+  const code = isErrorCode(raw.code) ? raw.code : defaultErrorCode(status, fields !== undefined);
+  return errorBody(status, code, message, fields);
+}
 
 /**
- * HttpExceptions keep their status and body; anything else becomes a bare 500 with an
- * error id that points at the full error in the log, so no stack trace or internal
- * detail reaches a caller.
+ * Every error answer has one shape, `{statusCode, error, code, message}` (+ `fields`), see
+ * error-body.ts. HttpExceptions keep their status; Fastify's own 4xx errors (body limits,
+ * bad JSON) keep theirs; anything else is a bug: a bare 500 with an error id pointing at the
+ * one logged line with the stack trace. Expected errors are not logged here (the access line
+ * records them), so a 4xx/503 is one line and only a real bug carries a stack.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -19,23 +51,17 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (exception instanceof ServiceUnavailableError) {
         void reply.header('retry-after', String(exception.retryAfterSeconds));
       }
-      const body = exception.getResponse();
-      void reply
-        .status(exception.getStatus())
-        .send(
-          typeof body === 'string' ? { statusCode: exception.getStatus(), message: body } : body,
-        );
+      void reply.status(exception.getStatus()).send(fromHttpException(exception));
       return;
     }
-    // Errors thrown by Fastify itself (body too large, bad JSON, wrong content type) carry
-    // their own 4xx status and a safe message.
     const status = (exception as { statusCode?: unknown })?.statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      void reply.status(status).send({
-        statusCode: status,
-        error: STATUS_CODES[status] ?? 'Error',
-        message: (exception as Error).message,
-      });
+      const ownCode = (exception as { code?: unknown }).code;
+      const code = isErrorCode(ownCode)
+        ? ownCode
+        : ((typeof ownCode === 'string' ? FASTIFY_CODES[ownCode] : undefined) ??
+          defaultErrorCode(status, false));
+      void reply.status(status).send(errorBody(status, code, (exception as Error).message));
       return;
     }
     const errorId = randomUUID();
@@ -43,9 +69,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
       `unhandled error ${errorId}: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`,
     );
     void reply.status(500).send({
-      statusCode: 500,
-      error: 'Internal Server Error',
-      message: `unexpected error; quote error id ${errorId} to the operators`,
+      ...errorBody(
+        500,
+        'internal_error',
+        `unexpected error; quote error id ${errorId} to the operators`,
+      ),
       errorId,
     });
   }

@@ -1,4 +1,5 @@
 import { HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import { errorBody, type ErrorCode } from './error-body';
 
 /**
  * 503 with Retry-After: the caller should come back later and nothing was stored. The one
@@ -9,7 +10,8 @@ export class ServiceUnavailableError extends ServiceUnavailableException {
   constructor(
     message: string,
     readonly retryAfterSeconds: number,
+    code: ErrorCode = 'service_unavailable',
   ) {
-    super({ statusCode: HttpStatus.SERVICE_UNAVAILABLE, error: 'Service Unavailable', message });
+    super(errorBody(HttpStatus.SERVICE_UNAVAILABLE, code, message));
   }
 }

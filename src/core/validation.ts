@@ -1,10 +1,10 @@
 import {
-  BadRequestException,
   ValidationPipe,
   type ArgumentMetadata,
   type ValidationError,
 } from '@nestjs/common';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { ApiError, type FieldError } from './error-body';
 
 /**
  * A DTO class may offer a compiled check for its common, valid shape: `precheck(body)` is
@@ -41,11 +41,7 @@ export class DtoValidationPipe extends ValidationPipe {
   }
 }
 
-export interface FieldError {
-  /** Path of the offending property, e.g. `to` or `attachments[0].filename`. */
-  field: string;
-  messages: string[];
-}
+export type { FieldError };
 
 export function flattenValidationErrors(errors: ValidationError[], parent = ''): FieldError[] {
   const result: FieldError[] = [];
@@ -75,12 +71,8 @@ export function createValidationPipe(): ValidationPipe {
     validationError: { target: false, value: false },
     exceptionFactory: (errors) => {
       const fields = flattenValidationErrors(errors);
-      return new BadRequestException({
-        statusCode: 400,
-        error: 'Bad Request',
-        message: `invalid request: ${fields.map((f) => f.field).join(', ')}`,
-        fields,
-      });
+      const message = `invalid request: ${fields.map((f) => f.field).join(', ')}`;
+      return new ApiError(400, 'validation_failed', message, fields);
     },
   });
 }

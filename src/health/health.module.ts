@@ -5,7 +5,11 @@ import { HealthController } from './health.controller';
 
 /** /healthz and /readyz, composed from the indicators features export. */
 @Module({
-  imports: [TerminusModule.forRoot({ errorLogStyle: 'pretty' }), MailModule],
+  imports: [
+    // 'json': a failing check is one log line, not a multi-line box inside a JSON message.
+    TerminusModule.forRoot({ errorLogStyle: 'json' }),
+    MailModule,
+  ],
   controllers: [HealthController],
 })
 export class HealthModule {}

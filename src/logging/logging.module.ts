@@ -1,29 +1,60 @@
 import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
+import type { Logger } from 'pino';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { observabilityConfig, type ObservabilityConfig } from '../config/observability.config';
+import {
+  ACCESS_LOG_OPTIONS,
+  PROBE_PATHS,
+  ROOT_LOGGER,
+  type AccessLogOptions,
+} from './logging.constants';
+import { buildPinoParams, buildRootLogger } from './pino-options';
+import { AccessLog } from './access-log';
 import { EventLog } from './event-lines';
-import { buildPinoParams } from './pino-options';
 import { RequestLoggerMiddleware } from './request-logger.middleware';
 
+const rootLoggerProvider = {
+  provide: ROOT_LOGGER,
+  inject: [appConfig.KEY],
+  useFactory: (app: AppConfig) => buildRootLogger(app),
+};
+
 /**
- * Structured logs (nestjs-pino): request ids, access lines, redaction. See docs in README.
+ * Structured logs (nestjs-pino over one pino logger): request ids, access lines, redaction.
  * Global so features can inject EventLog (one cheap line per email).
  */
 @Global()
 @Module({
   imports: [
     LoggerModule.forRootAsync({
-      inject: [appConfig.KEY, observabilityConfig.KEY],
-      useFactory: (app: AppConfig, observability: ObservabilityConfig) =>
-        buildPinoParams(app, observability),
+      providers: [rootLoggerProvider],
+      inject: [ROOT_LOGGER],
+      useFactory: (root: Logger) => buildPinoParams(root),
     }),
   ],
-  providers: [EventLog],
+  providers: [
+    rootLoggerProvider,
+    AccessLog,
+    EventLog,
+    {
+      provide: ACCESS_LOG_OPTIONS,
+      inject: [appConfig.KEY, observabilityConfig.KEY],
+      useFactory: (app: AppConfig, observability: ObservabilityConfig): AccessLogOptions => ({
+        // LOG_LEVEL=fatal drops them all; LOG_FORMAT=pretty is Nest's console, not JSON lines.
+        enabled:
+          observability.logRequests &&
+          observability.logFormat === 'json' &&
+          app.logLevel !== 'fatal',
+        logProbes: observability.logProbes,
+        quietPaths: new Set(PROBE_PATHS),
+      }),
+    },
+  ],
   exports: [EventLog],
 })
 export class LoggingModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestLoggerMiddleware).forRoutes('*');
+    consumer.apply(RequestLoggerMiddleware).forRoutes('{*splat}');
   }
 }

@@ -1,9 +1,7 @@
 import type { Params } from 'nestjs-pino';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { pino, type Level } from 'pino';
+import { pino, type Level, type Logger } from 'pino';
 import type { AppConfig, LogLevelName } from '../config/app.config';
-import type { ObservabilityConfig } from '../config/observability.config';
-import { REQUEST_ID_LOG_KEY, requestIdFor } from './request-id';
+import { requestContextMixin } from './request-context';
 
 const PINO_LEVELS: Record<LogLevelName, Level> = {
   fatal: 'fatal',
@@ -14,7 +12,7 @@ const PINO_LEVELS: Record<LogLevelName, Level> = {
   verbose: 'trace',
 };
 
-/** Belt and braces: the serializers below never emit headers, but a custom log call might. */
+/** Belt and braces: our log calls never pass headers, but a custom one might. */
 export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
@@ -27,56 +25,27 @@ export const REDACTED_PATHS = [
   '*.bcc',
 ];
 
-/**
- * nestjs-pino/pino-http settings: one JSON line per request (when LOG_REQUESTS) carrying
- * the request id, method, route and status, never bodies, headers or query strings; app
- * logs written during a request carry the same `requestId`.
- *
- * Without access lines (LOG_REQUESTS=false, LOG_FORMAT=pretty, or LOG_LEVEL=fatal, which
- * drops them all) pino-http is left out: it builds two child loggers per request whether
- * or not anything is written. RequestLoggerMiddleware puts a LazyRequestLogger on the
- * request instead (nestjs-pino's `useExisting` mode), so request logs keep their
- * `requestId` and a child logger is built only for a request that actually logs.
- */
-export function buildPinoParams(app: AppConfig, observability: ObservabilityConfig): Params {
-  const level = PINO_LEVELS[app.logLevel];
-  const accessLines =
-    observability.logRequests && observability.logFormat === 'json' && level !== 'fatal';
-  const redact = { paths: REDACTED_PATHS, censor: '[redacted]' };
-  const serializers = {
-    req: (req: IncomingMessage & { id?: unknown }) => ({
-      method: req.method,
-      path: req.url?.split('?', 1)[0],
-    }),
-    res: (res: ServerResponse) => ({ statusCode: res.statusCode }),
-  };
+/** The one pino logger of the process: app lines and access lines (RequestLoggerMiddleware). */
+export function buildRootLogger(app: AppConfig): Logger {
   // Looked up at every write so tests (and anything replacing stdout) capture the lines.
   const stream = { write: (line: string) => process.stdout.write(line) };
-  if (!accessLines) {
-    return {
-      pinoHttp: { logger: pino({ level, redact, serializers }, stream) },
-      useExisting: true,
-    };
-  }
-  return {
-    pinoHttp: [
-      {
-        level,
-        autoLogging: true,
-        // Fastify assigned the id already (genReqId in bootstrap.ts); this only covers other adapters.
-        genReqId: (req) => (req as { id?: string }).id ?? requestIdFor(req),
-        quietReqLogger: true,
-        customAttributeKeys: { reqId: REQUEST_ID_LOG_KEY },
-        redact,
-        serializers,
-        customLogLevel: (_req, res, err) =>
-          err !== undefined || res.statusCode >= 500
-            ? 'error'
-            : res.statusCode >= 400
-              ? 'warn'
-              : 'info',
-      },
-      stream,
-    ],
-  };
+  return pino(
+    {
+      level: PINO_LEVELS[app.logLevel],
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin: requestContextMixin,
+    },
+    stream,
+  );
+}
+
+/**
+ * nestjs-pino in its documented "existing logger" mode with no middleware of its own
+ * (`forRoutes: []`): its PinoLogger writes through the root logger, whose mixin adds the
+ * request id from our AsyncLocalStorage (RequestLoggerMiddleware opens it). pino-http is not
+ * used: it builds two child loggers per request whether or not anything is written, and its
+ * bindings would repeat `requestId` on lines that name one themselves.
+ */
+export function buildPinoParams(root: Logger): Params {
+  return { pinoHttp: { logger: root }, useExisting: true, forRoutes: [] };
 }

@@ -1,8 +1,49 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import type { ObservabilityConfig } from '../config/observability.config';
 
+/**
+ * Nest's own start-up narration ("X dependencies initialized", one line per mapped route):
+ * ~35 lines at every start that say nothing an operator acts on. Kept at debug level.
+ */
+const FRAMEWORK_CONTEXTS = new Set([
+  'NestFactory',
+  'InstanceLoader',
+  'RoutesResolver',
+  'RouterExplorer',
+  'NestApplication',
+]);
+
+/** nestjs-pino's Logger with the framework's `log` lines demoted to `debug`. */
+class QuietFrameworkLogger implements LoggerService {
+  constructor(private readonly pino: Logger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    const context = rest[rest.length - 1];
+    if (typeof context === 'string' && FRAMEWORK_CONTEXTS.has(context)) {
+      this.pino.debug(message, ...rest);
+    } else {
+      this.pino.log(message, ...rest);
+    }
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.pino.error(message, ...rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.pino.warn(message, ...rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.pino.debug(message, ...rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.pino.verbose(message, ...rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.pino.fatal(message, ...rest);
+  }
+}
+
 /** LOG_FORMAT=json routes every Nest log through pino; `pretty` keeps Nest's console lines. */
 export function useAppLogger(app: INestApplication, config: ObservabilityConfig): void {
-  if (config.logFormat === 'json') app.useLogger(app.get(Logger));
+  if (config.logFormat === 'json') app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
 }

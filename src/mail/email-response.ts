@@ -1,4 +1,5 @@
-import { ConflictException, HttpStatus, NotFoundException } from '@nestjs/common';
+import { HttpStatus } from '@nestjs/common';
+import { ApiError } from '../core/error-body';
 import type { RetryResult } from './delivery/drivers/delivery-queue';
 import type { EmailView } from './delivery/email-view';
 
@@ -52,10 +53,10 @@ export function reply(
 /** POST /emails/:id/retry: 202 + Location; 404 unknown; 409 when the email is not failed. */
 export function toRetryResponse(id: string, result: RetryResult): EmailResponse {
   if (result.kind === 'not-found') {
-    throw new NotFoundException(`no email ${id} (unknown, or past its retention)`);
+    throw new ApiError(404, 'not_found', `no email ${id} (unknown, or past its retention)`);
   }
   if (result.kind === 'not-failed') {
-    throw new ConflictException(`email ${id} is ${result.view.status}, not failed`);
+    throw new ApiError(409, 'email_not_failed', `email ${id} is ${result.view.status}, not failed`);
   }
   return {
     status: HttpStatus.ACCEPTED,
@@ -66,6 +67,7 @@ export function toRetryResponse(id: string, result: RetryResult): EmailResponse 
 
 /** GET /emails/:id: the view, or 404. */
 export function foundOr404(id: string, view: EmailView | undefined): EmailView {
-  if (!view) throw new NotFoundException(`no email ${id} (unknown, or past its retention)`);
+  if (!view)
+    throw new ApiError(404, 'not_found', `no email ${id} (unknown, or past its retention)`);
   return view;
 }

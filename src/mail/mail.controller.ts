@@ -2,7 +2,9 @@ import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Caller, type CallerContext } from '../core/client-identity';
-import { SEND_EMAIL_STATUSES, RESPONSES } from '../openapi/response-examples';
+import { invalidField } from '../core/error-body';
+import { RATE_LIMIT_HEADERS, SEND_EMAIL_STATUSES } from '../openapi/response-examples';
+import { schemaRef } from '../openapi/schemas';
 import { BatchSender } from './batch/batch-sender';
 import type { EmailView } from './delivery/email-view';
 import { ListEmailsQueryDto } from './dto/list-emails.query';
@@ -18,7 +20,11 @@ import {
 import { RespondAsync } from './http/respond-async.decorator';
 import { MailService } from './mail.service';
 
-const uuid = new ParseUUIDPipe({ version: '4' });
+/** `:id` must be a UUID v4; anything else is a 400 naming `id`, not a lookup. */
+const uuid = new ParseUUIDPipe({
+  version: '4',
+  exceptionFactory: () => invalidField('id', 'id must be an email id (a UUID)'),
+});
 
 @ApiTags('mail')
 @Controller()
@@ -58,18 +64,21 @@ export class MailController {
   /** Up to 100 emails per request, each validated and queued on its own; 200 or 207. */
   @Post('send-email/batch')
   @ApiOperation({ summary: 'Send up to 100 emails; each validated and queued on its own' })
-  @ApiBody({
-    schema: {
-      type: 'object',
-      properties: {
-        emails: { type: 'array', items: { $ref: '#/components/schemas/SendEmailDto' } },
-      },
-    },
-  })
+  @ApiBody({ schema: schemaRef('BatchRequest') })
   @ApiClientHeader()
-  @ApiResponse({ status: 200, description: 'Every email accepted.' })
-  @ApiResponse({ status: 207, description: 'Some emails refused; per-email statuses inside.' })
-  @ApiStatuses(400, 413, 415, 503)
+  @ApiResponse({
+    status: 200,
+    description: 'Every email accepted.',
+    schema: schemaRef('BatchResult'),
+    headers: RATE_LIMIT_HEADERS,
+  })
+  @ApiResponse({
+    status: 207,
+    description: 'Some emails refused; per-email statuses inside.',
+    schema: schemaRef('BatchResult'),
+    headers: RATE_LIMIT_HEADERS,
+  })
+  @ApiStatuses(400, 408, 413, 415, 503)
   @ApiCommonStatuses()
   async sendBatch(
     @Body() body: unknown,
@@ -83,11 +92,20 @@ export class MailController {
   /** Dead letters: `GET /emails?status=failed&limit=50` (limit 1–100), newest first. */
   @Get('emails')
   @ApiOperation({ summary: 'List dead letters (emails that failed for good), newest first' })
-  @ApiResponse({ status: 200, description: 'The failed emails.' })
+  @ApiResponse({
+    status: 200,
+    description: "This client's failed emails.",
+    schema: schemaRef('DeadLetters'),
+    headers: RATE_LIMIT_HEADERS,
+  })
   @ApiStatuses(400)
   @ApiCommonStatuses()
-  async list(@Query() query: ListEmailsQueryDto): Promise<Record<string, unknown>> {
-    const emails = await this.mail.listFailed(query.limit);
+  async list(
+    @Query() query: ListEmailsQueryDto,
+    @Caller() caller: CallerContext,
+  ): Promise<Record<string, unknown>> {
+    // Every email route is scoped to the caller's client (the API key's, or X-Client-ID).
+    const emails = await this.mail.listFailed(query.limit, caller.client);
     return { status: query.status, count: emails.length, emails };
   }
 
@@ -95,24 +113,37 @@ export class MailController {
   @Post('emails/:id/retry')
   @ApiOperation({ summary: 'Re-drive a failed email with a fresh attempt budget' })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiResponse({ status: 202, description: 'Queued again; poll Location.' })
-  @ApiResponse({ status: 409, description: 'The email is not failed.' })
-  @ApiStatuses(400, 404)
+  @ApiResponse({
+    status: 202,
+    description: 'Queued again; poll Location.',
+    schema: schemaRef('Requeued'),
+    headers: {
+      Location: { description: '/emails/{id}', required: true, schema: { type: 'string' } },
+      ...RATE_LIMIT_HEADERS,
+    },
+  })
+  @ApiStatuses(400, 404, 409)
   @ApiCommonStatuses()
   async retry(
     @Param('id', uuid) id: string,
+    @Caller() caller: CallerContext,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, unknown>> {
-    return reply(res, toRetryResponse(id, await this.mail.retry(id)));
+    return reply(res, toRetryResponse(id, await this.mail.retry(id, caller.client)));
   }
 
   @Get('emails/:id')
   @ApiOperation({ summary: "An email's current state" })
   @ApiParam({ name: 'id', format: 'uuid' })
-  @ApiResponse({ status: 200, ...RESPONSES[200], description: 'The email.' })
+  @ApiResponse({
+    status: 200,
+    description: 'The email (only the caller’s own).',
+    schema: schemaRef('EmailView'),
+    headers: RATE_LIMIT_HEADERS,
+  })
   @ApiStatuses(400, 404)
   @ApiCommonStatuses()
-  async find(@Param('id', uuid) id: string): Promise<EmailView> {
-    return foundOr404(id, await this.mail.find(id));
+  async find(@Param('id', uuid) id: string, @Caller() caller: CallerContext): Promise<EmailView> {
+    return foundOr404(id, await this.mail.find(id, caller.client));
   }
 }

@@ -1,9 +1,4 @@
-import {
-  ConflictException,
-  ForbiddenException,
-  Logger,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { ForbiddenException, Logger } from '@nestjs/common';
 import { parseMailConfig } from '../config/mail.config';
 import { parseSecurityConfig } from '../config/security.config';
 import type { TemplateRenderer } from '../templates/template-renderer';
@@ -148,7 +143,7 @@ describe(MailService.name, () => {
 
       await expect(
         sut.send({ ...MESSAGE, subject: 'Other' }, { idempotencyKey: 'k1', waitMs: 0 }),
-      ).rejects.toBeInstanceOf(UnprocessableEntityException);
+      ).rejects.toMatchObject({ status: 422, response: { code: 'idempotency_mismatch' } });
       expect(queue.enqueued).toHaveLength(1);
     });
 
@@ -163,7 +158,10 @@ describe(MailService.name, () => {
       const { sut, queue } = build({}, store);
 
       const repeat = sut.send(MESSAGE, { idempotencyKey: 'k1', waitMs: 0 });
-      const settled = expect(repeat).rejects.toBeInstanceOf(ConflictException);
+      const settled = expect(repeat).rejects.toMatchObject({
+        status: 409,
+        response: { code: 'idempotency_expired' },
+      });
       await jest.advanceTimersByTimeAsync(5_100);
 
       await settled;

@@ -1,12 +1,7 @@
-import {
-  ConflictException,
-  Inject,
-  Injectable,
-  Logger,
-  UnprocessableEntityException,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { ApiError } from '../core/error-body';
 import { mailConfig, type MailConfig } from '../config/mail.config';
 import { UNKNOWN_CLIENT } from '../core/client-identity';
 import { TemplateRenderer } from '../templates/template-renderer';
@@ -152,13 +147,23 @@ export class MailService {
     };
   }
 
-  /** Dead letters: emails that failed for good, newest first. */
-  listFailed(limit: number): Promise<EmailView[]> {
-    return this.queue.listFailed(limit);
+  /**
+   * Dead letters: emails that failed for good, newest first. With `client` (the HTTP API
+   * always passes the caller's), only that client's: one client never sees another's
+   * recipients or relay replies.
+   */
+  listFailed(limit: number, client?: string): Promise<EmailView[]> {
+    return this.queue.listFailed(limit, client);
   }
 
-  /** Re-drives a failed email with a fresh attempt budget. */
-  retry(id: string): Promise<RetryResult> {
+  /**
+   * Re-drives a failed email with a fresh attempt budget. With `client`, another client's
+   * email is "not found" (not "forbidden": its existence is not disclosed either).
+   */
+  async retry(id: string, client?: string): Promise<RetryResult> {
+    if (client !== undefined && (await this.find(id, client)) === undefined) {
+      return { kind: 'not-found' };
+    }
     return this.queue.retry(id);
   }
 
@@ -181,7 +186,9 @@ export class MailService {
     waitMs: number,
   ): Promise<EmailView> {
     if (held.fingerprint !== mine.fingerprint) {
-      throw new UnprocessableEntityException(
+      throw new ApiError(
+        422,
+        'idempotency_mismatch',
         'Idempotency-Key was already used with a different request body',
       );
     }
@@ -194,7 +201,9 @@ export class MailService {
           : await this.queue.find(held.id);
       if (view) return view;
       if (Date.now() >= deadline) {
-        throw new ConflictException(
+        throw new ApiError(
+          409,
+          'idempotency_expired',
           'Idempotency-Key was used before, but its email is not stored (its first request failed, or the email is past retention); it was not sent again',
         );
       }
@@ -202,9 +211,13 @@ export class MailService {
     }
   }
 
-  /** The email's current state, or undefined when unknown or past retention. */
-  find(id: string): Promise<EmailView | undefined> {
-    return this.queue.find(id);
+  /**
+   * The email's current state, or undefined when unknown, past retention, or (with
+   * `client`) sent by another client.
+   */
+  async find(id: string, client?: string): Promise<EmailView | undefined> {
+    const view = await this.queue.find(id);
+    return client === undefined || view?.client === client ? view : undefined;
   }
 
   private normalise(message: EmailMessage): OutgoingEmail {

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { register } from 'prom-client';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config';
+import { errorBody } from '../core/error-body';
 import { OPENMETRICS_CONTENT_TYPE, renderOpenMetrics } from './openmetrics';
 
 export interface MetricsResponse {
@@ -45,15 +46,11 @@ export class MetricsEndpoint {
     onApiPort: boolean,
   ): Promise<MetricsResponse> {
     if (!this.config.enabled || (onApiPort && this.config.port !== undefined)) {
-      return json(404, { statusCode: 404, error: 'Not Found', message: 'Cannot GET /metrics' });
+      return json(404, errorBody(404, 'not_found', 'Cannot GET /metrics'));
     }
     if (this.expected && !this.authorized(headers.authorization)) {
       return {
-        ...json(401, {
-          statusCode: 401,
-          error: 'Unauthorized',
-          message: 'metrics need credentials',
-        }),
+        ...json(401, errorBody(401, 'unauthorized', 'metrics need credentials (METRICS_AUTH)')),
         headers: {
           'content-type': 'application/json; charset=utf-8',
           'www-authenticate': 'Basic realm="metrics", charset="UTF-8"',

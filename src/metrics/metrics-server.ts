@@ -8,6 +8,7 @@ import {
 import { createServer, type Server } from 'node:http';
 import { appConfig, type AppConfig } from '../config/app.config';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config';
+import { errorBody } from '../core/error-body';
 import { MetricsEndpoint } from './metrics-endpoint';
 
 /**
@@ -31,7 +32,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
       const path = (req.url ?? '/').split('?')[0];
       if (req.method !== 'GET' || path !== '/metrics') {
         res.writeHead(404, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ statusCode: 404, error: 'Not Found' }));
+        res.end(JSON.stringify(errorBody(404, 'not_found', `Cannot ${req.method} ${path}`)));
         return;
       }
       this.endpoint.handle(req.headers, false).then(
@@ -42,12 +43,21 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
         (err: unknown) => {
           this.logger.error(`metrics render failed: ${String(err)}`);
           res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-          res.end(JSON.stringify({ statusCode: 500, error: 'Internal Server Error' }));
+          res.end(
+            JSON.stringify(errorBody(500, 'internal_error', 'metrics could not be rendered')),
+          );
         },
       );
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      // One line naming the variable, for main.ts to print (not a bare EADDRINUSE).
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(
+          new Error(
+            `METRICS_PORT ${this.config.port} cannot be bound on HOST ${this.app.host} (${err.code ?? err.message})`,
+          ),
+        ),
+      );
       server.listen(this.config.port, this.app.host, () => resolve());
     });
     this.server = server;

@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { timingSafeEqual } from 'node:crypto';
 import { securityConfig, sha256, type SecurityConfig } from '../config/security.config';
 
+const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
+
 /**
  * The configured API keys, held as SHA-256 digests. A presented key is hashed and compared
  * with every entry in constant time, so neither the content nor the length of a key, nor
@@ -14,6 +16,12 @@ export class ApiKeys {
   /** Whether keys are configured at all (otherwise: dev mode, X-Client-ID is trusted). */
   get enabled(): boolean {
     return this.config.apiKeys.length > 0;
+  }
+
+  /** The client of an `Authorization: Bearer <key>` header, or undefined. */
+  clientForAuthorization(header: string | undefined): string | undefined {
+    const match = BEARER.exec(header ?? '');
+    return match ? this.clientFor(match[1]) : undefined;
   }
 
   /** The client a key belongs to, or undefined. */

@@ -1,6 +1,7 @@
 import { Injectable, type ExecutionContext } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
 import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../core/error-body';
 import { resolveClient, type RequestWithCaller } from '../core/client-identity';
 import { UNGUARDED_ROUTES } from './security.constants';
 
@@ -23,6 +24,19 @@ export class ClientThrottlerGuard extends ThrottlerGuard {
 
   protected override getTracker(request: Record<string, unknown>): Promise<string> {
     return Promise.resolve(resolveClient(request as unknown as RequestWithCaller));
+  }
+
+  /** The common error body with code rate_limited; Retry-After is set by the guard already. */
+  protected override throwThrottlingException(
+    _context: ExecutionContext,
+    detail: ThrottlerLimitDetail,
+  ): Promise<void> {
+    const seconds = Math.max(1, Math.ceil(detail.timeToBlockExpire || detail.timeToExpire));
+    throw new ApiError(
+      429,
+      'rate_limited',
+      `rate limit of ${detail.limit} requests per ${Math.round(detail.ttl / 1000)} s reached for this client; retry in ${seconds} s`,
+    );
   }
 
   protected override generateKey(

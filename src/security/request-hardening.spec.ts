@@ -1,4 +1,4 @@
-import { jsonDepthExceeds } from './request-hardening';
+import { jsonDepthExceeds, refusedContentType } from './request-hardening';
 
 describe('jsonDepthExceeds', () => {
   it('counts object and array nesting', () => {
@@ -12,5 +12,24 @@ describe('jsonDepthExceeds', () => {
 
   it('handles a 1 MB bracket bomb without recursion', () => {
     expect(jsonDepthExceeds('['.repeat(500_000) + ']'.repeat(500_000), 32)).toBe(true);
+  });
+});
+
+describe('refusedContentType', () => {
+  it.each([
+    'application/json',
+    'application/json; charset=utf-8',
+    'Application/JSON;charset="UTF-8"',
+  ])('accepts %s', (type) => expect(refusedContentType(type)).toBeUndefined());
+
+  it.each([
+    [undefined, /needs Content-Type/],
+    ['application/x-www-form-urlencoded', /not accepted/],
+    ['multipart/form-data; boundary=x', /not accepted/],
+    ['text/plain', /not accepted/],
+    ['application/json-patch+json', /not accepted/],
+    ['application/json; charset=latin1', /UTF-8/],
+  ])('refuses %s', (type, reason) => {
+    expect(refusedContentType(type)).toMatch(reason);
   });
 });

@@ -1,4 +1,6 @@
 import helmet from 'helmet';
+import type { Socket } from 'node:net';
+import { errorBody, type ErrorCode } from '../core/error-body';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 
 export interface HardeningOptions {
@@ -27,13 +29,47 @@ export function jsonDepthExceeds(text: string, max: number): boolean {
   return false;
 }
 
-class JsonTooDeepError extends Error {
-  readonly statusCode = 400;
-  constructor(max: number) {
-    super(`request body is nested deeper than ${max} levels`);
-    this.name = 'JsonTooDeepError';
+/** A body refused before parsing; the exception filter answers with its status and code. */
+class BodyRefusedError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'BodyRefusedError';
   }
 }
+
+/** The media types a request body may have: JSON in UTF-8, and nothing else. */
+const ACCEPTED_MEDIA_TYPES = new Set(['application/json']);
+const ACCEPTED_CHARSETS = new Set(['utf-8', 'utf8']);
+
+/**
+ * Why a request's body is refused for its Content-Type, or undefined when it is accepted.
+ * Explicit rather than a side effect of which parsers happen to be registered: a form post
+ * (`application/x-www-form-urlencoded`, `multipart/form-data`, `text/plain`) is what a foreign
+ * web page can send without a CORS preflight, so it must never reach a handler.
+ */
+export function refusedContentType(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return 'a request body needs Content-Type: application/json';
+  const [mediaType, ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
+  if (!ACCEPTED_MEDIA_TYPES.has(mediaType)) {
+    return `Content-Type ${JSON.stringify(mediaType.slice(0, 100))} is not accepted; send application/json`;
+  }
+  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length);
+  if (charset !== undefined && !ACCEPTED_CHARSETS.has(charset.replace(/"/g, ''))) {
+    return 'JSON bodies must be UTF-8 (charset=utf-8)';
+  }
+  return undefined;
+}
+
+function hasBody(headers: Record<string, string | string[] | undefined>): boolean {
+  const length = headers['content-length'];
+  return (length !== undefined && length !== '0') || headers['transfer-encoding'] !== undefined;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 /**
  * Fastify-level protections shared by main.ts and the test app: security headers
@@ -54,14 +90,55 @@ export function hardenFastify(adapter: FastifyAdapter, options: HardeningOptions
       done(err instanceof Error ? err : undefined),
     );
   });
+  // preParsing: after every onRequest hook (HTTP metrics count the 415), before any parser.
+  fastify.addHook('preParsing', (request, _reply, payload, done) => {
+    const refused = hasBody(request.headers)
+      ? refusedContentType(request.headers['content-type'])
+      : undefined;
+    if (refused) done(new BodyRefusedError(415, 'unsupported_media_type', refused));
+    else done(null, payload);
+  });
+  // Only JSON remains: without these, Fastify would parse text/plain bodies itself.
+  fastify.removeAllContentTypeParsers();
   const parse = fastify.getDefaultJsonParser('error', 'error');
   const { bodyLimit } = fastify.initialConfig;
   adapter.useBodyParser('application/json', false, { bodyLimit }, (request, body, done) => {
-    const text = body.toString('utf8');
+    let text: string;
+    try {
+      // Invalid UTF-8 is refused, not decoded into U+FFFD and sent on.
+      text = strictUtf8.decode(body);
+    } catch {
+      done(new BodyRefusedError(400, 'invalid_body', 'request body is not valid UTF-8'), undefined);
+      return;
+    }
     if (jsonDepthExceeds(text, options.jsonMaxDepth)) {
-      done(new JsonTooDeepError(options.jsonMaxDepth), undefined);
+      const message = `request body is nested deeper than ${options.jsonMaxDepth} levels`;
+      done(new BodyRefusedError(400, 'invalid_body', message), undefined);
       return;
     }
     void parse(request, text, done);
   });
+}
+
+/**
+ * Fastify's clientErrorHandler: answers what Node refuses before any route runs (a request
+ * not received within REQUEST_TIMEOUT_MS, oversized headers, malformed HTTP) with the common
+ * error body, then closes the connection, as Node's own handler would.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, ErrorCode, string] =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'request_timeout', 'the request was not received within REQUEST_TIMEOUT_MS']
+      : err.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'invalid_request', 'request headers are too large']
+        : [400, 'invalid_request', 'malformed HTTP request'];
+  const body = JSON.stringify(errorBody(status, code, message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${errorBody(status, code, '').error}\r\nConnection: close\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }

@@ -74,7 +74,11 @@ describe('OpenAPI', () => {
 
 describe('OpenAPI in production', () => {
   it('is off when NODE_ENV=production and OPENAPI_ENABLED is unset', async () => {
-    const { app, url } = await startProductionApp({ NODE_ENV: 'production', LOG_FORMAT: 'pretty' });
+    const { app, url } = await startProductionApp({
+      NODE_ENV: 'production',
+      MAIL_TRANSPORT: 'outbox',
+      LOG_FORMAT: 'pretty',
+    });
     try {
       expect((await request(`${url}/docs-json`)).status).toBe(404);
       expect((await request(`${url}/docs`)).status).toBe(404);

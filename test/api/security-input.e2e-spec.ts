@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 import { useSmtpApp } from '../support/smtp-app';
@@ -16,6 +17,7 @@ describe('hostile input', () => {
     MAX_ATTACHMENT_BYTES: '1000',
     BODY_LIMIT_BYTES: '65536',
     SEND_WAIT_MS: '5000',
+    REQUEST_TIMEOUT_MS: '1000',
   });
 
   const send = (body: Record<string, unknown>) =>
@@ -27,6 +29,11 @@ describe('hostile input', () => {
   it.each([
     ['subject', { subject: 'Hi\r\nBcc: victim@example.org' }],
     ['subject', { subject: 'Hi\u0000' }],
+    ['subject', { subject: 'Hi\tthere' }],
+    ['subject', { subject: 'Hi\u000bthere' }],
+    ['subject', { subject: 'Hi\u000cthere' }],
+    ['subject', { subject: 'Hi\u001b[31mred' }],
+    ['subject', { subject: 'Hi\u0085there' }],
     ['from', { from: 'Eve\r\nBcc: victim@example.org <eve@example.com>' }],
     ['from', { from: 'Eve\n <eve@example.com>' }],
     ['replyTo', { replyTo: 'x@example.com\r\nBcc: v@example.org' }],
@@ -117,6 +124,89 @@ describe('hostile input', () => {
     expect(huge.status).toBe(413);
   });
 
+  it('answers 415 to multipart, a non-UTF-8 charset and a body without Content-Type', async () => {
+    const before = fx.smtp.received.length;
+    for (const contentType of [
+      'multipart/form-data; boundary=x',
+      'application/json; charset=iso-8859-1',
+      'application/x-json',
+    ]) {
+      const res = await request(`${fx.app.url}/send-email`, {
+        method: 'POST',
+        headers: { 'content-type': contentType },
+        body: JSON.stringify(email),
+      });
+      expect({ contentType, status: res.status }).toEqual({ contentType, status: 415 });
+    }
+    const bare = await request(`${fx.app.url}/send-email`, {
+      method: 'POST',
+      body: new Blob([JSON.stringify(email)]),
+    });
+    expect(bare.status).toBe(415);
+    const utf8 = await request(`${fx.app.url}/send-email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+      body: JSON.stringify(email),
+    });
+    expect(utf8.status).toBe(200);
+    expect(fx.smtp.received).toHaveLength(before + 1);
+  });
+
+  it('refuses a body that is not valid UTF-8 with 400 instead of sending U+FFFD', async () => {
+    const before = fx.smtp.received.length;
+    const bytes = Buffer.concat([
+      Buffer.from('{"to":"rcpt@example.com","subject":"Caf'),
+      Buffer.from([0xe9]), // Latin-1 é: not UTF-8
+      Buffer.from('","text":"Hello"}'),
+    ]);
+    const res = await request(`${fx.app.url}/send-email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: bytes,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.message).toMatch(/UTF-8/);
+    expect(fx.smtp.received).toHaveLength(before);
+  });
+
+  it('closes connections whose body trickles in slower than REQUEST_TIMEOUT_MS (1 s)', async () => {
+    const before = fx.smtp.received.length;
+    const { port } = new URL(fx.app.url);
+    const started = Date.now();
+    const outcomes = await Promise.all(
+      Array.from({ length: 10 }, () => {
+        return new Promise<{ response: string; ms: number }>((resolve, reject) => {
+          const socket = connect(Number(port), '127.0.0.1');
+          let response = '';
+          let drip: NodeJS.Timeout | undefined;
+          const bound = setTimeout(() => {
+            socket.destroy();
+            reject(new Error('the server kept a trickling connection open for 10 s'));
+          }, 10_000);
+          socket.on('connect', () => {
+            socket.write(
+              'POST /send-email HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+                'Content-Length: 200\r\n\r\n{',
+            );
+            drip = setInterval(() => socket.writable && socket.write(' '), 100);
+          });
+          socket.on('data', (chunk: Buffer) => (response += chunk.toString()));
+          socket.on('error', () => undefined);
+          socket.on('close', () => {
+            clearInterval(drip);
+            clearTimeout(bound);
+            resolve({ response, ms: Date.now() - started });
+          });
+        });
+      }),
+    );
+    for (const { response, ms } of outcomes) {
+      expect(response).toMatch(/^HTTP\/1\.1 408/);
+      expect(ms).toBeLessThan(5000);
+    }
+    expect(fx.smtp.received).toHaveLength(before);
+  });
+
   it('refuses __proto__ and constructor keys with 400', async () => {
     for (const body of [
       '{"__proto__":{"admin":true},"to":"a@example.com","subject":"s","text":"t"}',
@@ -171,6 +261,26 @@ describe('hostile input', () => {
       [
         'attachments[0].filename',
         { filename: 'x'.repeat(256), contentType: 'text/plain', content: 'aGk=' },
+      ],
+      [
+        'attachments[0].filename',
+        { filename: 'invoice\u202efdp.exe', contentType: 'text/plain', content: 'aGk=' },
+      ],
+      [
+        'attachments[0].filename',
+        { filename: 'report\u2066.pdf', contentType: 'text/plain', content: 'aGk=' },
+      ],
+      [
+        'attachments[0].filename',
+        { filename: '..\u2215..\u2215etc\u2215passwd', contentType: 'text/plain', content: 'aGk=' },
+      ],
+      [
+        'attachments[0].filename',
+        { filename: 'x\uff0fy.txt', contentType: 'text/plain', content: 'aGk=' },
+      ],
+      [
+        'attachments[0].filename',
+        { filename: 'x\u2044y.txt', contentType: 'text/plain', content: 'aGk=' },
       ],
       [
         'attachments[0].contentType',

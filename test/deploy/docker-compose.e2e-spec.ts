@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
+import { validateEnvironment } from '../../src/config/validate-all';
 import { loadAlertRules, loadRecordingRules } from '../support/alert-rules';
 import { repoPath } from '../support/manifests';
 import { promtool } from '../support/promtool';
@@ -87,6 +88,17 @@ describe('docker-compose.yml (the one-command demo stack)', () => {
       hostPort('prometheus', 9090),
     ]).toEqual([3000, 8025, 9090]);
     expect([hostPort('alertmanager', 9093), hostPort('grafana', 3000)]).toEqual([9093, 3001]);
+  });
+
+  it('passes the app’s start-up validation as the image runs it (NODE_ENV=production)', () => {
+    const env: Record<string, string> = {
+      NODE_ENV: 'production',
+      ...(service('app').environment ?? {}),
+    };
+    expect(() => validateEnvironment(env)).not.toThrow();
+    // The demo is an open relay on purpose; production refuses that unless told.
+    const { ALLOW_OPEN_RELAY: _accepted, ...withoutConsent } = env;
+    expect(() => validateEnvironment(withoutConsent)).toThrow(/API_KEYS/);
   });
 
   it('configures the app only with variables it reads, pointing at the services', () => {

@@ -83,10 +83,20 @@ describe('Container image (Dockerfile)', () => {
   it('installs only production dependencies in the final stage', () => {
     const runs = args(finalStage(), 'RUN');
 
-    expect(runs.some((run) => /\bnpm ci\b.*--omit=dev/.test(run))).toBe(true);
-    expect(
-      runs.filter((run) => /\bnpm (ci|install)\b/.test(run) && !/--omit=dev/.test(run)),
-    ).toEqual([]);
+    // The flags test/production-install.e2e-spec.ts installs, starts and measures with.
+    const lean = (run: string) =>
+      /--omit=dev/.test(run) && /--omit=optional/.test(run) && /--ignore-scripts/.test(run);
+    expect(runs.some((run) => /\bnpm ci\b/.test(run) && lean(run))).toBe(true);
+    expect(runs.filter((run) => /\bnpm (ci|install)\b/.test(run) && !lean(run))).toEqual([]);
+  });
+
+  it('turns install analytics off (Scarf, pulled in by @nestjs/swagger)', () => {
+    const env = stages().flatMap((stage) => args(stage, 'ENV'));
+    expect(env.some((line) => /\bSCARF_ANALYTICS=false\b/.test(line))).toBe(true);
+    const pkg = JSON.parse(readFileSync(repoPath('package.json'), 'utf8')) as {
+      scarfSettings?: { enabled?: boolean };
+    };
+    expect(pkg.scarfSettings?.enabled).toBe(false);
   });
 
   it('takes only the compiled dist/ from the build stage', () => {

@@ -1,7 +1,8 @@
 import type { CallerContext } from '../../core/client-identity';
-import { BadRequestException, HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { invalidField } from '../../core/error-body';
 import { flattenValidationErrors, type FieldError } from '../../core/validation';
 import { SendEmailDto } from '../dto/send-email.dto';
 import { MailService } from '../mail.service';
@@ -35,7 +36,8 @@ export class BatchSender {
   async send(body: unknown, caller: CallerContext): Promise<BatchResult> {
     const emails = (body as { emails?: unknown } | null)?.emails;
     if (!Array.isArray(emails) || emails.length === 0 || emails.length > MAX_BATCH_SIZE) {
-      throw new BadRequestException(
+      throw invalidField(
+        'emails',
         `body must be {"emails": [...]} with 1 to ${MAX_BATCH_SIZE} emails`,
       );
     }

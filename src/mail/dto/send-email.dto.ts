@@ -26,8 +26,9 @@ export const MAX_SUBJECT_LENGTH = 998;
 /** Each of text and html; the body limit (BODY_LIMIT_BYTES) caps the request as a whole. */
 export const MAX_BODY_TEXT_LENGTH = 512 * 1024;
 export const MAX_ATTACHMENTS = 10;
-// eslint-disable-next-line no-control-regex -- NUL is what it refuses
-const NO_LINE_BREAKS = /^[^\r\n\u0000\u2028\u2029]*$/;
+/** C0 and C1 controls (TAB, VT, FF, ESC, NEL, CR, LF, NUL, …), DEL and Unicode line breaks. */
+// eslint-disable-next-line no-control-regex -- control characters are what it refuses
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
 
 /** A single address is sugar for a list of one. */
 const toList = ({ value }: { value: unknown }): unknown =>
@@ -77,7 +78,7 @@ const LIMITS = {
   maxRecipients: MAX_RECIPIENTS,
   maxSubjectLength: MAX_SUBJECT_LENGTH,
   maxBodyTextLength: MAX_BODY_TEXT_LENGTH,
-  noLineBreaks: NO_LINE_BREAKS,
+  noLineBreaks: NO_CONTROL_CHARACTERS,
 };
 
 /** Body of POST /send-email. Unknown properties are rejected (no free-form headers). */
@@ -131,7 +132,9 @@ export class SendEmailDto {
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_SUBJECT_LENGTH)
-  @Matches(NO_LINE_BREAKS, { message: 'subject must not contain line breaks or NUL' })
+  @Matches(NO_CONTROL_CHARACTERS, {
+    message: 'subject must not contain control characters (line breaks, tabs, NUL, ESC, …)',
+  })
   subject!: string;
 
   @ApiPropertyOptional({ type: String, description: 'At least one of text, html, template.' })

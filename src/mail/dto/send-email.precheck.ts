@@ -4,6 +4,7 @@ export interface SendEmailLimits {
   maxRecipients: number;
   maxSubjectLength: number;
   maxBodyTextLength: number;
+  /** What the subject must match (no control characters, line breaks included). */
   noLineBreaks: RegExp;
 }
 

@@ -1,4 +1,3 @@
-import { BadRequestException } from '@nestjs/common';
 import { IdempotencyKeyPipe } from './idempotency-key.pipe';
 
 describe(IdempotencyKeyPipe.name, () => {
@@ -9,7 +8,15 @@ describe(IdempotencyKeyPipe.name, () => {
   });
 
   it.each(['', 'k'.repeat(256)])('refuses a key of %j characters with 400', (key) => {
-    expect(() => sut.transform(key)).toThrow(BadRequestException);
+    expect(() => sut.transform(key)).toThrow(
+      expect.objectContaining({
+        status: 400,
+        response: expect.objectContaining({
+          code: 'validation_failed',
+          fields: [{ field: 'Idempotency-Key', messages: [expect.any(String)] }],
+        }),
+      }),
+    );
     expect(() => sut.transform(key)).toThrow('Idempotency-Key must be 1 to 255 characters');
   });
 });

@@ -1,10 +1,10 @@
 import {
-  BadRequestException,
   createParamDecorator,
   Injectable,
   type ExecutionContext,
   type PipeTransform,
 } from '@nestjs/common';
+import { invalidField } from '../../core/error-body';
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 
@@ -13,7 +13,8 @@ export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 export class IdempotencyKeyPipe implements PipeTransform<string | undefined> {
   transform(value: string | undefined): string | undefined {
     if (value !== undefined && (value.length === 0 || value.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
-      throw new BadRequestException(
+      throw invalidField(
+        'Idempotency-Key',
         `Idempotency-Key must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`,
       );
     }

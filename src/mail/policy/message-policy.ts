@@ -5,6 +5,7 @@ import {
   Injectable,
   PayloadTooLargeException,
 } from '@nestjs/common';
+import { errorBody, type ErrorBody, type ErrorCode } from '../../core/error-body';
 import { normaliseDomain, securityConfig, type SecurityConfig } from '../../config/security.config';
 import { addressOf } from '../dto/mailbox.validator';
 
@@ -39,13 +40,8 @@ export function decodedBase64Length(content: string): number {
   return Math.floor((content.length * 3) / 4) - padding;
 }
 
-function refusal(status: HttpStatus, field: string, message: string): Record<string, unknown> {
-  return {
-    statusCode: status,
-    error: status === HttpStatus.FORBIDDEN ? 'Forbidden' : 'Payload Too Large',
-    message,
-    fields: [{ field, messages: [message] }],
-  };
+function refusal(status: HttpStatus, code: ErrorCode, field: string, message: string): ErrorBody {
+  return errorBody(status, code, message, [{ field, messages: [message] }]);
 }
 
 /**
@@ -78,6 +74,7 @@ export class MessagePolicy {
       throw new ForbiddenException(
         refusal(
           HttpStatus.FORBIDDEN,
+          'forbidden_sender',
           'from',
           `from: client ${client} may not send as this address (see ALLOWED_SENDER_DOMAINS / CLIENT_SENDERS)`,
         ),
@@ -90,7 +87,12 @@ export class MessagePolicy {
     const { recipientDomainsAllow: allow, recipientDomainsDeny: deny } = this.config;
     if (deny.includes(domain) || (allow.length > 0 && !allow.includes(domain))) {
       throw new ForbiddenException(
-        refusal(HttpStatus.FORBIDDEN, field, `${field}: recipient domain ${domain} is not allowed`),
+        refusal(
+          HttpStatus.FORBIDDEN,
+          'forbidden_recipient',
+          field,
+          `${field}: recipient domain ${domain} is not allowed`,
+        ),
       );
     }
   }
@@ -101,6 +103,7 @@ export class MessagePolicy {
       throw new PayloadTooLargeException(
         refusal(
           HttpStatus.PAYLOAD_TOO_LARGE,
+          'payload_too_large',
           'attachments',
           `attachments: ${total} bytes decoded, more than MAX_ATTACHMENT_BYTES (${this.config.maxAttachmentBytes})`,
         ),

@@ -70,9 +70,11 @@ export class FakeDeliveryQueue implements DeliveryQueue {
     return true;
   }
 
-  listFailed(limit: number): Promise<EmailView[]> {
+  listFailed(limit: number, client?: string): Promise<EmailView[]> {
     return Promise.resolve(
-      [...this.views.values()].filter((v) => v.status === 'failed').slice(0, limit),
+      [...this.views.values()]
+        .filter((v) => v.status === 'failed' && (client === undefined || v.client === client))
+        .slice(0, limit),
     );
   }
 

@@ -48,7 +48,8 @@ export interface DeliveryQueue {
   /** False while draining or when the backing store is unreachable. */
   isAccepting(): boolean;
   /** Emails that failed for good (dead letters), newest first, at most `limit`. */
-  listFailed(limit: number): Promise<EmailView[]>;
+  /** Newest first; only `client`'s emails when given. */
+  listFailed(limit: number, client?: string): Promise<EmailView[]>;
   /** Puts a failed email back in the queue with a fresh attempt budget. */
   retry(id: string): Promise<RetryResult>;
   /** Stops accepting, then waits up to `timeoutMs` for every accepted email to resolve. */

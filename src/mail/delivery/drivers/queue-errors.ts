@@ -8,6 +8,7 @@ export class QueueFullError extends QueueUnavailableError {
     super(
       `delivery queue is full (${capacity} emails waiting); nothing was queued, retry later`,
       retryAfterSeconds,
+      'queue_full',
     );
   }
 }

@@ -76,13 +76,14 @@ export class MemoryDeliveryQueue implements DeliveryQueue, OnModuleDestroy {
     return Promise.resolve(entry && viewOf(entry));
   }
 
-  listFailed(limit: number): Promise<EmailView[]> {
+  listFailed(limit: number, client?: string): Promise<EmailView[]> {
     const failed: EmailView[] = [];
     // Newest first: walk the settle-ordered map backwards.
     const settled = [...this.settled.values()];
     for (let i = settled.length - 1; i >= 0 && failed.length < limit; i--) {
       const entry = settled[i];
-      if (entry.status === 'failed' && !this.expired(entry)) failed.push(viewOf(entry));
+      if (entry.status !== 'failed' || this.expired(entry)) continue;
+      if (client === undefined || entry.client === client) failed.push(viewOf(entry));
     }
     return Promise.resolve(failed);
   }

@@ -100,8 +100,8 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     return this.producer.find(id);
   }
 
-  listFailed(limit: number): Promise<EmailView[]> {
-    return this.producer.listFailed(limit);
+  listFailed(limit: number, client?: string): Promise<EmailView[]> {
+    return this.producer.listFailed(limit, client);
   }
 
   retry(id: string): Promise<RetryResult> {

@@ -16,6 +16,9 @@ import {
 } from './delivery-job';
 import type { RedisBounds } from './redis-bounds';
 
+/** Dead letters read per Redis call, and at most this many looked at, when listing one client's. */
+const FAILED_PAGE = 200;
+const FAILED_SCAN_MAX = 10_000;
 /**
  * The request side of the redis driver: adds jobs (job id = email id), reads them back for
  * GET /emails/:id from any replica, re-drives dead letters, and counts the backlog.
@@ -77,9 +80,26 @@ export class RedisProducer {
     return jobToView(job, await this.bounds.run(job.getState()));
   }
 
-  async listFailed(limit: number): Promise<EmailView[]> {
-    const jobs = await this.bounds.run(this.queue.getJobs(['failed'], 0, limit - 1, false));
-    return jobs.filter(Boolean).map((job) => jobToView(job, 'failed'));
+  async listFailed(limit: number, client?: string): Promise<EmailView[]> {
+    if (client === undefined) {
+      const jobs = await this.bounds.run(this.queue.getJobs(['failed'], 0, limit - 1, false));
+      return jobs.filter(Boolean).map((job) => jobToView(job, 'failed'));
+    }
+    // One client's: pages through the failed set (newest first), bounded, so a client with
+    // few dead letters among many of others' still gets its own.
+    const found: EmailView[] = [];
+    for (let start = 0; found.length < limit && start < FAILED_SCAN_MAX; start += FAILED_PAGE) {
+      const jobs = await this.bounds.run(
+        this.queue.getJobs(['failed'], start, start + FAILED_PAGE - 1, false),
+      );
+      for (const job of jobs) {
+        if (job?.data.client === client && found.length < limit) {
+          found.push(jobToView(job, 'failed'));
+        }
+      }
+      if (jobs.length < FAILED_PAGE) break;
+    }
+    return found;
   }
 
   async retry(id: string): Promise<RetryResult> {

@@ -1,0 +1,198 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppProcess, runToExit } from '../support/app-process';
+import { freePort } from '../support/smtp-server';
+import { postJson, request } from '../support/test-app';
+
+/** A relay URL nothing listens on: these apps start, and never send. */
+const RELAY = 'smtp://127.0.0.1:9';
+const KEY = 'k'.repeat(24);
+
+async function expectOneLineFailure(env: Record<string, string>, variable: string, text: RegExp) {
+  const result = await runToExit(env);
+  expect(result.status).toBe(1);
+  const lines = result.stderr.trim().split('\n');
+  expect(lines).toEqual([expect.stringMatching(text)]);
+  expect(lines[0]).toContain(variable);
+  expect(lines[0]).not.toMatch(/\bat \S+ \(/); // no stack frame
+  // Failures found once Nest runs (ports) may follow its first lines (Nest 12 flushes them
+  // at init); none of those is an error.
+  for (const line of result.stdout.split('\n').filter(Boolean)) {
+    expect((JSON.parse(line) as { level: number }).level).toBeLessThan(50);
+  }
+}
+
+async function occupiedPort(): Promise<{ port: number; server: Server }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as { port: number }).port, server };
+}
+
+/** Top-level keys of one JSON line, in order and with repeats (JSON.parse would merge them). */
+function topLevelKeys(line: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (c === '"') {
+      const start = i;
+      for (i++; line[i] !== '"'; i++) if (line[i] === '\\') i++;
+      if (depth === 1 && line[i + 1] === ':') keys.push(JSON.parse(line.slice(start, i + 1)));
+    } else if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') depth--;
+  }
+  return keys;
+}
+
+describe('no silent misconfiguration', () => {
+  it('refuses to start in production without a relay, instead of filling a local outbox', async () => {
+    await expectOneLineFailure(
+      { NODE_ENV: 'production' },
+      'SMTP_URL',
+      /must be set when NODE_ENV=production/,
+    );
+  });
+
+  it('refuses an empty SMTP_URL and MAIL_TRANSPORT=smtp without one', async () => {
+    await expectOneLineFailure({ SMTP_URL: '' }, 'SMTP_URL', /is set but empty/);
+    await expectOneLineFailure({ MAIL_TRANSPORT: 'smtp' }, 'SMTP_URL', /MAIL_TRANSPORT=smtp/);
+  });
+
+  it('refuses an open relay in production unless ALLOW_OPEN_RELAY=true says so', async () => {
+    const production = { NODE_ENV: 'production', SMTP_URL: RELAY };
+    await expectOneLineFailure(production, 'API_KEYS', /must be set when NODE_ENV=production/);
+    await expectOneLineFailure(
+      { ...production, API_KEYS: `${KEY}=billing` },
+      'ALLOWED_SENDER_DOMAINS',
+      /CLIENT_SENDERS must be set/,
+    );
+
+    const open = await AppProcess.start({ ...production, ALLOW_OPEN_RELAY: 'true' });
+    await open.stop();
+    const guarded = await AppProcess.start({
+      ...production,
+      API_KEYS: `${KEY}=billing`,
+      CLIENT_SENDERS: 'billing:example.com',
+    });
+    await guarded.stop();
+  });
+
+  it('names PORT or METRICS_PORT when they clash with each other or another process', async () => {
+    const port = String(await freePort());
+    await expectOneLineFailure(
+      { PORT: port, METRICS_PORT: port },
+      'METRICS_PORT',
+      /must differ from PORT/,
+    );
+
+    const taken = await occupiedPort();
+    try {
+      await expectOneLineFailure(
+        { PORT: String(taken.port) },
+        'PORT',
+        /cannot be bound.*EADDRINUSE/,
+      );
+      await expectOneLineFailure(
+        { PORT: port, METRICS_PORT: String(taken.port) },
+        'METRICS_PORT',
+        /cannot be bound.*EADDRINUSE/,
+      );
+    } finally {
+      taken.server.close();
+    }
+  });
+
+  it('names TEMPLATES_DIR when it is missing or holds a template that does not compile', async () => {
+    await expectOneLineFailure(
+      { TEMPLATES_DIR: '/nonexistent/mailwatch' },
+      'TEMPLATES_DIR',
+      /ENOENT/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'mailwatch-bad-templates-'));
+    try {
+      writeFileSync(join(dir, 'broken.hbs'), '<p>{{#if name}}unclosed</p>');
+      await expectOneLineFailure({ TEMPLATES_DIR: dir }, 'TEMPLATES_DIR', /broken\.hbs/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('warns about a variable that looks like a typo of a known one, and starts', async () => {
+    const app = await AppProcess.start({ SMTP_ULR: RELAY, smtp_url: RELAY, PATH_EXTRA: 'x' });
+    try {
+      expect(app.log).toMatch(/SMTP_ULR is not used by mailwatch; did you mean SMTP_URL\?/);
+      expect(app.log).toMatch(/smtp_url is not used by mailwatch; did you mean SMTP_URL\?/);
+      expect(app.log).not.toContain('PATH_EXTRA');
+    } finally {
+      await app.stop();
+    }
+  });
+});
+
+describe('quiet logs', () => {
+  it('starts in a handful of lines, access-logs requests but not probes, with unique keys', async () => {
+    const app = await AppProcess.start({ LOG_LEVEL: 'log', LOG_REQUESTS: 'true' });
+    try {
+      const startup = app.log.trim().split('\n');
+      expect(startup.length).toBeGreaterThanOrEqual(2);
+      expect(startup.length).toBeLessThanOrEqual(5);
+      expect(startup.at(-1)).toContain('mailwatch listening on');
+      for (let i = 0; i < 3; i++) {
+        expect((await request(`${app.url}/healthz`)).status).toBe(200);
+        expect((await request(`${app.url}/readyz`)).status).toBe(200);
+        expect((await request(`${app.url}/metrics`)).status).toBe(200);
+      }
+      const sent = await postJson(
+        `${app.url}/send-email`,
+        { to: 'ada@example.com', subject: 'Hi', text: 'x' },
+        { 'x-request-id': 'quiet-1' },
+      );
+      expect(sent.status).toBe(200);
+      const missing = await request(
+        `${app.url}/emails/${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`,
+      );
+      expect(missing.status).toBe(404);
+
+      const deadline = Date.now() + 5000;
+      const lines = () => app.log.trim().split('\n');
+      while (!lines().some((l) => l.includes('"statusCode":404')) && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const parsed = lines().map((l) => JSON.parse(l) as Record<string, unknown>);
+      const access = parsed.filter((l) => l.msg === 'request completed');
+      expect(access.map((l) => (l.req as { path: string }).path)).toEqual([
+        '/send-email',
+        expect.stringMatching(/^\/emails\//),
+      ]);
+      expect(parsed.filter((l) => l.requestId === 'quiet-1').length).toBeGreaterThanOrEqual(2);
+      for (const line of lines()) {
+        const keys = topLevelKeys(line);
+        expect({ line, keys: new Set(keys).size }).toEqual({ line, keys: keys.length });
+      }
+      // An expected 4xx is one line (the access line), with no stack trace.
+      expect(app.log).not.toMatch(/\n\s+at /);
+    } finally {
+      await app.stop();
+    }
+  });
+
+  it('logs a failing /readyz as one JSON line, without a coloured box', async () => {
+    const app = await AppProcess.start({ SMTP_URL: RELAY, LOG_LEVEL: 'log' });
+    try {
+      expect((await request(`${app.url}/readyz`)).status).toBe(503);
+      const deadline = Date.now() + 5000;
+      const failure = () => app.log.split('\n').find((l) => l.includes('Health Check has failed'));
+      while (failure() === undefined && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const line = JSON.parse(failure()!) as { msg: string };
+      expect(line.msg).not.toContain('\n');
+      expect(line.msg).not.toContain('\u001b'); // no ANSI colours
+      expect(line.msg).not.toContain('127.0.0.1');
+    } finally {
+      await app.stop();
+    }
+  });
+});
