@@ -22,7 +22,14 @@ const FS_REASONS: Record<string, string> = {
   EROFS: 'is on a read-only file system; the spool must be writable',
   ENOSPC: 'cannot be created: the disk is full',
   ENOTDIR: 'cannot be created: a parent of it is not a directory',
+  // mkdir -p over a file: the parent exists but is not a directory.
+  EEXIST: 'cannot be created: a parent of it is not a directory',
 };
+
+function messageOf(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message.replace(/\s+/g, ' ') : String(err);
+}
 
 /** Why a spool could not be opened, as one line for the operator. */
 export function openFailureReason(err: unknown): string {
@@ -44,7 +51,7 @@ export function openFailureReason(err: unknown): string {
     case SQLITE_IOERR:
       return 'cannot be read or written: I/O error';
     default:
-      return `cannot be opened: ${err instanceof Error ? err.message : String(err)}`;
+      return `cannot be opened: ${messageOf(err)}`;
   }
 }
 

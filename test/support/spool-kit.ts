@@ -1,0 +1,135 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { MailConfig } from '../../src/config/mail.config';
+import { Deliverer } from '../../src/mail/delivery/deliverer';
+import {
+  SpoolDeliveryQueue,
+  type SpoolSettings,
+} from '../../src/mail/delivery/drivers/spool/spool-delivery-queue';
+import type {
+  MailTransport,
+  OutgoingEmail,
+  TransportReceipt,
+} from '../../src/mail/transport/mail-transport';
+import type { EmailMetrics, EmailOutcome } from '../../src/metrics/email-metrics.service';
+
+/** What the scripted relay does with one attempt. */
+export type Reply = 'accept' | 'defer' | 'reject' | 'stall';
+
+/**
+ * A relay whose answers a test scripts per attempt: accept (250), defer (451), reject (550)
+ * or stall (never answers until released). Records every accepted email id.
+ */
+export class ScriptedRelay implements MailTransport {
+  readonly kind = 'smtp' as const;
+  readonly target = 'scripted relay';
+  readonly accepted: string[] = [];
+  private stalled: Array<() => void> = [];
+
+  constructor(public reply: (id: string, attempt: number) => Reply = () => 'accept') {}
+
+  private attempts = new Map<string, number>();
+
+  send(_email: OutgoingEmail, id: string): Promise<TransportReceipt> {
+    const attempt = (this.attempts.get(id) ?? 0) + 1;
+    this.attempts.set(id, attempt);
+    const answer = this.reply(id, attempt);
+    if (answer === 'stall') {
+      return new Promise((_, reject) =>
+        this.stalled.push(() => reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))),
+      );
+    }
+    if (answer === 'accept') {
+      this.accepted.push(id);
+      return Promise.resolve({ messageId: `<${id}@relay>`, response: '250 OK' });
+    }
+    const responseCode = answer === 'defer' ? 451 : 550;
+    return Promise.reject(Object.assign(new Error(`${responseCode}`), { responseCode }));
+  }
+
+  /** Stalled sends fail with a connection reset (as when the relay is killed). */
+  releaseStalled(): void {
+    const stalled = this.stalled;
+    this.stalled = [];
+    stalled.forEach((fail) => fail());
+  }
+
+  get stalledCount(): number {
+    return this.stalled.length;
+  }
+
+  verify(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export function testMailConfig(overrides: Partial<MailConfig> = {}): MailConfig {
+  return {
+    smtp: undefined,
+    outboxDir: '',
+    mailFrom: 'mailwatch@localhost',
+    sendWaitMs: 0,
+    maxAttempts: 3,
+    retryBaseMs: 20,
+    retryMaxMs: 40,
+    queueCapacity: 1000,
+    concurrency: 4,
+    smtpPoolSize: 1,
+    smtpTimeoutMs: 1000,
+    retentionMs: 3_600_000,
+    retentionMax: 10_000,
+    ...overrides,
+  };
+}
+
+/** EmailMetrics that records final outcomes, so a test can assert "counted exactly once". */
+export function recordingMetrics(): { metrics: EmailMetrics; settled: EmailOutcome[] } {
+  const settled: EmailOutcome[] = [];
+  const metrics = {
+    settled: (outcome: EmailOutcome) => settled.push(outcome),
+    attempt: () => undefined,
+    retry: () => undefined,
+  } as unknown as EmailMetrics;
+  return { metrics, settled };
+}
+
+export interface SpoolRig {
+  queue: SpoolDeliveryQueue;
+  relay: ScriptedRelay;
+  settled: EmailOutcome[];
+}
+
+/** A started spool queue on `path` with a scripted relay. */
+export function startSpool(
+  path: string,
+  relay = new ScriptedRelay(),
+  config: Partial<MailConfig> = {},
+  settings: Partial<SpoolSettings> = {},
+): SpoolRig {
+  const mail = testMailConfig(config);
+  const { metrics, settled } = recordingMetrics();
+  const deliverer = new Deliverer(relay, metrics, mail);
+  const queue = new SpoolDeliveryQueue(deliverer, mail, {
+    path,
+    synchronous: 'full',
+    idempotencyTtlMs: 60_000,
+    closeGraceMs: 200,
+    ...settings,
+  });
+  queue.onModuleInit();
+  return { queue, relay, settled };
+}
+
+export const sampleEmail = (subject = 'Hello'): OutgoingEmail => ({
+  from: 'app@example.com',
+  to: ['user@example.com'],
+  subject,
+  text: 'Hi there',
+});
+
+/** A fresh temp directory, removed by the returned function. */
+export function tempDir(prefix = 'spool-'): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
