@@ -23,7 +23,9 @@ describe(SpoolDeliveryQueue.name, () => {
   let remove: () => void;
   let path: string;
   const rigs: SpoolRig[] = [];
-  const start = (...args: Parameters<typeof startSpool> extends [string, ...infer R] ? R : never) => {
+  const start = (
+    ...args: Parameters<typeof startSpool> extends [string, ...infer R] ? R : never
+  ) => {
     const rig = startSpool(path, ...args);
     rigs.push(rig);
     return rig;
@@ -53,7 +55,11 @@ describe(SpoolDeliveryQueue.name, () => {
     const outcome = await sut.waitForOutcome(accepted.id, 5_000);
 
     expect(accepted.status).toBe('queued');
-    expect(outcome).toMatchObject({ status: 'sent', attempts: 1, messageId: `<${accepted.id}@relay>` });
+    expect(outcome).toMatchObject({
+      status: 'sent',
+      attempts: 1,
+      messageId: `<${accepted.id}@relay>`,
+    });
     expect(relay.accepted).toEqual([accepted.id]);
     expect(settled).toEqual([expect.objectContaining({ id: accepted.id, status: 'sent' })]);
     expect(await sut.size()).toBe(0);
@@ -118,9 +124,9 @@ describe(SpoolDeliveryQueue.name, () => {
 
   it('after a stop mid-send, the next start delivers everything and counts the in-flight ones as possible duplicates', async () => {
     const first = start(new ScriptedRelay(() => 'stall'), { concurrency: 3 });
-    const ids = (await Promise.all(Array.from({ length: 10 }, () => first.queue.enqueue(request())))).map(
-      (v) => v.id,
-    );
+    const ids = (
+      await Promise.all(Array.from({ length: 10 }, () => first.queue.enqueue(request())))
+    ).map((v) => v.id);
     await waitFor(() => first.relay.stalledCount === 3);
     await stop(first);
 
@@ -142,7 +148,11 @@ describe(SpoolDeliveryQueue.name, () => {
     const waiting = await second.queue.find(id);
     const outcome = await second.queue.waitForOutcome(id, 5_000);
 
-    expect(waiting).toMatchObject({ status: 'queued', attempts: 1, lastError: { code: 'deferred' } });
+    expect(waiting).toMatchObject({
+      status: 'queued',
+      attempts: 1,
+      lastError: { code: 'deferred' },
+    });
     expect(Date.parse(waiting!.nextAttemptAt!)).toBeGreaterThan(Date.now() - 400);
     expect(outcome).toMatchObject({ status: 'sent', attempts: 2 });
     expect(second.queue.recovery.possibleDuplicates).toBe(0);
@@ -155,7 +165,10 @@ describe(SpoolDeliveryQueue.name, () => {
     await stop(first);
 
     const second = start(undefined, { retentionMs: 60_000 });
-    expect(await second.queue.find(id)).toMatchObject({ status: 'sent', messageId: `<${id}@relay>` });
+    expect(await second.queue.find(id)).toMatchObject({
+      status: 'sent',
+      messageId: `<${id}@relay>`,
+    });
     await stop(second);
 
     const third = start(undefined, { retentionMs: 1 });
@@ -168,13 +181,17 @@ describe(SpoolDeliveryQueue.name, () => {
       const record = { id: 'email-1', fingerprint: 'fp' };
       expect(await first.queue.idempotency.claim('billing:k1', record)).toBeUndefined();
       // A concurrent claim sees the reservation before the email is stored.
-      expect(await first.queue.idempotency.claim('billing:k1', { id: 'x', fingerprint: 'fp' })).toEqual(record);
+      expect(
+        await first.queue.idempotency.claim('billing:k1', { id: 'x', fingerprint: 'fp' }),
+      ).toEqual(record);
       await first.queue.enqueue(request('Hello', record.id));
       await stop(first);
 
       const second = start(new ScriptedRelay(() => 'stall'));
 
-      expect(await second.queue.idempotency.claim('billing:k1', { id: 'y', fingerprint: 'fp' })).toEqual(record);
+      expect(
+        await second.queue.idempotency.claim('billing:k1', { id: 'y', fingerprint: 'fp' }),
+      ).toEqual(record);
       expect(await second.queue.find(record.id)).toMatchObject({ status: 'queued' });
     });
 
@@ -187,13 +204,18 @@ describe(SpoolDeliveryQueue.name, () => {
       await expect(sut.enqueue(request('Hello', record.id))).rejects.toBeInstanceOf(DrainingError);
       await sut.idempotency.release('billing:k2', record);
 
-      expect(await sut.idempotency.claim('billing:k2', { id: 'z', fingerprint: 'fp' })).toBeUndefined();
+      expect(
+        await sut.idempotency.claim('billing:k2', { id: 'z', fingerprint: 'fp' }),
+      ).toBeUndefined();
     });
   });
 });
 
 /** Polls a condition the code under test will make true (bounded). */
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

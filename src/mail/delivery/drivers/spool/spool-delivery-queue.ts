@@ -16,6 +16,7 @@ import type { EmailView } from '../../email-view';
 import { GroupCommit } from './group-commit';
 import { SpoolUnavailableError } from './spool-errors';
 import { SpoolIdempotencyStore } from './spool-idempotency-store';
+import { listIds, recoverUnfinished, type RecoveryReport } from './spool-recovery';
 import { entryFromRow, entryView, rowView, type SpoolEntry } from './spool-row';
 import { SpoolStore, type SpoolSynchronous } from './spool-store';
 import { SpoolWorkers } from './spool-workers';
@@ -28,17 +29,7 @@ export interface SpoolSettings {
   closeGraceMs: number;
 }
 
-/** What start-up found in the spool. */
-export interface RecoveryReport {
-  recovered: number;
-  /** Were being sent when the previous process stopped: delivered again, may arrive twice. */
-  possibleDuplicates: number;
-}
-
 type Wake = () => void;
-
-/** Ids named in a log line, at most; the rest are counted. */
-const IDS_IN_LOG = 20;
 
 /**
  * The durable embedded queue: every accepted email is committed to the SQLite spool before
@@ -81,22 +72,12 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
 
   /** Picks up everything the previous process left unfinished, then starts delivering. */
   onModuleInit(): void {
-    const rows = this.store.unfinished();
-    const sending = rows.filter((row) => row.status === 'sending');
-    if (sending.length > 0) this.store.transaction(() => this.store.unsend());
-    this.recovery = { recovered: rows.length, possibleDuplicates: sending.length };
-    for (const row of rows) {
-      const entry = entryFromRow(row);
+    const { entries, report } = recoverUnfinished(this.store, this.logger);
+    this.recovery = report;
+    for (const entry of entries) {
       this.pending.set(entry.id, entry);
       this.workers.schedule(entry);
     }
-    if (sending.length > 0) {
-      this.logger.warn(
-        `${sending.length} emails were being sent when the previous process stopped; they are sent again and may arrive twice (possible duplicates): ${this.listIds(sending.map((row) => row.id))}`,
-      );
-    }
-    if (rows.length > 0)
-      this.logger.log(`spool ${this.store.path}: recovered ${rows.length} unfinished emails`);
     this.purge();
     const every = Math.min(this.config.retentionMs, 60_000);
     this.purgeTimer = setInterval(() => this.purge(), every);
@@ -208,7 +189,7 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     const remaining = this.pending.size;
     if (remaining > 0) {
       this.logger.warn(
-        `drain ended after ${timeoutMs} ms with ${remaining} emails unfinished; they stay in the spool and are delivered after the next start: ${this.listIds([...this.pending.keys()])}`,
+        `drain ended after ${timeoutMs} ms with ${remaining} emails unfinished; they stay in the spool and are delivered after the next start: ${listIds([...this.pending.keys()])}`,
       );
     }
     return { remaining, timedOut: remaining > 0 };
@@ -259,10 +240,5 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     } catch (err) {
       this.logger.warn(`spool retention purge failed (retried later): ${String(err)}`);
     }
-  }
-
-  private listIds(ids: string[]): string {
-    const shown = ids.slice(0, IDS_IN_LOG).join(', ');
-    return ids.length > IDS_IN_LOG ? `${shown} and ${ids.length - IDS_IN_LOG} more` : shown;
   }
 }

@@ -17,8 +17,8 @@ export function sqliteCode(err: unknown): number | undefined {
 }
 
 const FS_REASONS: Record<string, string> = {
-  EACCES: 'cannot be created: permission denied',
-  EPERM: 'cannot be created: permission denied',
+  EACCES: 'cannot be opened for writing: permission denied',
+  EPERM: 'cannot be opened for writing: permission denied',
   EROFS: 'is on a read-only file system; the spool must be writable',
   ENOSPC: 'cannot be created: the disk is full',
   ENOTDIR: 'cannot be created: a parent of it is not a directory',

@@ -37,8 +37,10 @@ describe('spool file ownership', () => {
 
   /** Starts a process that holds `path`, resolving once it owns the lock. */
   async function holder(path: string): Promise<ChildProcess> {
-    const proc = spawn(process.execPath, ['-e', CLIENT, path, 'hold'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const [line] = (await once(proc.stdout!, 'data')) as [Buffer];
+    const proc = spawn(process.execPath, ['-e', CLIENT, path, 'hold'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const [line] = (await once(proc.stdout, 'data')) as [Buffer];
     expect(line.toString().trim()).toBe('locked');
     return proc;
   }

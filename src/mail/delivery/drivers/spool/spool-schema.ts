@@ -38,3 +38,37 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
 `;
+
+const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, request_id, metadata,
+  accepted_at, created_at, updated_at, settled_at`;
+
+/** Every statement the store runs, prepared once at open. */
+export const STATEMENTS = {
+  insert: `INSERT INTO emails (id, client, payload, status, request_id, metadata,
+        accepted_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+  sending: `UPDATE emails SET status = 'sending', attempts = ?,
+        next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
+  retry: `UPDATE emails SET status = 'queued', attempts = ?, next_attempt_at = ?,
+        outcome = ?, updated_at = ? WHERE id = ?`,
+  settle: `UPDATE emails SET status = ?, attempts = ?, outcome = ?, updated_at = ?,
+        settled_at = ?, next_attempt_at = NULL,
+        payload = CASE WHEN ? = 'sent' THEN NULL ELSE payload END WHERE id = ?`,
+  requeue: `UPDATE emails SET status = 'queued', attempts = 0, outcome = NULL,
+        next_attempt_at = NULL, settled_at = NULL, accepted_at = ?, updated_at = ?
+        WHERE id = ? AND status = 'failed' AND payload IS NOT NULL`,
+  get: `SELECT ${COLUMNS} FROM emails WHERE id = ?
+        AND (settled_at IS NULL OR settled_at > ?)`,
+  payload: `SELECT payload FROM emails WHERE id = ?`,
+  failed: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
+        ORDER BY settled_at DESC, seq DESC LIMIT ?`,
+  unfinished: `SELECT ${COLUMNS} FROM emails WHERE settled_at IS NULL ORDER BY seq`,
+  unsend: `UPDATE emails SET status = 'queued' WHERE status = 'sending'`,
+  putKey: `INSERT OR REPLACE INTO idempotency_keys (key, email_id, fingerprint,
+        expires_at) VALUES (?, ?, ?, ?)`,
+  getKey: `SELECT email_id AS id, fingerprint FROM idempotency_keys
+        WHERE key = ? AND expires_at > ?`,
+  purgeOld: `DELETE FROM emails WHERE settled_at <= ?`,
+  purgeExcess: `DELETE FROM emails WHERE seq IN (SELECT seq FROM emails
+        WHERE settled_at IS NOT NULL ORDER BY settled_at DESC, seq DESC LIMIT -1 OFFSET ?)`,
+  purgeKeys: `DELETE FROM idempotency_keys WHERE expires_at <= ?`,
+};

@@ -80,7 +80,9 @@ describe(SpoolStore.name, () => {
   it('refuses a directory given as the spool file', () => {
     mkdirSync(join(dir, 'spool.db'));
 
-    expect(() => openStore(join(dir, 'spool.db'))).toThrow(/^SPOOL_PATH .*spool\.db cannot be opened/);
+    expect(() => openStore(join(dir, 'spool.db'))).toThrow(
+      /^SPOOL_PATH .*spool\.db cannot be opened/,
+    );
   });
 
   describe(GroupCommit.name, () => {

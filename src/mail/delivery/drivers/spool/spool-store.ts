@@ -1,9 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { EmailStatus } from '../../email-view';
 import { openFailureReason, SpoolOpenError } from './spool-errors';
-import { SCHEMA, SCHEMA_VERSION } from './spool-schema';
+import { SCHEMA, SCHEMA_VERSION, STATEMENTS } from './spool-schema';
 
 /**
  * What a commit promises (https://sqlite.org/pragma.html#pragma_synchronous, WAL mode):
@@ -49,9 +49,6 @@ export interface KeyRecord {
   fingerprint: string;
 }
 
-const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, request_id, metadata,
-  accepted_at, created_at, updated_at, settled_at`;
-
 /**
  * The spool file: SQLite in WAL mode, owned by one process. `locking_mode=EXCLUSIVE` makes
  * the first write take a file lock that is held until close and released by the kernel if
@@ -60,7 +57,7 @@ const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, request
  */
 export class SpoolStore {
   private readonly db: DatabaseSync;
-  private readonly sql: Record<string, StatementSync>;
+  private readonly sql: Record<keyof typeof STATEMENTS, StatementSync>;
   private open = true;
 
   private constructor(
@@ -68,42 +65,16 @@ export class SpoolStore {
     db: DatabaseSync,
   ) {
     this.db = db;
-    this.sql = {
-      insert: db.prepare(`INSERT INTO emails (id, client, payload, status, request_id, metadata,
-        accepted_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)`),
-      sending: db.prepare(`UPDATE emails SET status = 'sending', attempts = ?,
-        next_attempt_at = NULL, updated_at = ? WHERE id = ?`),
-      retry: db.prepare(`UPDATE emails SET status = 'queued', attempts = ?, next_attempt_at = ?,
-        outcome = ?, updated_at = ? WHERE id = ?`),
-      settle: db.prepare(`UPDATE emails SET status = ?, attempts = ?, outcome = ?, updated_at = ?,
-        settled_at = ?, next_attempt_at = NULL,
-        payload = CASE WHEN ? = 'sent' THEN NULL ELSE payload END WHERE id = ?`),
-      requeue: db.prepare(`UPDATE emails SET status = 'queued', attempts = 0, outcome = NULL,
-        next_attempt_at = NULL, settled_at = NULL, accepted_at = ?, updated_at = ?
-        WHERE id = ? AND status = 'failed' AND payload IS NOT NULL`),
-      get: db.prepare(`SELECT ${COLUMNS} FROM emails WHERE id = ?
-        AND (settled_at IS NULL OR settled_at > ?)`),
-      payload: db.prepare(`SELECT payload FROM emails WHERE id = ?`),
-      failed: db.prepare(`SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
-        ORDER BY settled_at DESC, seq DESC LIMIT ?`),
-      unfinished: db.prepare(`SELECT ${COLUMNS} FROM emails WHERE settled_at IS NULL ORDER BY seq`),
-      unsend: db.prepare(`UPDATE emails SET status = 'queued' WHERE status = 'sending'`),
-      putKey: db.prepare(`INSERT OR REPLACE INTO idempotency_keys (key, email_id, fingerprint,
-        expires_at) VALUES (?, ?, ?, ?)`),
-      getKey: db.prepare(`SELECT email_id AS id, fingerprint FROM idempotency_keys
-        WHERE key = ? AND expires_at > ?`),
-      purgeOld: db.prepare(`DELETE FROM emails WHERE settled_at <= ?`),
-      purgeExcess: db.prepare(`DELETE FROM emails WHERE seq IN (SELECT seq FROM emails
-        WHERE settled_at IS NOT NULL ORDER BY settled_at DESC, seq DESC LIMIT -1 OFFSET ?)`),
-      purgeKeys: db.prepare(`DELETE FROM idempotency_keys WHERE expires_at <= ?`),
-    };
+    this.sql = Object.fromEntries(
+      Object.entries(STATEMENTS).map(([name, text]) => [name, db.prepare(text)]),
+    ) as Record<keyof typeof STATEMENTS, StatementSync>;
   }
 
   /** Opens (creating if needed) and locks the spool; throws SpoolOpenError with one clear line. */
   static open({ path, synchronous }: SpoolStoreOptions): SpoolStore {
     let db: DatabaseSync | undefined;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') SpoolStore.checkWritable(path);
       // timeout 0: a locked spool fails now instead of waiting for the other process.
       db = new DatabaseSync(path, { timeout: 0 });
       // Exclusive mode first: WAL then keeps its index in process memory (no -shm file).
@@ -137,6 +108,16 @@ export class SpoolStore {
       if (err instanceof SpoolOpenError) throw err;
       throw new SpoolOpenError(path, openFailureReason(err));
     }
+  }
+
+  /**
+   * SQLite opens an unwritable file read-only and fails later with a vague I/O error; the
+   * file system's own answer (EROFS, EACCES) names the problem.
+   */
+  private static checkWritable(path: string): void {
+    mkdirSync(dirname(path), { recursive: true });
+    accessSync(dirname(path), constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.R_OK | constants.W_OK);
   }
 
   private static checkVersion(db: DatabaseSync, path: string): void {
