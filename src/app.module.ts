@@ -6,12 +6,14 @@ import { MailModule } from './mail/mail.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SecurityModule } from './security/security.module';
 import { LoggingModule } from './logging/logging.module';
+import { RedisModule } from './redis/redis.module';
 import { StatusModule } from './status/status.module';
 
 @Module({
   imports: [
     AppConfigModule,
     LoggingModule,
+    RedisModule,
     MetricsModule,
     CoreModule,
     SecurityModule,

@@ -1,23 +1,31 @@
-import { LogLevel } from '@nestjs/common';
+import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
-import { appConfig, LOG_LEVELS, type LogLevelName } from './config/app.config';
-import { securityConfig } from './config/security.config';
-import { hardenFastify } from './security/request-hardening';
+import { appConfig, LOG_LEVELS, type AppConfig, type LogLevelName } from './config/app.config';
+import { observabilityConfig, type ObservabilityConfig } from './config/observability.config';
+import { securityConfig, type SecurityConfig } from './config/security.config';
 import { echoRequestId, requestIdFor } from './logging/request-id';
 import { useAppLogger } from './logging/use-app-logger';
 import { setupOpenApi } from './openapi/setup-openapi';
+import { hardenFastify } from './security/request-hardening';
 
 /** Nest logs every level at or above the configured one. */
 export function logLevelsFrom(level: LogLevelName): LogLevel[] {
   return LOG_LEVELS.slice(0, LOG_LEVELS.indexOf(level) + 1);
 }
 
-export function createFastifyAdapter(): FastifyAdapter {
-  const config = appConfig();
+/** What the HTTP adapter needs before Nest exists. */
+export interface AdapterSettings {
+  app: Pick<AppConfig, 'bodyLimitBytes'>;
+  security: Pick<SecurityConfig, 'jsonMaxDepth'>;
+}
+
+export function createFastifyAdapter(
+  settings: AdapterSettings = { app: appConfig(), security: securityConfig() },
+): FastifyAdapter {
   const adapter = new FastifyAdapter({
-    bodyLimit: config.bodyLimitBytes,
+    bodyLimit: settings.app.bodyLimitBytes,
     // JSON with __proto__/constructor keys is refused outright rather than sanitised.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
@@ -29,11 +37,11 @@ export function createFastifyAdapter(): FastifyAdapter {
   // content type gets 415 from Fastify instead of a confusing 400 from validation.
   adapter.getInstance().removeContentTypeParser(['text/plain']);
   // Security headers and the JSON depth limit (issue 5).
-  hardenFastify(adapter, { jsonMaxDepth: securityConfig().jsonMaxDepth });
+  hardenFastify(adapter, { jsonMaxDepth: settings.security.jsonMaxDepth });
   return adapter;
 }
 
-/** The application as main.ts runs it; tests build the same through Test.createTestingModule. */
+/** The application as main.ts runs it; test/support/test-app.ts builds the same. */
 export async function createApp(): Promise<NestFastifyApplication> {
   const config = appConfig();
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, createFastifyAdapter(), {
@@ -48,6 +56,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
 
 /** Logger and API docs (issue 8); before init, while Fastify still accepts routes. */
 export function configureApp(app: NestFastifyApplication): void {
-  useAppLogger(app);
-  setupOpenApi(app);
+  const observability = app.get<ObservabilityConfig>(observabilityConfig.KEY);
+  useAppLogger(app, observability);
+  setupOpenApi(app, observability);
 }

@@ -3,7 +3,7 @@ import { createApp } from './bootstrap';
 import { appConfig } from './config/app.config';
 import { ConfigValidationError } from './config/env-reader';
 import { validateEnvironment } from './config/validate-all';
-import type { DeliveryQueue } from './mail/delivery/delivery-queue';
+import type { DeliveryQueue } from './mail/delivery/drivers/delivery-queue';
 import { DELIVERY_QUEUE } from './mail/mail.constants';
 
 async function main(): Promise<void> {

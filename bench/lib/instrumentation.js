@@ -13,10 +13,9 @@ function loadFrom(dist) {
   return {
     client,
     HttpMetrics: req('metrics/http-metrics').HttpMetrics,
-    EmailMetrics: req('metrics/email-metrics.service').EmailMetrics,
+    EmailMetrics: req('mail/metrics/email-metrics').EmailMetrics,
     ClientLabels: req('metrics/client-labels').ClientLabels,
-    providers: req('metrics/metric-providers').emailMetricProviders,
-    QueueDepth: req('metrics/queue-depth').QueueDepth,
+    providers: req('mail/metrics/email-metric.providers').emailMetricProviders,
   };
 }
 
@@ -42,11 +41,8 @@ function measureInstrumentation(dist, { iterations = 200_000, rounds = 5 } = {})
   const adapterHost = { httpAdapter: { getInstance: () => ({ addHook: (name, fn) => (hooks[name] = fn) }) } };
   const http = new m.HttpMetrics(config, adapterHost);
   http.onModuleInit();
-  const depth = new m.QueueDepth();
   const metric = (name) =>
-    m.providers
-      .find((p) => String(p.provide).includes(name.toUpperCase()))
-      .useFactory(depth);
+    m.providers.find((p) => String(p.provide).endsWith(name.toUpperCase())).useFactory(undefined);
   const email = new m.EmailMetrics(
     config,
     new m.ClientLabels(config),
@@ -62,7 +58,7 @@ function measureInstrumentation(dist, { iterations = 200_000, rounds = 5 } = {})
     const request = { method: 'POST', url: '/send-email', routeOptions: { url: '/send-email' } };
     hooks.onRequest(request, {}, done);
     email.attempt('success');
-    email.settled({ id: '5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b', client: clients[i & 3], status: 'sent', durationSeconds: 0.012 });
+    email.settled({ id: '5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b', client: clients[i & 3], status: 'sent', durationSeconds: 0.012, attempts: 1, meta: {} });
     hooks.onResponse(request, { statusCode: 200 }, done);
   };
   for (let i = 0; i < 20_000; i++) once(i); // warm-up: JIT and label children

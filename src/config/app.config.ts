@@ -1,11 +1,12 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { EnvReader } from './env-reader';
+import { EnvReader, type Environment } from './env-reader';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
 
-export const appConfig = registerAs('app', () => {
-  const env = new EnvReader();
+/** The `app` namespace from an environment; pure, so tests pass an object. */
+export function parseAppConfig(source: Environment) {
+  const env = new EnvReader(source);
   return {
     port: env.port('PORT', 3000),
     host: env.string('HOST', '0.0.0.0'),
@@ -15,6 +16,8 @@ export const appConfig = registerAs('app', () => {
     shutdownDrainMs: env.int('SHUTDOWN_DRAIN_MS', 25_000, { min: 0, max: 600_000 }),
     logLevel: env.oneOf<LogLevelName>('LOG_LEVEL', LOG_LEVELS, 'log'),
   };
-});
+}
+
+export const appConfig = registerAs('app', () => parseAppConfig(process.env));
 
 export type AppConfig = ConfigType<typeof appConfig>;

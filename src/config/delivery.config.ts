@@ -1,9 +1,10 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { EnvReader } from './env-reader';
+import { EnvReader, type Environment } from './env-reader';
 
 /** Settings of the shared (redis) delivery queue and of idempotent submission. */
-export const deliveryConfig = registerAs('delivery', () => {
-  const env = new EnvReader();
+/** The `delivery` namespace from an environment; pure, so tests pass an object. */
+export function parseDeliveryConfig(source: Environment) {
+  const env = new EnvReader(source);
   return {
     /** A repeated Idempotency-Key within this window returns the original email. */
     idempotencyTtlSeconds: env.int('IDEMPOTENCY_TTL_SECONDS', 86_400, {
@@ -18,6 +19,8 @@ export const deliveryConfig = registerAs('delivery', () => {
     /** Connect and per-command bound for the producer connection: nothing waits longer. */
     redisTimeoutMs: env.int('REDIS_TIMEOUT_MS', 2_000, { min: 50, max: 60_000 }),
   };
-});
+}
+
+export const deliveryConfig = registerAs('delivery', () => parseDeliveryConfig(process.env));
 
 export type DeliveryConfig = ConfigType<typeof deliveryConfig>;

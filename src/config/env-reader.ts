@@ -21,8 +21,11 @@ export interface IntOptions {
   max?: number;
 }
 
+/** Environment variables by name, as in process.env. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
 export class EnvReader {
-  constructor(private readonly env: NodeJS.ProcessEnv = process.env) {}
+  constructor(private readonly env: Environment = process.env) {}
 
   /** The raw value, with empty strings treated as unset (as `FOO=` in a .env file means). */
   raw(name: string): string | undefined {

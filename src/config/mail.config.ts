@@ -1,5 +1,5 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { ConfigValidationError, EnvReader } from './env-reader';
+import { ConfigValidationError, EnvReader, type Environment } from './env-reader';
 
 export interface SmtpSettings {
   host: string;
@@ -33,8 +33,9 @@ function parseSmtpUrl(url: URL): SmtpSettings {
   };
 }
 
-export const mailConfig = registerAs('mail', () => {
-  const env = new EnvReader();
+/** The `mail` namespace from an environment; pure, so tests pass an object. */
+export function parseMailConfig(source: Environment) {
+  const env = new EnvReader(source);
   const smtpUrl = env.optionalUrl('SMTP_URL', ['smtp:', 'smtps:']);
   const retryBaseMs = env.int('RETRY_BASE_MS', 1000, { min: 1, max: 3_600_000 });
   const retryMaxMs = env.int('RETRY_MAX_MS', 60_000, { min: 1, max: 86_400_000 });
@@ -62,6 +63,8 @@ export const mailConfig = registerAs('mail', () => {
     retentionMs: env.int('EMAIL_RETENTION_SECONDS', 3600, { min: 1, max: 30 * 86_400 }) * 1000,
     retentionMax: env.int('EMAIL_RETENTION_MAX', 10_000, { min: 1, max: 10_000_000 }),
   };
-});
+}
+
+export const mailConfig = registerAs('mail', () => parseMailConfig(process.env));
 
 export type MailConfig = ConfigType<typeof mailConfig>;

@@ -1,10 +1,11 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { ConfigValidationError, EnvReader } from './env-reader';
+import { ConfigValidationError, EnvReader, type Environment } from './env-reader';
 
 const PROMETHEUS_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 
-export const metricsConfig = registerAs('metrics', () => {
-  const env = new EnvReader();
+/** The `metrics` namespace from an environment; pure, so tests pass an object. */
+export function parseMetricsConfig(source: Environment) {
+  const env = new EnvReader(source);
   const auth = env.optionalString('METRICS_AUTH');
   if (auth !== undefined && !/^[^:]+:.+$/.test(auth)) {
     throw new ConfigValidationError('METRICS_AUTH', 'must be user:password (value not shown)');
@@ -46,6 +47,8 @@ export const metricsConfig = registerAs('metrics', () => {
     /** Reuse a rendered /metrics body for this long, so a scrape storm costs one render. */
     cacheMs: env.int('METRICS_CACHE_MS', 1000, { min: 0, max: 60_000 }),
   };
-});
+}
+
+export const metricsConfig = registerAs('metrics', () => parseMetricsConfig(process.env));
 
 export type MetricsConfig = ConfigType<typeof metricsConfig>;

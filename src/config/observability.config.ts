@@ -1,12 +1,13 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { EnvReader } from './env-reader';
+import { EnvReader, type Environment } from './env-reader';
 
 export const LOG_FORMATS = ['json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** Logs, API docs and the status page: the operator-facing surface. */
-export const observabilityConfig = registerAs('observability', () => {
-  const env = new EnvReader();
+/** The `observability` namespace from an environment; pure, so tests pass an object. */
+export function parseObservabilityConfig(source: Environment) {
+  const env = new EnvReader(source);
   const production = env.string('NODE_ENV', 'development') === 'production';
   const underTest = env.string('NODE_ENV', 'development') === 'test';
   return {
@@ -19,6 +20,10 @@ export const observabilityConfig = registerAs('observability', () => {
     /** /status (live HTML page) and /status/data. */
     statusPageEnabled: env.bool('STATUS_PAGE_ENABLED', true),
   };
-});
+}
+
+export const observabilityConfig = registerAs('observability', () =>
+  parseObservabilityConfig(process.env),
+);
 
 export type ObservabilityConfig = ConfigType<typeof observabilityConfig>;

@@ -1,17 +1,26 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { EnvReader } from './env-reader';
+import { EnvReader, type Environment } from './env-reader';
 
 export const QUEUE_DRIVERS = ['memory', 'redis'] as const;
 export type QueueDriverName = (typeof QUEUE_DRIVERS)[number];
 
-export const queueConfig = registerAs('queue', () => {
-  const env = new EnvReader();
+/** The `queue` namespace from an environment; pure, so tests pass an object. */
+export function parseQueueConfig(source: Environment) {
+  const env = new EnvReader(source);
   const redisUrl = env.optionalUrl('REDIS_URL', ['redis:', 'rediss:']);
+  const driver = env.oneOf<QueueDriverName>('QUEUE_DRIVER', QUEUE_DRIVERS, 'memory');
   return {
-    driver: env.oneOf<QueueDriverName>('QUEUE_DRIVER', QUEUE_DRIVERS, 'memory'),
+    driver,
+    /**
+     * Whether replicas share state in Redis (queue, idempotency keys, rate limits). Only the
+     * drivers named here open a Redis connection at all.
+     */
+    redisEnabled: driver === 'redis',
     redisUrl: redisUrl?.toString() ?? 'redis://127.0.0.1:6379',
     redisPrefix: env.string('REDIS_PREFIX', 'mailwatch'),
   };
-});
+}
+
+export const queueConfig = registerAs('queue', () => parseQueueConfig(process.env));
 
 export type QueueConfig = ConfigType<typeof queueConfig>;

@@ -2,7 +2,7 @@ import { ConfigType, registerAs } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { domainToASCII } from 'node:url';
-import { ConfigValidationError, EnvReader } from './env-reader';
+import { ConfigValidationError, EnvReader, type Environment } from './env-reader';
 
 /** An API key as kept in memory: only its SHA-256, never the key itself. */
 export interface ApiKeyEntry {
@@ -107,8 +107,9 @@ function parseClientSenders(raw: string | undefined): Map<string, SenderAllowanc
   return result;
 }
 
-export const securityConfig = registerAs('security', () => {
-  const env = new EnvReader();
+/** The `security` namespace from an environment; pure, so tests pass an object. */
+export function parseSecurityConfig(source: Environment) {
+  const env = new EnvReader(source);
   const keysFile = env.optionalString('API_KEYS_FILE');
   const apiKeys = [
     ...parseKeyEntries('API_KEYS', env.list('API_KEYS', [])),
@@ -144,6 +145,8 @@ export const securityConfig = registerAs('security', () => {
     /** Replace email addresses in our log lines with `[redacted]`. */
     logRedactRecipients: env.bool('LOG_REDACT_RECIPIENTS', true),
   };
-});
+}
+
+export const securityConfig = registerAs('security', () => parseSecurityConfig(process.env));
 
 export type SecurityConfig = ConfigType<typeof securityConfig>;

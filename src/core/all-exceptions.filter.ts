@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } fro
 import type { FastifyReply } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
-import { QueueUnavailableError } from '../mail/delivery/delivery-queue';
+import { ServiceUnavailableError } from './service-unavailable.error';
 
 /**
  * HttpExceptions keep their status and body; anything else becomes a bare 500 with an
@@ -16,7 +16,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof HttpException) {
-      if (exception instanceof QueueUnavailableError) {
+      if (exception instanceof ServiceUnavailableError) {
         void reply.header('retry-after', String(exception.retryAfterSeconds));
       }
       const body = exception.getResponse();

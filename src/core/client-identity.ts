@@ -1,7 +1,8 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { UNKNOWN_CLIENT } from '../metrics/metrics.constants';
 
 export const CLIENT_ID_HEADER = 'x-client-id';
+/** The client of a caller that named none: a label value like any other. */
+export const UNKNOWN_CLIENT = 'unknown';
 const MAX_CLIENT_ID_LENGTH = 64;
 
 /** Who is calling and since when, as the ClientInterceptor (or auth) found it. */

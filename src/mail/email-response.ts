@@ -1,4 +1,5 @@
-import { HttpStatus } from '@nestjs/common';
+import { ConflictException, HttpStatus, NotFoundException } from '@nestjs/common';
+import type { RetryResult } from './delivery/drivers/delivery-queue';
 import type { EmailView } from './delivery/email-view';
 
 export interface EmailResponse {
@@ -34,4 +35,37 @@ export function toEmailResponse(view: EmailView): EmailResponse {
         body: { id: view.id, status: 'queued', attempts: view.attempts },
       };
   }
+}
+
+/** Sets the status (and Location, and Preference-Applied) on the reply; returns the body. */
+export function reply(
+  fastifyReply: { status(code: number): unknown; header(name: string, value: string): unknown },
+  response: EmailResponse,
+  respondAsync = false,
+): Record<string, unknown> {
+  fastifyReply.status(response.status);
+  if (response.location) fastifyReply.header('location', response.location);
+  if (respondAsync) fastifyReply.header('preference-applied', 'respond-async');
+  return response.body;
+}
+
+/** POST /emails/:id/retry: 202 + Location; 404 unknown; 409 when the email is not failed. */
+export function toRetryResponse(id: string, result: RetryResult): EmailResponse {
+  if (result.kind === 'not-found') {
+    throw new NotFoundException(`no email ${id} (unknown, or past its retention)`);
+  }
+  if (result.kind === 'not-failed') {
+    throw new ConflictException(`email ${id} is ${result.view.status}, not failed`);
+  }
+  return {
+    status: HttpStatus.ACCEPTED,
+    location: `/emails/${id}`,
+    body: { id, status: 'queued', attempts: result.view.attempts },
+  };
+}
+
+/** GET /emails/:id: the view, or 404. */
+export function foundOr404(id: string, view: EmailView | undefined): EmailView {
+  if (!view) throw new NotFoundException(`no email ${id} (unknown, or past its retention)`);
+  return view;
 }

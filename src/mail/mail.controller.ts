@@ -1,30 +1,26 @@
-import {
-  BadRequestException,
-  Body,
-  ConflictException,
-  Controller,
-  Get,
-  Headers,
-  NotFoundException,
-  Param,
-  ParseUUIDPipe,
-  Post,
-  Query,
-  Res,
-} from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Caller, type CallerContext } from '../core/client-identity';
+import { SEND_EMAIL_STATUSES, RESPONSES } from '../openapi/response-examples';
 import { BatchSender } from './batch/batch-sender';
 import type { EmailView } from './delivery/email-view';
+import { ListEmailsQueryDto } from './dto/list-emails.query';
 import { SendEmailDto } from './dto/send-email.dto';
-import { toEmailResponse } from './email-response';
+import { foundOr404, reply, toEmailResponse, toRetryResponse } from './email-response';
+import { IdempotencyKey } from './http/idempotency-key.pipe';
+import {
+  ApiClientHeader,
+  ApiCommonStatuses,
+  ApiRequestIdHeader,
+  ApiStatuses,
+} from './http/mail-api.docs';
+import { RespondAsync } from './http/respond-async.decorator';
 import { MailService } from './mail.service';
 
-/** RFC 7240: `Prefer: respond-async` asks for 202 without waiting. */
-function wantsAsync(prefer: string | undefined): boolean {
-  return prefer !== undefined && /(^|[,\s])respond-async\b/i.test(prefer);
-}
+const uuid = new ParseUUIDPipe({ version: '4' });
 
+@ApiTags('mail')
 @Controller()
 export class MailController {
   constructor(
@@ -33,84 +29,90 @@ export class MailController {
   ) {}
 
   @Post('send-email')
+  @ApiOperation({
+    summary: 'Send one email',
+    description:
+      'Waits up to SEND_WAIT_MS for the outcome (200 sent, 502 failed), else 202 with Location. `Prefer: respond-async` answers 202 at once. Give `template` + `context` instead of text/html to render a named template (422 when it cannot be rendered; nothing is queued).',
+  })
+  @ApiBody({ type: SendEmailDto })
+  @ApiClientHeader()
+  @ApiRequestIdHeader()
+  @ApiHeader({ name: 'Prefer', required: false, example: 'respond-async' })
+  @ApiHeader({ name: 'Idempotency-Key', required: false, description: '1–255 characters' })
+  @ApiStatuses(...SEND_EMAIL_STATUSES)
   async send(
     @Body() dto: SendEmailDto,
     @Caller() caller: CallerContext,
-    @Headers('prefer') prefer: string | undefined,
-    @Res({ passthrough: true }) reply: FastifyReply,
-    @Headers('idempotency-key') idempotencyKey?: string,
+    @RespondAsync() respondAsync: boolean,
+    @IdempotencyKey() idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, unknown>> {
-    const respondAsync = wantsAsync(prefer);
-    if (
-      idempotencyKey !== undefined &&
-      (idempotencyKey.length === 0 || idempotencyKey.length > 255)
-    ) {
-      throw new BadRequestException('Idempotency-Key must be 1 to 255 characters');
-    }
     const view = await this.mail.send(dto, {
-      client: caller.client,
-      startedAt: caller.startedAt,
+      ...caller,
       waitMs: respondAsync ? 0 : undefined,
       idempotencyKey,
-      requestId: caller.requestId,
     });
-    const response = toEmailResponse(view);
-    void reply.status(response.status);
-    if (response.location) void reply.header('location', response.location);
-    if (respondAsync) void reply.header('preference-applied', 'respond-async');
-    return response.body;
+    return reply(res, toEmailResponse(view), respondAsync);
   }
 
   /** Up to 100 emails per request, each validated and queued on its own; 200 or 207. */
   @Post('send-email/batch')
+  @ApiOperation({ summary: 'Send up to 100 emails; each validated and queued on its own' })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        emails: { type: 'array', items: { $ref: '#/components/schemas/SendEmailDto' } },
+      },
+    },
+  })
+  @ApiClientHeader()
+  @ApiResponse({ status: 200, description: 'Every email accepted.' })
+  @ApiResponse({ status: 207, description: 'Some emails refused; per-email statuses inside.' })
+  @ApiStatuses(400, 413, 415, 503)
+  @ApiCommonStatuses()
   async sendBatch(
     @Body() body: unknown,
     @Caller() caller: CallerContext,
-    @Res({ passthrough: true }) reply: FastifyReply,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, unknown>> {
     const result = await this.batch.send(body, caller);
-    void reply.status(result.httpStatus);
-    return result.body;
+    return reply(res, { status: result.httpStatus, body: result.body });
   }
 
   /** Dead letters: `GET /emails?status=failed&limit=50` (limit 1–100), newest first. */
   @Get('emails')
-  async list(
-    @Query('status') status: string | undefined,
-    @Query('limit') limit: string | undefined,
-  ): Promise<Record<string, unknown>> {
-    if (status !== 'failed') {
-      throw new BadRequestException('status=failed is required (only dead letters are listed)');
-    }
-    const max = limit === undefined ? 50 : Number(limit);
-    if (!Number.isInteger(max) || max < 1 || max > 100) {
-      throw new BadRequestException('limit must be an integer from 1 to 100');
-    }
-    const emails = await this.mail.listFailed(max);
-    return { status, count: emails.length, emails };
+  @ApiOperation({ summary: 'List dead letters (emails that failed for good), newest first' })
+  @ApiResponse({ status: 200, description: 'The failed emails.' })
+  @ApiStatuses(400)
+  @ApiCommonStatuses()
+  async list(@Query() query: ListEmailsQueryDto): Promise<Record<string, unknown>> {
+    const emails = await this.mail.listFailed(query.limit);
+    return { status: query.status, count: emails.length, emails };
   }
 
   /** Re-drives a dead letter: 202 + Location; 409 when the email is not failed. */
   @Post('emails/:id/retry')
+  @ApiOperation({ summary: 'Re-drive a failed email with a fresh attempt budget' })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse({ status: 202, description: 'Queued again; poll Location.' })
+  @ApiResponse({ status: 409, description: 'The email is not failed.' })
+  @ApiStatuses(400, 404)
+  @ApiCommonStatuses()
   async retry(
-    @Param('id', new ParseUUIDPipe({ version: '4' })) id: string,
-    @Res({ passthrough: true }) reply: FastifyReply,
+    @Param('id', uuid) id: string,
+    @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, unknown>> {
-    const result = await this.mail.retry(id);
-    if (result.kind === 'not-found') {
-      throw new NotFoundException(`no email ${id} (unknown, or past its retention)`);
-    }
-    if (result.kind === 'not-failed') {
-      throw new ConflictException(`email ${id} is ${result.view.status}, not failed`);
-    }
-    void reply.status(202).header('location', `/emails/${id}`);
-    return { id, status: 'queued', attempts: result.view.attempts };
+    return reply(res, toRetryResponse(id, await this.mail.retry(id)));
   }
 
   @Get('emails/:id')
-  async find(@Param('id', new ParseUUIDPipe({ version: '4' })) id: string): Promise<EmailView> {
-    const view = await this.mail.find(id);
-    if (!view) throw new NotFoundException(`no email ${id} (unknown, or past its retention)`);
-    return view;
+  @ApiOperation({ summary: "An email's current state" })
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiResponse({ status: 200, ...RESPONSES[200], description: 'The email.' })
+  @ApiStatuses(400, 404)
+  @ApiCommonStatuses()
+  async find(@Param('id', uuid) id: string): Promise<EmailView> {
+    return foundOr404(id, await this.mail.find(id));
   }
 }

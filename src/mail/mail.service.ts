@@ -3,21 +3,17 @@ import {
   Inject,
   Injectable,
   Logger,
-  Optional,
   UnprocessableEntityException,
 } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { mailConfig, type MailConfig } from '../config/mail.config';
-import { UNKNOWN_CLIENT } from '../metrics/metrics.constants';
-import { MessagePolicy } from '../security/message-policy';
+import { UNKNOWN_CLIENT } from '../core/client-identity';
 import { TemplateRenderer } from '../templates/template-renderer';
-import {
-  QueueUnavailableError,
-  type DeliveryQueue,
-  type RetryResult,
-} from './delivery/delivery-queue';
+import type { DeliveryQueue, RetryResult } from './delivery/drivers/delivery-queue';
+import { QueueUnavailableError } from './delivery/drivers/queue-errors';
 import type { EmailView } from './delivery/email-view';
+import type { EmailMeta } from './delivery/settled-email';
 import {
   IDEMPOTENCY_STORE,
   type IdempotencyRecord,
@@ -25,6 +21,7 @@ import {
 } from './idempotency/idempotency-store';
 import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-fingerprint';
 import { DELIVERY_QUEUE } from './mail.constants';
+import { MessagePolicy } from './policy/message-policy';
 import type { OutgoingEmail } from './transport/mail-transport';
 
 /** An email as other modules hand it to MailService (the same shape as POST /send-email). */
@@ -84,20 +81,21 @@ export class MailService {
     @Inject(DELIVERY_QUEUE) private readonly queue: DeliveryQueue,
     @Inject(mailConfig.KEY) private readonly config: MailConfig,
     private readonly templates: TemplateRenderer,
-    // Optional so that MailService can be built without the SecurityModule (unit tests).
-    @Optional() private readonly policy?: MessagePolicy,
-    @Optional() @Inject(IDEMPOTENCY_STORE) private readonly idempotency?: IdempotencyStore,
+    // Required: leaving a module out must never silently drop the sender allowlist.
+    private readonly policy: MessagePolicy,
+    @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
   ) {}
 
   async send(message: EmailMessage, options: SendOptions = {}): Promise<EmailView> {
     const client = options.client ?? UNKNOWN_CLIENT;
     // Sender/recipient policy and attachment cap: refused emails are never queued.
-    this.policy?.check(message, client);
+    this.policy.check(message, client);
     const email = this.normalise(message);
     const startedAt = options.startedAt ?? performance.now();
     const waitMs = options.waitMs ?? this.config.sendWaitMs;
+    const meta = this.metaFor(message, options);
     let accepted: EmailView;
-    if (options.idempotencyKey !== undefined && this.idempotency) {
+    if (options.idempotencyKey !== undefined) {
       const scoped = scopedIdempotencyKey(client, options.idempotencyKey);
       const record = { id: randomUUID(), fingerprint: requestFingerprint(email) };
       const held = await this.claim(scoped, record);
@@ -108,7 +106,7 @@ export class MailService {
           client,
           startedAt,
           id: record.id,
-          requestId: options.requestId,
+          meta,
         });
       } catch (err) {
         // Nothing was stored: free the key so the client's retry is not told "already sent".
@@ -120,7 +118,7 @@ export class MailService {
         email,
         client,
         startedAt,
-        requestId: options.requestId,
+        meta,
       });
     }
     if (waitMs <= 0) return this.logged(accepted);
@@ -142,6 +140,18 @@ export class MailService {
     return view;
   }
 
+  /**
+   * What travels with the email to its outcome (Deliverer's log line, EmailMetrics): a new
+   * label is one more entry here and its use in src/mail/metrics/email-metrics.ts.
+   */
+  private metaFor(message: EmailMessage, options: SendOptions): EmailMeta {
+    return {
+      ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
+      // Bounded by the files in TEMPLATES_DIR; not a label today (docs/extending.md, §3).
+      ...(message.template === undefined ? {} : { template: message.template }),
+    };
+  }
+
   /** Dead letters: emails that failed for good, newest first. */
   listFailed(limit: number): Promise<EmailView[]> {
     return this.queue.listFailed(limit);
@@ -157,7 +167,7 @@ export class MailService {
     record: IdempotencyRecord,
   ): Promise<IdempotencyRecord | undefined> {
     try {
-      return await this.idempotency!.claim(scoped, record);
+      return await this.idempotency.claim(scoped, record);
     } catch (err) {
       if (err instanceof QueueUnavailableError) throw err;
       throw new QueueUnavailableError('idempotency store is unreachable; nothing was queued', 5);

@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter, Gauge, Histogram } from 'prom-client';
+import { getOrCreateMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config';
 import {
   HTTP_DURATION_BUCKETS,
@@ -9,7 +10,6 @@ import {
   HTTP_REQUESTS_TOTAL,
   UNMATCHED_HANDLER,
 } from './metrics.constants';
-import { registerOnce } from './metric-providers';
 
 interface RouteSeries {
   duration: ReturnType<Histogram<'method' | 'handler'>['labels']>;
@@ -43,34 +43,24 @@ export class HttpMetrics implements OnModuleInit {
   onModuleInit(): void {
     if (!this.config.enabled) return;
     const prefix = this.config.prefix === '' ? '' : `${this.config.prefix}_`;
-    this.requests = registerOnce(
-      prefix + HTTP_REQUESTS_TOTAL,
-      () =>
-        new Counter({
-          name: prefix + HTTP_REQUESTS_TOTAL,
-          help: 'HTTP requests by method, route template and status (grouped as 2xx unless configured off).',
-          labelNames: ['method', 'handler', 'status'],
-        }),
-    );
-    this.duration = registerOnce(
-      prefix + HTTP_REQUEST_DURATION_SECONDS,
-      () =>
-        new Histogram({
-          name: prefix + HTTP_REQUEST_DURATION_SECONDS,
-          help: 'HTTP request latency by method and route template.',
-          labelNames: ['method', 'handler'],
-          buckets: HTTP_DURATION_BUCKETS,
-        }),
-    );
-    this.inProgress = registerOnce(
-      prefix + this.config.inProgressName,
-      () =>
-        new Gauge({
-          name: prefix + this.config.inProgressName,
-          help: 'HTTP requests being served, by method and route template.',
-          labelNames: ['method', 'handler'],
-        }),
-    );
+    // The library's get-or-create (what its make*Provider use): names depend on METRICS_PREFIX
+    // and METRICS_INPROGRESS_NAME, so these cannot be static providers.
+    this.requests = getOrCreateMetric('Counter', {
+      name: prefix + HTTP_REQUESTS_TOTAL,
+      help: 'HTTP requests by method, route template and status (grouped as 2xx unless configured off).',
+      labelNames: ['method', 'handler', 'status'],
+    }) as Counter<'method' | 'handler' | 'status'>;
+    this.duration = getOrCreateMetric('Histogram', {
+      name: prefix + HTTP_REQUEST_DURATION_SECONDS,
+      help: 'HTTP request latency by method and route template.',
+      labelNames: ['method', 'handler'],
+      buckets: HTTP_DURATION_BUCKETS,
+    }) as Histogram<'method' | 'handler'>;
+    this.inProgress = getOrCreateMetric('Gauge', {
+      name: prefix + this.config.inProgressName,
+      help: 'HTTP requests being served, by method and route template.',
+      labelNames: ['method', 'handler'],
+    }) as Gauge<'method' | 'handler'>;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, _reply, done) => {
       this.start(request);

@@ -2,17 +2,16 @@ import { Global, Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { metricsConfig, type MetricsConfig } from '../config/metrics.config';
 import { ClientLabels } from './client-labels';
-import { EmailMetrics } from './email-metrics.service';
 import { HttpMetrics } from './http-metrics';
-import { emailMetricProviders } from './metric-providers';
 import { MetricsEndpoint } from './metrics-endpoint';
 import { MetricsServer } from './metrics-server';
 import { MetricsController } from './metrics.controller';
-import { QueueDepth } from './queue-depth';
 
 /**
- * Prometheus registration, the email and HTTP metrics, and /metrics. Global so any
- * module can `@InjectMetric()` the email metrics or register its own (docs/extending.md).
+ * Infrastructure only: Prometheus registration, HTTP metrics, /metrics (API port or
+ * METRICS_PORT) and client-label bounding. Features declare their own metrics with
+ * `make*Provider` in their modules (docs/extending.md); this module imports no feature.
+ * Global so any feature can inject ClientLabels.
  */
 @Global()
 @Module({
@@ -30,22 +29,7 @@ import { QueueDepth } from './queue-depth';
       }),
     }),
   ],
-  providers: [
-    ...emailMetricProviders,
-    QueueDepth,
-    ClientLabels,
-    EmailMetrics,
-    HttpMetrics,
-    MetricsEndpoint,
-    MetricsServer,
-  ],
-  exports: [
-    ...emailMetricProviders,
-    QueueDepth,
-    ClientLabels,
-    EmailMetrics,
-    MetricsEndpoint,
-    MetricsServer,
-  ],
+  providers: [ClientLabels, HttpMetrics, MetricsEndpoint, MetricsServer],
+  exports: [ClientLabels, MetricsEndpoint, MetricsServer],
 })
 export class MetricsModule {}

@@ -1,15 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { observabilityConfig } from '../config/observability.config';
-import { annotateApi } from './api-annotations';
+import type { ObservabilityConfig } from '../config/observability.config';
 
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
 
 /** /docs (Swagger UI) and /docs-json, unless OPENAPI_ENABLED=false (the production default). */
-export function setupOpenApi(app: INestApplication): boolean {
-  if (!observabilityConfig().openApiEnabled) return false;
-  annotateApi();
+export function setupOpenApi(app: INestApplication, settings: ObservabilityConfig): boolean {
+  if (!settings.openApiEnabled) return false;
   const config = new DocumentBuilder()
     .setTitle('mailwatch')
     .setDescription(

@@ -1,14 +1,8 @@
-import { securityConfig } from '../config/security.config';
+import { parseSecurityConfig } from '../config/security.config';
 import { ApiKeys } from './api-keys';
 
 function configWith(env: Record<string, string>) {
-  const saved = { ...process.env };
-  Object.assign(process.env, env);
-  try {
-    return securityConfig();
-  } finally {
-    process.env = saved;
-  }
+  return parseSecurityConfig(env);
 }
 
 describe(ApiKeys.name, () => {

@@ -1,6 +1,6 @@
-import { Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
-import Redis from 'ioredis';
+import type { Redis } from 'ioredis';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 type ThrottleCommand = (key: string, ttlMs: number) => Promise<[number, number]>;
@@ -22,7 +22,7 @@ return {hits, ttl}
  * cannot be reached the request is let through (logged once per outage): losing the rate
  * limit for a moment is better than refusing all mail.
  */
-export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy {
+export class RedisThrottlerStorage implements ThrottlerStorage {
   private readonly logger = new Logger('RateLimit');
   private failing = false;
 
@@ -31,17 +31,6 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
     private readonly prefix: string,
   ) {
     redis.defineCommand('mailwatchThrottle', { numberOfKeys: 1, lua: INCREMENT });
-  }
-
-  static connect(url: string, prefix: string): RedisThrottlerStorage {
-    const redis = new Redis(url, {
-      lazyConnect: true,
-      maxRetriesPerRequest: 1,
-      connectTimeout: 2000,
-      enableOfflineQueue: true,
-    });
-    redis.on('error', () => undefined);
-    return new RedisThrottlerStorage(redis, prefix);
   }
 
   async increment(
@@ -72,9 +61,5 @@ export class RedisThrottlerStorage implements ThrottlerStorage, OnModuleDestroy 
       }
       return { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
     }
-  }
-
-  async onModuleDestroy(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

@@ -1,24 +1,23 @@
 import { Global, Inject, Logger, Module, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule, ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
-import { queueConfig, type QueueConfig } from '../config/queue.config';
 import { securityConfig, type SecurityConfig } from '../config/security.config';
+import { RedisConnections } from '../redis/redis-connections';
 import { ApiKeyGuard } from './api-key.guard';
 import { ApiKeys } from './api-keys';
 import { ClientThrottlerGuard } from './client-throttler.guard';
-import { MessagePolicy } from './message-policy';
 import { RedisThrottlerStorage } from './redis-throttler.storage';
 import { RATE_LIMIT_STORAGE } from './security.constants';
 
-/** Where rate-limit counters live: Redis when replicas share a queue there, else memory. */
+/** Where rate-limit counters live: Redis when replicas share state there, else memory. */
 @Module({
   providers: [
     {
       provide: RATE_LIMIT_STORAGE,
-      inject: [queueConfig.KEY],
-      useFactory: (queue: QueueConfig): ThrottlerStorage =>
-        queue.driver === 'redis'
-          ? RedisThrottlerStorage.connect(queue.redisUrl, queue.redisPrefix)
+      inject: [RedisConnections],
+      useFactory: (redis: RedisConnections): ThrottlerStorage =>
+        redis.enabled
+          ? new RedisThrottlerStorage(redis.command(), redis.prefix)
           : new ThrottlerStorageService(),
     },
   ],
@@ -27,7 +26,7 @@ import { RATE_LIMIT_STORAGE } from './security.constants';
 class RateLimitStorageModule {}
 
 /**
- * API keys, per-client rate limits and the sending policy (issue 5). Guards are global and
+ * API keys and per-client rate limits (issue 5; the sending policy lives with the mail feature). Guards are global and
  * run in this order: ApiKeyGuard (who is calling), then ClientThrottlerGuard (how often).
  */
 @Global()
@@ -45,11 +44,10 @@ class RateLimitStorageModule {}
   ],
   providers: [
     ApiKeys,
-    MessagePolicy,
     { provide: APP_GUARD, useClass: ApiKeyGuard },
     { provide: APP_GUARD, useClass: ClientThrottlerGuard },
   ],
-  exports: [ApiKeys, MessagePolicy],
+  exports: [ApiKeys],
 })
 export class SecurityModule implements OnModuleInit {
   private readonly logger = new Logger('Security');

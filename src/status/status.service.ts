@@ -5,7 +5,7 @@ import {
   EMAIL_RETRIES_TOTAL,
   EMAIL_SEND_DURATION_SECONDS,
   EMAIL_SENT_TOTAL,
-} from '../metrics/metrics.constants';
+} from '../mail/metrics/email-metrics.constants';
 import type { StatusData } from './status-data';
 
 type MetricJson = Awaited<ReturnType<typeof register.getMetricsAsJSON>>[number];

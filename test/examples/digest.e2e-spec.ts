@@ -1,41 +1,26 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
-import { register } from 'prom-client';
-import { AppModule } from '../../src/app.module';
-import { createFastifyAdapter } from '../../src/bootstrap';
 import { TestSmtpServer } from '../support/smtp-server';
-import { request } from '../support/test-app';
+import { createTestApp, request, type TestApp } from '../support/test-app';
 import { DigestModule } from './digest/digest.module';
 import { DigestService } from './digest/digest.service';
 
 describe(DigestService.name, () => {
   let smtp: TestSmtpServer;
-  let app: NestFastifyApplication;
+  let app: TestApp;
   let url: string;
   let sut: DigestService;
 
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
-    const saved = { ...process.env };
-    Object.assign(process.env, { SMTP_URL: smtp.url, METRICS_CACHE_MS: '0' });
-    try {
-      // The way a team adds its module: next to AppModule (in the app: in AppModule's imports).
-      const moduleRef = await Test.createTestingModule({
-        imports: [AppModule, DigestModule],
-      }).compile();
-      app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
-        logger: ['error', 'warn'],
-      });
-      await app.listen(0, '127.0.0.1');
-      url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    } finally {
-      process.env = saved;
-    }
-    sut = app.get(DigestService);
+    // The way a team adds its module: next to AppModule (in the app: in AppModule's imports).
+    app = await createTestApp({
+      env: { SMTP_URL: smtp.url, METRICS_CACHE_MS: '0' },
+      imports: [DigestModule],
+    });
+    url = app.url;
+    sut = app.app.get(DigestService);
   });
   afterAll(async () => {
     await app.close();
-    register.clear();
     await smtp.stop();
   });
 

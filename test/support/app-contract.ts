@@ -6,11 +6,13 @@ import {
   EMAIL_SEND_ATTEMPTS_TOTAL,
   EMAIL_SEND_DURATION_SECONDS,
   EMAIL_SENT_TOTAL,
+} from '../../src/mail/metrics/email-metrics.constants';
+import {
   HTTP_REQUEST_DURATION_SECONDS,
   HTTP_REQUESTS_TOTAL,
 } from '../../src/metrics/metrics.constants';
 
-export { EMAIL_DURATION_BUCKETS } from '../../src/metrics/metrics.constants';
+export { EMAIL_DURATION_BUCKETS } from '../../src/mail/metrics/email-metrics.constants';
 
 /**
  * What the running app serves, as the deployment and monitoring files must assume it.

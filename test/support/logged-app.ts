@@ -1,13 +1,9 @@
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { register } from 'prom-client';
-import { createApp } from '../../src/bootstrap';
+import { createTestApp } from './test-app';
 
 export type LogLine = Record<string, unknown>;
 
 /** The app as main.ts builds it, with stdout captured as parsed JSON lines. */
 export async function startLoggedApp(env: Record<string, string>) {
-  const saved = { ...process.env };
-  Object.assign(process.env, { LOG_FORMAT: 'json', LOG_REQUESTS: 'true', ...env });
   const lines: LogLine[] = [];
   const raw: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
@@ -26,20 +22,20 @@ export async function startLoggedApp(env: Record<string, string>) {
       : true;
   };
   try {
-    const app: NestFastifyApplication = await createApp();
-    await app.listen(0, '127.0.0.1');
-    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const app = await createTestApp({
+      env: { LOG_FORMAT: 'json', LOG_LEVEL: 'log', LOG_REQUESTS: 'true', ...env },
+    });
     return {
-      url,
+      url: app.url,
       lines,
       raw,
       close: async () => {
         await app.close();
         process.stdout.write = write;
-        register.clear();
       },
     };
-  } finally {
-    process.env = saved;
+  } catch (err) {
+    process.stdout.write = write;
+    throw err;
   }
 }

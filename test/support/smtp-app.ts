@@ -14,7 +14,7 @@ export function useSmtpApp(env: Record<string, string | undefined> = {}): SmtpAp
   const fixture = {} as SmtpAppFixture;
   beforeAll(async () => {
     fixture.smtp = await TestSmtpServer.start();
-    fixture.app = await createTestApp({ SMTP_URL: fixture.smtp.url, ...env });
+    fixture.app = await createTestApp({ env: { SMTP_URL: fixture.smtp.url, ...env } });
   });
   afterAll(async () => {
     await fixture.app?.close();

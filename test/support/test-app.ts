@@ -1,3 +1,4 @@
+import type { InjectionToken, ModuleMetadata } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -5,13 +6,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { register } from 'prom-client';
 import { AppModule } from '../../src/app.module';
-import { createFastifyAdapter } from '../../src/bootstrap';
+import { configureApp, createFastifyAdapter, logLevelsFrom } from '../../src/bootstrap';
+import { parseAllConfig } from '../../src/config/namespaces';
 
 export interface TestApp {
   app: NestFastifyApplication;
   /** http://127.0.0.1:PORT of the real listener. */
   url: string;
   close(): Promise<void>;
+}
+
+export type TestEnv = Record<string, string | undefined>;
+
+export interface TestAppOptions {
+  /** Environment variables as main.ts would read them; `undefined` unsets one. */
+  env?: TestEnv;
+  /** Modules added beside AppModule (a team's module under test). */
+  imports?: ModuleMetadata['imports'];
+  /** Runs on the app before init (e.g. to add a Fastify hook). */
+  configure?: (app: NestFastifyApplication) => void;
+  /** Providers replaced by value, e.g. `{ provide: MAIL_TRANSPORT, useValue: myTransport }`. */
+  overrides?: Array<{ provide: InjectionToken; useValue: unknown }>;
 }
 
 /** Outbox for apps without SMTP_URL: a temporary folder, never the working tree. */
@@ -26,43 +41,57 @@ function testOutbox(): string {
 }
 
 /**
- * The real AppModule on a real loopback port, configured through the environment exactly
- * as in production. The variables apply while the app is built (config namespaces are
- * read then) and are restored afterwards, so tests do not leak settings into each other.
+ * The environment a test app sees: the process's own (never modified), the test defaults
+ * (outbox in a temporary folder, no SMTP relay, quiet logs) and the test's settings.
  */
-export async function createTestApp(
-  env: Record<string, string | undefined> = {},
-): Promise<TestApp> {
-  const saved: Record<string, string | undefined> = {};
-  const settings = { OUTBOX_DIR: testOutbox(), SMTP_URL: undefined, ...env };
-  for (const [key, value] of Object.entries(settings)) {
-    saved[key] = process.env[key];
-    if (value === undefined) delete process.env[key];
-    else process.env[key] = value;
+export function testEnvironment(env: TestEnv = {}): Record<string, string> {
+  const merged: TestEnv = {
+    ...process.env,
+    OUTBOX_DIR: testOutbox(),
+    SMTP_URL: undefined,
+    LOG_LEVEL: 'warn',
+    LOG_REQUESTS: 'false',
+    ...env,
+  };
+  return Object.fromEntries(
+    Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined),
+  );
+}
+
+/**
+ * The app main.ts runs (AppModule, the hardened Fastify adapter, logger, API docs) on a real
+ * loopback port. Configuration is parsed from `env` by the same pure functions main.ts uses
+ * and handed to Nest in place of process.env, which stays untouched.
+ */
+export async function createTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const settings = parseAllConfig(testEnvironment(options.env));
+  let builder = Test.createTestingModule({ imports: [AppModule, ...(options.imports ?? [])] });
+  for (const { token, value } of Object.values(settings)) {
+    builder = builder.overrideProvider(token).useValue(value);
   }
-  try {
-    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
-      logger: ['error', 'warn'],
-    });
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
-    await app.listen(0, '127.0.0.1');
-    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-    return {
-      app,
-      url,
-      close: async () => {
-        await app.close();
-        register.clear();
-      },
-    };
-  } finally {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+  for (const { provide, useValue } of options.overrides ?? []) {
+    builder = builder.overrideProvider(provide).useValue(useValue);
   }
+  const moduleRef = await builder.compile();
+  const { app, security } = settings;
+  const nest = moduleRef.createNestApplication<NestFastifyApplication>(
+    createFastifyAdapter({ app: app.value, security: security.value }),
+    { logger: logLevelsFrom(app.value.logLevel) },
+  );
+  configureApp(nest);
+  options.configure?.(nest);
+  await nest.init();
+  await nest.getHttpAdapter().getInstance().ready();
+  await nest.listen(0, '127.0.0.1');
+  const url = (await nest.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app: nest,
+    url,
+    close: async () => {
+      await nest.close();
+      register.clear();
+    },
+  };
 }
 
 export interface HttpResult<T = Record<string, unknown>> {

@@ -1,33 +1,23 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { mailConfig, type MailConfig } from '../../config/mail.config';
 import { securityConfig, type SecurityConfig } from '../../config/security.config';
-import { redactAddresses } from '../../security/log-redaction';
-import { EmailMetrics } from '../../metrics/email-metrics.service';
+import { redactAddresses } from '../../logging/address-redaction';
 import { MAIL_TRANSPORT } from '../mail.constants';
+import { EmailMetrics } from '../metrics/email-metrics';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from '../transport/mail-transport';
-import { classifyDeliveryError, type DeliveryError } from './delivery-error';
+import { toDeliveryError, type DeliveryErrorInfo } from './delivery-error';
 import { RetryPolicy } from './retry-policy';
+import type { SettledEmail } from './settled-email';
 
 export type AttemptOutcome =
   | { kind: 'sent'; receipt: TransportReceipt }
-  | { kind: 'retry'; error: DeliveryError; delayMs: number }
-  | { kind: 'failed'; error: DeliveryError };
-
-export interface SettledEmail {
-  id: string;
-  client: string;
-  status: 'sent' | 'failed';
-  /** From acceptance to outcome, retries included. */
-  durationSeconds: number;
-  error?: DeliveryError;
-  attempts: number;
-  /** The submitting request's id, when it came over HTTP. */
-  requestId?: string;
-}
+  | { kind: 'retry'; error: DeliveryErrorInfo; delayMs: number }
+  | { kind: 'failed'; error: DeliveryErrorInfo };
 
 /**
  * One delivery attempt and what follows from it, shared by every queue driver so that
- * classification, retry decisions, metrics and logs are the same whichever queue runs them.
+ * retry decisions, metrics and logs are the same whichever queue runs them. Classification
+ * is the transport's job: it rejects with a DeliveryError (anything else counts as unknown).
  */
 @Injectable()
 export class Deliverer {
@@ -38,7 +28,7 @@ export class Deliverer {
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
     private readonly metrics: EmailMetrics,
     @Inject(mailConfig.KEY) config: MailConfig,
-    @Optional() @Inject(securityConfig.KEY) private readonly security?: SecurityConfig,
+    @Inject(securityConfig.KEY) private readonly security: SecurityConfig,
   ) {
     this.policy = new RetryPolicy(config);
   }
@@ -50,7 +40,7 @@ export class Deliverer {
       this.metrics.attempt('success');
       return { kind: 'sent', receipt };
     } catch (err) {
-      const error = classifyDeliveryError(err);
+      const error = toDeliveryError(err).toInfo();
       if (this.policy.shouldRetry(error, attemptNumber)) {
         this.metrics.attempt('transient');
         this.metrics.retry(error.code);
@@ -73,7 +63,7 @@ export class Deliverer {
       msg: outcome.status === 'sent' ? 'email sent' : 'email failed',
       emailId: outcome.id,
       client: outcome.client,
-      requestId: outcome.requestId,
+      requestId: outcome.meta.requestId,
       attempts: outcome.attempts,
       durationSeconds: Math.round(outcome.durationSeconds * 1000) / 1000,
     };
@@ -91,6 +81,6 @@ export class Deliverer {
 
   /** SMTP replies quote recipients; LOG_REDACT_RECIPIENTS (default on) keeps them out of logs. */
   private forLog(text: string): string {
-    return this.security?.logRedactRecipients === false ? text : redactAddresses(text);
+    return this.security.logRedactRecipients === false ? text : redactAddresses(text);
   }
 }

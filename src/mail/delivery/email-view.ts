@@ -1,4 +1,4 @@
-import type { DeliveryError } from './delivery-error';
+import type { DeliveryErrorInfo } from './delivery-error';
 
 export type EmailStatus = 'queued' | 'sending' | 'sent' | 'failed';
 
@@ -9,7 +9,7 @@ export interface EmailView {
   client: string;
   attempts: number;
   messageId?: string;
-  lastError?: DeliveryError;
+  lastError?: DeliveryErrorInfo;
   createdAt: string;
   updatedAt: string;
   /** When the next attempt is due, while waiting to retry. */

@@ -1,13 +1,13 @@
-import type { DeliveryError } from './delivery-error';
+import type { DeliveryErrorInfo } from './delivery-error';
 import { RetryPolicy } from './retry-policy';
 
-const transient: DeliveryError = {
+const transient: DeliveryErrorInfo = {
   code: 'deferred',
   smtpCode: 451,
   message: 'later',
   retryable: true,
 };
-const permanent: DeliveryError = {
+const permanent: DeliveryErrorInfo = {
   code: 'rejected',
   smtpCode: 550,
   message: 'no',

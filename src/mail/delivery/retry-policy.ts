@@ -1,4 +1,4 @@
-import type { DeliveryError } from './delivery-error';
+import type { DeliveryErrorInfo } from './delivery-error';
 
 export interface RetrySettings {
   maxAttempts: number;
@@ -18,7 +18,7 @@ export class RetryPolicy {
   ) {}
 
   /** Whether an email that failed with `error` after `attemptsMade` attempts gets another. */
-  shouldRetry(error: DeliveryError, attemptsMade: number): boolean {
+  shouldRetry(error: DeliveryErrorInfo, attemptsMade: number): boolean {
     return error.retryable && attemptsMade < this.settings.maxAttempts;
   }
 

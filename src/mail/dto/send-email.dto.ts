@@ -1,3 +1,4 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -63,8 +64,21 @@ function TotalRecipientsAtMost(max: number): PropertyDecorator {
     });
 }
 
+/** OpenAPI: one address or a list of them. */
+const ADDRESSES = {
+  oneOf: [
+    { type: 'string', format: 'email' },
+    { type: 'array', items: { type: 'string', format: 'email' }, maxItems: MAX_RECIPIENTS },
+  ],
+};
+
 /** Body of POST /send-email. Unknown properties are rejected (no free-form headers). */
 export class SendEmailDto {
+  @ApiProperty({
+    ...ADDRESSES,
+    example: ['ada@example.com'],
+    description: 'One address or a list; to+cc+bcc ≤ 50.',
+  })
   @Transform(toList)
   @IsArray({ message: 'to must be an email address or a list of them' })
   @ArrayMinSize(1, { message: 'to must name at least one recipient' })
@@ -73,6 +87,7 @@ export class SendEmailDto {
   @TotalRecipientsAtMost(MAX_RECIPIENTS)
   to!: string[];
 
+  @ApiPropertyOptional({ ...ADDRESSES })
   @IsOptional()
   @Transform(toList)
   @IsArray({ message: 'cc must be an email address or a list of them' })
@@ -80,6 +95,7 @@ export class SendEmailDto {
   @IsMailbox({ each: true })
   cc?: string[];
 
+  @ApiPropertyOptional({ ...ADDRESSES })
   @IsOptional()
   @Transform(toList)
   @IsArray({ message: 'bcc must be an email address or a list of them' })
@@ -88,20 +104,24 @@ export class SendEmailDto {
   bcc?: string[];
 
   /** Defaults to MAIL_FROM. */
+  @ApiPropertyOptional({ type: String, format: 'email', description: 'Defaults to MAIL_FROM.' })
   @IsOptional()
   @IsMailbox()
   from?: string;
 
+  @ApiPropertyOptional({ type: String, format: 'email' })
   @IsOptional()
   @IsMailbox()
   replyTo?: string;
 
+  @ApiProperty({ type: String, maxLength: MAX_SUBJECT_LENGTH, example: 'Welcome aboard' })
   @IsString()
   @IsNotEmpty()
   @MaxLength(MAX_SUBJECT_LENGTH)
   @Matches(NO_LINE_BREAKS, { message: 'subject must not contain line breaks or NUL' })
   subject!: string;
 
+  @ApiPropertyOptional({ type: String, description: 'At least one of text, html, template.' })
   @ValidateIf(
     (dto: SendEmailDto) =>
       dto.text !== undefined || (dto.html === undefined && dto.template === undefined),
@@ -112,6 +132,7 @@ export class SendEmailDto {
   @AtMostChars(MAX_BODY_TEXT_LENGTH)
   text?: string;
 
+  @ApiPropertyOptional({ type: String })
   @ValidateIf(
     (dto: SendEmailDto) =>
       dto.html !== undefined || (dto.text === undefined && dto.template === undefined),
@@ -123,6 +144,12 @@ export class SendEmailDto {
   html?: string;
 
   /** TEMPLATES_DIR/<template>.hbs, rendered (strict) into html before queueing; replaces html. */
+  @ApiPropertyOptional({
+    type: String,
+    pattern: TEMPLATE_NAME.source,
+    example: 'welcome',
+    description: 'TEMPLATES_DIR/<template>.hbs, rendered in strict mode into html before queueing.',
+  })
   @IsOptional()
   @IsString()
   @Matches(TEMPLATE_NAME, {
@@ -131,11 +158,27 @@ export class SendEmailDto {
   template?: string;
 
   /** Variables for the template. */
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    example: { name: 'Ada', product: 'Mailwatch', loginUrl: 'https://example.com/login' },
+  })
   @ValidateIf((dto: SendEmailDto) => dto.context !== undefined)
   @IsObject({ message: 'context must be an object of template variables' })
   context?: Record<string, unknown>;
 
   /** Base64 content; the decoded total is capped by MAX_ATTACHMENT_BYTES (MessagePolicy). */
+  @ApiPropertyOptional({
+    type: 'array',
+    items: {
+      type: 'object',
+      properties: {
+        filename: { type: 'string' },
+        contentType: { type: 'string' },
+        content: { type: 'string', format: 'byte' },
+      },
+    },
+  })
   @IsOptional()
   @IsArray({ message: 'attachments must be a list of {filename, contentType, content}' })
   @ArrayMaxSize(MAX_ATTACHMENTS)

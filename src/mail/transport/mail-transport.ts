@@ -27,12 +27,15 @@ export interface TransportReceipt {
 }
 
 /**
- * A way to hand a message to the outside world. Implementations resolve only when the
- * message was accepted (SMTP 250 or the .eml file in place) and reject with the raw error
- * otherwise; classification into transient/permanent happens in one place, smtp-error.ts.
+ * A way to hand a message to the outside world; one folder per transport beside this file,
+ * chosen in transport.factory.ts. `send()` resolves only when the message was accepted
+ * (SMTP 250, the .eml file in place, the provider's 2xx) and otherwise rejects with a
+ * DeliveryError (src/mail/delivery/delivery-error.ts) the transport has classified itself:
+ * it alone knows its client library's errors. Anything else is counted `unknown`, retryable.
  */
 export interface MailTransport {
-  readonly kind: 'smtp' | 'outbox';
+  /** Shown by /readyz (`smtp`, `outbox`, …). */
+  readonly kind: string;
   /** Human-readable target, never containing credentials. */
   readonly target: string;
   send(email: OutgoingEmail, emailId: string): Promise<TransportReceipt>;

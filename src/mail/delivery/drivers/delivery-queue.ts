@@ -1,0 +1,56 @@
+import type { OutgoingEmail } from '../../transport/mail-transport';
+import type { EmailView } from '../email-view';
+import type { EmailMeta } from '../settled-email';
+
+export interface EnqueueRequest {
+  email: OutgoingEmail;
+  client: string;
+  /** performance.now() when the email's clock started (request arrival). */
+  startedAt: number;
+  /** Opaque to the driver: stored with the email and handed back in SettledEmail.meta. */
+  meta: EmailMeta;
+  /** The email's id when the caller reserved one (idempotent submission); else a new UUID. */
+  id?: string;
+}
+
+/** What re-driving a dead letter found. */
+export type RetryResult =
+  | { kind: 'requeued'; view: EmailView }
+  | { kind: 'not-found' }
+  | { kind: 'not-failed'; view: EmailView };
+
+export interface DrainReport {
+  /** Emails still unresolved when the drain ended. */
+  remaining: number;
+  timedOut: boolean;
+}
+
+/** Jobs by state, for drivers that can tell (email_queue_jobs). */
+export type QueueStateCounts = Partial<Record<'waiting' | 'active' | 'delayed' | 'failed', number>>;
+
+/**
+ * Where accepted emails wait for delivery; one implementation per folder beside this file,
+ * chosen by QUEUE_DRIVER in queue-driver.factory.ts. A driver owns its emails' state, so
+ * GET /emails/:id reads from the same place the workers write to. Drivers run each attempt
+ * through the Deliverer and report each final outcome once through `Deliverer.settled`.
+ * Errors: QueueFullError, DrainingError, QueueUnavailableError (all 503 + Retry-After).
+ */
+export interface DeliveryQueue {
+  /** Stores the email for delivery; rejects with QueueFullError or DrainingError. */
+  enqueue(request: EnqueueRequest): Promise<EmailView>;
+  /** The email's view once settled, or its current view after `timeoutMs`. */
+  waitForOutcome(id: string, timeoutMs: number): Promise<EmailView | undefined>;
+  find(id: string): Promise<EmailView | undefined>;
+  /** Emails accepted and not yet finally resolved (email_queue_size, read at scrape time). */
+  size(): Promise<number>;
+  /** Jobs by state, when the driver can tell (email_queue_jobs); omit otherwise. */
+  states?(): Promise<QueueStateCounts>;
+  /** False while draining or when the backing store is unreachable. */
+  isAccepting(): boolean;
+  /** Emails that failed for good (dead letters), newest first, at most `limit`. */
+  listFailed(limit: number): Promise<EmailView[]>;
+  /** Puts a failed email back in the queue with a fresh attempt budget. */
+  retry(id: string): Promise<RetryResult>;
+  /** Stops accepting, then waits up to `timeoutMs` for every accepted email to resolve. */
+  drain(timeoutMs: number): Promise<DrainReport>;
+}

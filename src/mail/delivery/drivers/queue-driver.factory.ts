@@ -1,0 +1,76 @@
+import type { Provider } from '@nestjs/common';
+import { deliveryConfig, type DeliveryConfig } from '../../../config/delivery.config';
+import { mailConfig, type MailConfig } from '../../../config/mail.config';
+import { queueConfig, type QueueConfig, type QueueDriverName } from '../../../config/queue.config';
+import { RedisConnections } from '../../../redis/redis-connections';
+import { IDEMPOTENCY_STORE, type IdempotencyStore } from '../../idempotency/idempotency-store';
+import { DELIVERY_QUEUE } from '../../mail.constants';
+import { Deliverer } from '../deliverer';
+import type { DeliveryQueue } from './delivery-queue';
+import { MemoryDeliveryQueue } from './memory/memory-delivery-queue';
+import { MemoryIdempotencyStore } from './memory/memory-idempotency-store';
+import { RedisDeliveryQueue } from './redis/redis-delivery-queue';
+import { RedisIdempotencyStore } from './redis/redis-idempotency-store';
+
+/** What a driver's factory gets: everything a driver may need, built once by Nest. */
+export interface QueueDriverDeps {
+  deliverer: Deliverer;
+  mail: MailConfig;
+  queue: QueueConfig;
+  delivery: DeliveryConfig;
+  redis: RedisConnections;
+}
+
+/** A running driver: its queue, and idempotency keys kept where its emails live. */
+export interface QueueDriver {
+  queue: DeliveryQueue;
+  idempotency: IdempotencyStore;
+}
+
+/**
+ * QUEUE_DRIVER → driver: the only place a driver is chosen. Adding one is a folder beside
+ * `memory/` and `redis/`, its name in QUEUE_DRIVERS (src/config/queue.config.ts) and a line
+ * here. A factory runs only for the configured driver, so a memory deployment never opens
+ * a Redis connection.
+ */
+export const QUEUE_DRIVER_FACTORIES: Record<
+  QueueDriverName,
+  (deps: QueueDriverDeps) => QueueDriver
+> = {
+  memory: ({ deliverer, mail, delivery }) => ({
+    queue: new MemoryDeliveryQueue(deliverer, mail),
+    idempotency: new MemoryIdempotencyStore(delivery.idempotencyTtlSeconds * 1000),
+  }),
+  redis: ({ deliverer, mail, delivery, redis }) => ({
+    queue: RedisDeliveryQueue.create(deliverer, redis, mail, delivery),
+    idempotency: new RedisIdempotencyStore(
+      redis.command(),
+      redis.prefix,
+      delivery.idempotencyTtlSeconds,
+    ),
+  }),
+};
+
+const QUEUE_DRIVER = Symbol('QUEUE_DRIVER');
+
+/** DELIVERY_QUEUE and IDEMPOTENCY_STORE, from the driver QUEUE_DRIVER names. */
+export const queueDriverProviders: Provider[] = [
+  {
+    provide: QUEUE_DRIVER,
+    inject: [Deliverer, mailConfig.KEY, queueConfig.KEY, deliveryConfig.KEY, RedisConnections],
+    useFactory: (
+      deliverer: Deliverer,
+      mail: MailConfig,
+      queue: QueueConfig,
+      delivery: DeliveryConfig,
+      redis: RedisConnections,
+    ): QueueDriver =>
+      QUEUE_DRIVER_FACTORIES[queue.driver]({ deliverer, mail, queue, delivery, redis }),
+  },
+  { provide: DELIVERY_QUEUE, inject: [QUEUE_DRIVER], useFactory: (d: QueueDriver) => d.queue },
+  {
+    provide: IDEMPOTENCY_STORE,
+    inject: [QUEUE_DRIVER],
+    useFactory: (d: QueueDriver) => d.idempotency,
+  },
+];

@@ -1,0 +1,127 @@
+import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { DeliveryConfig } from '../../../../config/delivery.config';
+import type { MailConfig } from '../../../../config/mail.config';
+import type { RedisConnections } from '../../../../redis/redis-connections';
+import type { Deliverer } from '../../deliverer';
+import { isSettled, type EmailView } from '../../email-view';
+import type {
+  DeliveryQueue,
+  DrainReport,
+  EnqueueRequest,
+  QueueStateCounts,
+  RetryResult,
+} from '../delivery-queue';
+import { OutcomeSignals } from './outcome-signals';
+import { RedisBounds } from './redis-bounds';
+import { RedisProducer } from './redis-producer';
+import { RedisWorker } from './redis-worker';
+
+/**
+ * The shared delivery queue on BullMQ: one Redis queue for all replicas, a producer
+ * (request side) and a worker (delivery side) in each. See RedisProducer and RedisWorker.
+ */
+export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('RedisDeliveryQueue');
+  private readonly signals = new OutcomeSignals();
+  private accepting = true;
+  /** Shutting down: waiting callers get the view as it stands. */
+  private closed = false;
+
+  constructor(
+    private readonly producer: RedisProducer,
+    private readonly worker: RedisWorker,
+  ) {}
+
+  /** The driver on the shared Redis connections (see queue-driver.factory.ts). */
+  static create(
+    deliverer: Deliverer,
+    redis: RedisConnections,
+    mail: MailConfig,
+    delivery: DeliveryConfig,
+  ): RedisDeliveryQueue {
+    const bounds = new RedisBounds(delivery.redisTimeoutMs);
+    return new RedisDeliveryQueue(
+      new RedisProducer(redis.command(), redis.prefix, mail, bounds),
+      new RedisWorker(deliverer, redis, mail, delivery, bounds),
+    );
+  }
+
+  async onModuleInit(): Promise<void> {
+    // Start-up waits a bounded time for Redis; if it is down, the app still starts and
+    // reports not-ready until the connection comes up.
+    const reachable = await this.producer.waitUntilReady().then(
+      () => true,
+      () => false,
+    );
+    if (!reachable) this.logger.warn('Redis is not reachable at start-up; not ready until it is');
+    this.worker.start((id) => this.signals.wake(id));
+    if (reachable) {
+      await this.worker
+        .waitUntilReady()
+        .catch(() => this.logger.warn('the delivery worker is not connected to Redis yet'));
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.accepting = false;
+    this.closed = true;
+    this.signals.wakeAll();
+    await this.worker.close();
+    await Promise.allSettled([this.producer.close()]);
+  }
+
+  enqueue(request: EnqueueRequest): Promise<EmailView> {
+    return this.producer.enqueue(request, this.accepting);
+  }
+
+  async waitForOutcome(id: string, timeoutMs: number): Promise<EmailView | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    let view: EmailView | undefined;
+    for (;;) {
+      // Listen before reading, so an outcome between the read and the wait is not missed.
+      const signal = this.signals.listen(id);
+      try {
+        view = await this.find(id);
+      } catch {
+        signal.cancel();
+        return view;
+      }
+      const left = deadline - Date.now();
+      if (!view || isSettled(view) || left <= 0 || this.closed) {
+        signal.cancel();
+        return view;
+      }
+      // Events can lag or be missed across a reconnect: re-read at least every second.
+      await signal.wait(Math.min(left, 1_000));
+    }
+  }
+
+  find(id: string): Promise<EmailView | undefined> {
+    return this.producer.find(id);
+  }
+
+  listFailed(limit: number): Promise<EmailView[]> {
+    return this.producer.listFailed(limit);
+  }
+
+  retry(id: string): Promise<RetryResult> {
+    return this.producer.retry(id);
+  }
+
+  size(): Promise<number> {
+    return this.producer.size();
+  }
+
+  states(): Promise<QueueStateCounts> {
+    return this.producer.states();
+  }
+
+  isAccepting(): boolean {
+    return this.accepting && this.producer.ready;
+  }
+
+  drain(timeoutMs: number): Promise<DrainReport> {
+    this.accepting = false;
+    return this.worker.drain(timeoutMs);
+  }
+}

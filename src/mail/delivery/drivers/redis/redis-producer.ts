@@ -1,0 +1,149 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import type { MailConfig } from '../../../../config/mail.config';
+import type { EmailView } from '../../email-view';
+import type { EnqueueRequest, QueueStateCounts, RetryResult } from '../delivery-queue';
+import { DrainingError, QueueFullError, QueueUnavailableError } from '../queue-errors';
+import {
+  BACKLOG_STATES,
+  BACKOFF_TYPE,
+  JOB_NAME,
+  jobToView,
+  QUEUE_NAME,
+  type JobData,
+  type JobResult,
+} from './delivery-job';
+import type { RedisBounds } from './redis-bounds';
+
+/**
+ * The request side of the redis driver: adds jobs (job id = email id), reads them back for
+ * GET /emails/:id from any replica, re-drives dead letters, and counts the backlog.
+ * Every call is bounded (RedisBounds).
+ */
+export class RedisProducer {
+  readonly queue: Queue<JobData, JobResult>;
+  private backlog = { count: 0, readAt: 0 };
+  private lastCounts: Record<string, number> = {};
+
+  constructor(
+    private readonly connection: Redis,
+    prefix: string,
+    private readonly mail: MailConfig,
+    private readonly bounds: RedisBounds,
+  ) {
+    this.queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection, prefix });
+    this.queue.on('error', (err: Error) => bounds.logError('queue', err));
+  }
+
+  get ready(): boolean {
+    return this.connection.status === 'ready';
+  }
+
+  waitUntilReady(): Promise<unknown> {
+    return this.bounds.run(this.queue.waitUntilReady());
+  }
+
+  async enqueue(
+    { email, client, id, meta }: EnqueueRequest,
+    accepting: boolean,
+  ): Promise<EmailView> {
+    if (!accepting) throw new DrainingError();
+    if (!this.ready) throw this.bounds.unavailable();
+    if ((await this.backlogEstimate()) >= this.mail.queueCapacity) {
+      throw new QueueFullError(this.mail.queueCapacity);
+    }
+    const retention = { age: this.retentionSeconds(), count: this.mail.retentionMax };
+    const job = await this.bounds.run(
+      this.queue.add(
+        JOB_NAME,
+        { email, client, meta },
+        {
+          jobId: id ?? randomUUID(),
+          attempts: this.mail.maxAttempts,
+          backoff: { type: BACKOFF_TYPE },
+          removeOnComplete: retention,
+          removeOnFail: retention,
+        },
+      ),
+    );
+    this.backlog.count++;
+    return jobToView(job, 'waiting');
+  }
+
+  async find(id: string): Promise<EmailView | undefined> {
+    const job = await this.bounds.run(this.queue.getJob(id));
+    if (!job) return undefined;
+    return jobToView(job, await this.bounds.run(job.getState()));
+  }
+
+  async listFailed(limit: number): Promise<EmailView[]> {
+    const jobs = await this.bounds.run(this.queue.getJobs(['failed'], 0, limit - 1, false));
+    return jobs.filter(Boolean).map((job) => jobToView(job, 'failed'));
+  }
+
+  async retry(id: string): Promise<RetryResult> {
+    const job = await this.bounds.run(this.queue.getJob(id));
+    if (!job) return { kind: 'not-found' };
+    const state = await this.bounds.run(job.getState());
+    if (state !== 'failed') return { kind: 'not-failed', view: jobToView(job, state) };
+    try {
+      await this.bounds.run(job.updateProgress({}));
+      await this.bounds.run(
+        job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true }),
+      );
+    } catch (err) {
+      if (err instanceof QueueUnavailableError) throw err;
+      // Another request re-drove it first: the job is no longer in the failed set.
+      return { kind: 'not-failed', view: jobToView(job, await this.bounds.run(job.getState())) };
+    }
+    job.progress = {};
+    job.attemptsMade = 0;
+    return { kind: 'requeued', view: jobToView(job, 'waiting') };
+  }
+
+  async size(): Promise<number> {
+    const counts = await this.counts();
+    return BACKLOG_STATES.reduce((sum, state) => sum + (counts[state] ?? 0), 0);
+  }
+
+  async states(): Promise<QueueStateCounts> {
+    const counts = await this.counts();
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+      active: counts.active ?? 0,
+      delayed: counts.delayed ?? 0,
+      failed: counts.failed ?? 0,
+    };
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+
+  private async counts(): Promise<Record<string, number>> {
+    try {
+      this.lastCounts = await this.bounds.run(this.queue.getJobCounts(...BACKLOG_STATES, 'failed'));
+      this.backlog = {
+        count: BACKLOG_STATES.reduce((sum, s) => sum + (this.lastCounts[s] ?? 0), 0),
+        readAt: Date.now(),
+      };
+    } catch {
+      // A scrape during an outage shows the last known counts rather than failing /metrics.
+    }
+    return this.lastCounts;
+  }
+
+  /** The backlog for the capacity check, re-read from Redis at most once a second. */
+  private async backlogEstimate(): Promise<number> {
+    if (Date.now() - this.backlog.readAt > 1_000) {
+      this.backlog.readAt = Date.now();
+      await this.counts();
+    }
+    return this.backlog.count;
+  }
+
+  private retentionSeconds(): number {
+    return Math.max(1, Math.round(this.mail.retentionMs / 1000));
+  }
+}

@@ -1,0 +1,174 @@
+import { Logger } from '@nestjs/common';
+import { Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import type { DeliveryConfig } from '../../../../config/delivery.config';
+import type { MailConfig } from '../../../../config/mail.config';
+import type { RedisConnections } from '../../../../redis/redis-connections';
+import type { Deliverer } from '../../deliverer';
+import type { DrainReport } from '../delivery-queue';
+import {
+  progressOf,
+  QUEUE_NAME,
+  RetryLater,
+  type JobData,
+  type JobProgress,
+  type JobResult,
+} from './delivery-job';
+import type { RedisBounds } from './redis-bounds';
+
+/**
+ * The delivery side of the redis driver: a BullMQ worker in each replica (concurrency
+ * DELIVERY_CONCURRENCY) and the queue's event stream. Retries follow the Deliverer's
+ * decision: a transient failure throws RetryLater and a custom backoff strategy returns its
+ * delay; a final one throws UnrecoverableError. Outcomes are reported on the worker's
+ * completed / failed events, which BullMQ emits only after the job's final move succeeded in
+ * this replica, so an email is counted once cluster-wide even if a lost lock made two
+ * replicas send it.
+ */
+export class RedisWorker {
+  private readonly logger = new Logger('RedisDeliveryQueue');
+  private worker?: Worker<JobData, JobResult>;
+  private events?: QueueEvents;
+  private activeHere = 0;
+
+  constructor(
+    private readonly deliverer: Deliverer,
+    private readonly redis: RedisConnections,
+    private readonly mail: MailConfig,
+    private readonly delivery: DeliveryConfig,
+    private readonly bounds: RedisBounds,
+  ) {}
+
+  /** `onSettled` fires on any replica's outcome (queue events), for waiting callers. */
+  start(onSettled: (id: string) => void): void {
+    const lockMs = this.delivery.redisLockMs;
+    const prefix = this.redis.prefix;
+    this.worker = new Worker<JobData, JobResult>(QUEUE_NAME, (job) => this.process(job), {
+      connection: this.redis.blocking('mailwatch-worker'),
+      prefix,
+      concurrency: this.mail.concurrency,
+      lockDuration: lockMs,
+      stalledInterval: Math.max(250, Math.floor(lockMs / 2)),
+      maxStalledCount: 3,
+      settings: {
+        backoffStrategy: (_attempts, _type, err) =>
+          err instanceof RetryLater ? err.delayMs : 1000,
+      },
+    });
+    this.worker.on('error', (err: Error) => this.bounds.logError('worker', err));
+    this.worker.on('completed', (job, result) => this.onCompleted(job, result));
+    this.worker.on('failed', (job, err) => this.onFailed(job, err));
+
+    this.events = new QueueEvents(QUEUE_NAME, {
+      connection: this.redis.blocking('mailwatch-events'),
+      prefix,
+    });
+    this.events.on('error', (err: Error) => this.bounds.logError('queue events', err));
+    this.events.on('completed', ({ jobId }) => onSettled(jobId));
+    this.events.on('failed', ({ jobId }) => onSettled(jobId));
+  }
+
+  /**
+   * Bounded wait for the worker's and the event reader's connections. A BullMQ connection
+   * still initialising when it is closed reports "Connection is closed" on an emitter whose
+   * listeners close() already removed, which crashes the process: start-up waits it out.
+   */
+  async waitUntilReady(): Promise<void> {
+    await this.bounds.run(
+      Promise.all([this.worker?.waitUntilReady(), this.events?.waitUntilReady()]),
+    );
+  }
+
+  /**
+   * Stops taking new work and waits for this replica's active sends; jobs not started
+   * stay in Redis for the other replicas.
+   */
+  async drain(timeoutMs: number): Promise<DrainReport> {
+    if (!this.worker) return { remaining: 0, timedOut: false };
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = await Promise.race([
+      this.worker.close().then(() => false),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.logger.error(
+        `drain timed out after ${timeoutMs} ms with ${this.activeHere} sends active; their jobs stay in Redis and are retried by another replica`,
+      );
+    }
+    return { remaining: timedOut ? this.activeHere : 0, timedOut };
+  }
+
+  /**
+   * Graceful waiting for active sends is drain()'s job; here a stuck send must not hold the
+   * process: its job stays in Redis and another replica takes it once the lock lapses.
+   */
+  async close(): Promise<void> {
+    await Promise.allSettled([this.worker?.close(true), this.events?.close()]);
+  }
+
+  private async process(job: Job<JobData, JobResult>): Promise<JobResult> {
+    this.activeHere++;
+    try {
+      const attempt = job.attemptsMade + 1;
+      const outcome = await this.deliverer.attempt(job.data.email, job.id!, attempt);
+      const now = Date.now();
+      switch (outcome.kind) {
+        case 'sent':
+          return { messageId: outcome.receipt.messageId, attempts: attempt };
+        case 'retry':
+          await job.updateProgress({
+            attempts: attempt,
+            lastError: outcome.error,
+            nextAttemptAt: now + outcome.delayMs,
+            at: now,
+          } satisfies JobProgress);
+          throw new RetryLater(outcome.delayMs, outcome.error);
+        case 'failed':
+          await job.updateProgress({
+            attempts: attempt,
+            lastError: outcome.error,
+            at: now,
+          } satisfies JobProgress);
+          throw new UnrecoverableError(outcome.error.message);
+      }
+    } finally {
+      this.activeHere--;
+    }
+  }
+
+  private onCompleted(job: Job<JobData, JobResult>, result: JobResult): void {
+    this.deliverer.settled({
+      id: job.id!,
+      client: job.data.client,
+      status: 'sent',
+      durationSeconds: durationSeconds(job),
+      attempts: result.attempts,
+      meta: job.data.meta ?? {},
+    });
+  }
+
+  private onFailed(job: Job<JobData, JobResult> | undefined, err: Error): void {
+    if (!job) return;
+    // RetryLater means another attempt is scheduled: not an outcome yet.
+    if (err instanceof RetryLater && job.attemptsMade < this.mail.maxAttempts) return;
+    const progress = progressOf(job);
+    this.deliverer.settled({
+      id: job.id!,
+      client: job.data.client,
+      status: 'failed',
+      durationSeconds: durationSeconds(job),
+      attempts: progress.attempts ?? job.attemptsMade,
+      meta: job.data.meta ?? {},
+      error: progress.lastError ?? {
+        code: 'unknown',
+        smtpCode: null,
+        message: err.message,
+        retryable: false,
+      },
+    });
+  }
+}
+
+function durationSeconds(job: Job): number {
+  return Math.max(0, (Date.now() - job.timestamp) / 1000);
+}

@@ -1,0 +1,81 @@
+import type { Provider } from '@nestjs/common';
+import { getToken, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import { Histogram, register, type Gauge } from 'prom-client';
+import { FAILURE_REASONS } from '../delivery/delivery-error';
+import type { DeliveryQueue } from '../delivery/drivers/delivery-queue';
+import { DELIVERY_QUEUE } from '../mail.constants';
+import {
+  EMAIL_DURATION_BUCKETS,
+  EMAIL_FAILURES_TOTAL,
+  EMAIL_QUEUE_JOBS,
+  EMAIL_QUEUE_SIZE,
+  EMAIL_RETRIES_TOTAL,
+  EMAIL_SEND_ATTEMPTS_TOTAL,
+  EMAIL_SEND_DURATION_SECONDS,
+  EMAIL_SENT_TOTAL,
+} from './email-metrics.constants';
+
+/**
+ * Exemplars need `enableExemplars`, which prom-client refuses on a classic-format registry at
+ * construction, so this histogram is built with no registry and added afterwards. Like the
+ * library's providers it reuses a family already registered (a second app in one process).
+ */
+function exemplarHistogram(): Histogram<string> {
+  const existing = register.getSingleMetric(EMAIL_SEND_DURATION_SECONDS);
+  if (existing) return existing as Histogram<string>;
+  const histogram = new Histogram({
+    name: EMAIL_SEND_DURATION_SECONDS,
+    help: 'Time from accepting an email to its final outcome, retries included.',
+    labelNames: ['client'],
+    buckets: EMAIL_DURATION_BUCKETS,
+    enableExemplars: true,
+    registers: [],
+  });
+  register.registerMetric(histogram);
+  return histogram;
+}
+
+/** The mail feature's metric families, declared with @willsoto/nestjs-prometheus. */
+export const emailMetricProviders: Provider[] = [
+  makeCounterProvider({
+    name: EMAIL_SENT_TOTAL,
+    help: 'Emails by final outcome: success (an SMTP server accepted it) or failure (rejected or retries exhausted). Counted once per email.',
+    labelNames: ['client', 'status'],
+  }),
+  makeCounterProvider({
+    name: EMAIL_SEND_ATTEMPTS_TOTAL,
+    help: 'Delivery attempts by result: success, transient (will or could be retried) or permanent failure.',
+    labelNames: ['result'],
+  }),
+  makeCounterProvider({
+    name: EMAIL_RETRIES_TOTAL,
+    help: 'Retries scheduled after a transient failure, by reason.',
+    labelNames: ['reason'],
+  }),
+  makeCounterProvider({
+    name: EMAIL_FAILURES_TOTAL,
+    help: `Emails that finally failed, by reason (${FAILURE_REASONS.join(', ')}).`,
+    labelNames: ['reason'],
+  }),
+  { provide: getToken(EMAIL_SEND_DURATION_SECONDS), useFactory: exemplarHistogram },
+  // Read from the running queue driver at scrape time: nothing pushes into these gauges.
+  makeGaugeProvider({
+    name: EMAIL_QUEUE_SIZE,
+    help: 'Emails accepted and not yet finally resolved (waiting, sending or waiting to retry).',
+    inject: [DELIVERY_QUEUE],
+    async collect(this: Gauge, queue: DeliveryQueue) {
+      this.set(await queue.size());
+    },
+  }),
+  makeGaugeProvider({
+    name: EMAIL_QUEUE_JOBS,
+    help: 'Jobs in the shared queue by state (redis driver; read from Redis at scrape time).',
+    labelNames: ['state'],
+    inject: [DELIVERY_QUEUE],
+    async collect(this: Gauge, queue: DeliveryQueue) {
+      const states = (await queue.states?.()) ?? {};
+      this.reset();
+      for (const [state, count] of Object.entries(states)) this.set({ state }, count ?? 0);
+    },
+  }),
+];

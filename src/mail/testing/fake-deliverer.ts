@@ -1,0 +1,50 @@
+import type { AttemptOutcome, Deliverer } from '../delivery/deliverer';
+import type { SettledEmail } from '../delivery/settled-email';
+import type { OutgoingEmail } from '../transport/mail-transport';
+
+type Script = AttemptOutcome | Promise<AttemptOutcome>;
+
+/**
+ * A Deliverer for queue specs: each attempt takes the next scripted outcome (default: sent),
+ * and every settled outcome is recorded.
+ */
+export class FakeDeliverer {
+  readonly attempts: Array<{ id: string; attempt: number }> = [];
+  readonly settledEmails: SettledEmail[] = [];
+  private readonly script: Script[] = [];
+
+  /** Outcomes of the next attempts, in order. */
+  next(...outcomes: Script[]): this {
+    this.script.push(...outcomes);
+    return this;
+  }
+
+  attempt(_email: OutgoingEmail, id: string, attempt: number): Promise<AttemptOutcome> {
+    this.attempts.push({ id, attempt });
+    return Promise.resolve(
+      this.script.shift() ?? { kind: 'sent', receipt: { messageId: `<${id}@test>` } },
+    );
+  }
+
+  settled(outcome: SettledEmail): void {
+    this.settledEmails.push(outcome);
+  }
+
+  asDeliverer(): Deliverer {
+    return this as unknown as Deliverer;
+  }
+}
+
+export const TRANSIENT = {
+  code: 'deferred',
+  smtpCode: 451,
+  message: 'SMTP server deferred the message: 451 try later',
+  retryable: true,
+} as const;
+
+export const PERMANENT = {
+  code: 'rejected',
+  smtpCode: 550,
+  message: 'SMTP server rejected the message: 550 no such user',
+  retryable: false,
+} as const;

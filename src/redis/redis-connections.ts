@@ -1,0 +1,74 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { deliveryConfig, type DeliveryConfig } from '../config/delivery.config';
+import { queueConfig, type QueueConfig } from '../config/queue.config';
+import { createRedisConnection } from './redis-connection.factory';
+
+/**
+ * The one place Redis connections are made (REDIS_URL, REDIS_TIMEOUT_MS). The command
+ * connection is shared by the redis queue's producer, the idempotency store and the rate
+ * limiter; blocking connections are made per BullMQ reader. Nothing connects until asked,
+ * so a memory deployment never opens a socket to Redis.
+ */
+@Injectable()
+export class RedisConnections implements OnApplicationShutdown {
+  private readonly logger = new Logger('Redis');
+  private shared?: Redis;
+  private readonly opened: Redis[] = [];
+  private lastErrorLog = 0;
+
+  constructor(
+    @Inject(queueConfig.KEY) private readonly queue: QueueConfig,
+    @Inject(deliveryConfig.KEY) private readonly delivery: DeliveryConfig,
+  ) {}
+
+  /** Whether this deployment keeps shared state in Redis (QUEUE_DRIVER=redis). */
+  get enabled(): boolean {
+    return this.queue.redisEnabled;
+  }
+
+  /** Key prefix of everything mailwatch stores (REDIS_PREFIX). */
+  get prefix(): string {
+    return this.queue.redisPrefix;
+  }
+
+  /** The shared, bounded command connection (see createRedisConnection). */
+  command(): Redis {
+    this.shared ??= this.open('command', 'mailwatch-producer');
+    return this.shared;
+  }
+
+  /** A new connection for a blocking reader (BullMQ worker, queue events). */
+  blocking(name: string): Redis {
+    return this.open('blocking', name);
+  }
+
+  /**
+   * After every module's onModuleDestroy, so BullMQ objects built on these connections are
+   * closed first.
+   */
+  onApplicationShutdown(): void {
+    this.opened.forEach((connection) => connection.disconnect());
+    this.opened.length = 0;
+    this.shared = undefined;
+  }
+
+  private open(kind: 'command' | 'blocking', name: string): Redis {
+    const connection = createRedisConnection(
+      { url: this.queue.redisUrl, timeoutMs: this.delivery.redisTimeoutMs },
+      kind,
+      name,
+    );
+    connection.on('error', (err: Error) => this.logError(name, err));
+    this.opened.push(connection);
+    return connection;
+  }
+
+  /** An outage makes every connection complain on each reconnect: log once every 5 s. */
+  private logError(source: string, err: Error): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < 5_000) return;
+    this.lastErrorLog = now;
+    this.logger.warn(`redis ${source}: ${err.message}`);
+  }
+}
