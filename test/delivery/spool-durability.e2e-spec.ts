@@ -44,9 +44,9 @@ async function waitForAll(smtp: TestSmtpServer, ids: string[], timeoutMs = 60_00
     const missing = [...wanted].filter((id) => !seen.has(id));
     if (missing.length === 0) return;
     if (Date.now() > deadline) throw new Error(`${missing.length} emails never arrived`);
-    await smtp.waitForMessages(smtp.received.length + 1, Math.min(1_000, deadline - Date.now())).catch(
-      () => undefined,
-    );
+    await smtp
+      .waitForMessages(smtp.received.length + 1, Math.min(1_000, deadline - Date.now()))
+      .catch(() => undefined);
   }
 }
 
@@ -103,7 +103,11 @@ describe('spool driver (real processes)', () => {
 
   it('SIGTERM with the relay down exits within its bound; a restart with the relay up delivers all', async () => {
     const down = `smtp://127.0.0.1:${await freePort()}`;
-    const first = await startApp({ SMTP_URL: down, SHUTDOWN_DRAIN_MS: '1000', RETRY_BASE_MS: '200' });
+    const first = await startApp({
+      SMTP_URL: down,
+      SHUTDOWN_DRAIN_MS: '1000',
+      RETRY_BASE_MS: '200',
+    });
     const ids = await submit(first.url, 50);
 
     const began = Date.now();
@@ -143,7 +147,11 @@ describe('spool driver (real processes)', () => {
   it('a second process on the same spool stops at start with one clear line', async () => {
     await startApp({});
 
-    const second = await runToExit({ QUEUE_DRIVER: 'spool', SPOOL_PATH: spoolPath, PORT: String(await freePort()) });
+    const second = await runToExit({
+      QUEUE_DRIVER: 'spool',
+      SPOOL_PATH: spoolPath,
+      PORT: String(await freePort()),
+    });
 
     expect(second.status).toBe(1);
     expect(second.stderr.trim().split('\n')).toEqual([
@@ -156,10 +164,16 @@ describe('spool driver (real processes)', () => {
     mkdirSync(join(dir, 'var'));
     writeFileSync(spoolPath, 'not a database '.repeat(500));
 
-    const run = await runToExit({ QUEUE_DRIVER: 'spool', SPOOL_PATH: spoolPath, PORT: String(await freePort()) });
+    const run = await runToExit({
+      QUEUE_DRIVER: 'spool',
+      SPOOL_PATH: spoolPath,
+      PORT: String(await freePort()),
+    });
 
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(/^mailwatch failed to start: SPOOL_PATH .* is corrupt or not a spool database: move it aside/);
+    expect(run.stderr).toMatch(
+      /^mailwatch failed to start: SPOOL_PATH .* is corrupt or not a spool database: move it aside/,
+    );
     expect(readFileSync(spoolPath, 'utf8')).toBe('not a database '.repeat(500));
   });
 

@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MailConfig } from '../../src/config/mail.config';
+import { parseSecurityConfig } from '../../src/config/security.config';
 import { Deliverer } from '../../src/mail/delivery/deliverer';
+import { DeliveryError } from '../../src/mail/delivery/delivery-error';
+import type { SettledEmail } from '../../src/mail/delivery/settled-email';
 import {
   SpoolDeliveryQueue,
   type SpoolSettings,
@@ -12,7 +15,7 @@ import type {
   OutgoingEmail,
   TransportReceipt,
 } from '../../src/mail/transport/mail-transport';
-import type { EmailMetrics, EmailOutcome } from '../../src/metrics/email-metrics.service';
+import type { EmailMetrics } from '../../src/mail/metrics/email-metrics';
 
 /** What the scripted relay does with one attempt. */
 export type Reply = 'accept' | 'defer' | 'reject' | 'stall';
@@ -37,15 +40,20 @@ export class ScriptedRelay implements MailTransport {
     const answer = this.reply(id, attempt);
     if (answer === 'stall') {
       return new Promise((_, reject) =>
-        this.stalled.push(() => reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' }))),
+        this.stalled.push(() =>
+          reject(new DeliveryError('connection', 'could not reach the SMTP server', true)),
+        ),
       );
     }
     if (answer === 'accept') {
       this.accepted.push(id);
       return Promise.resolve({ messageId: `<${id}@relay>`, response: '250 OK' });
     }
-    const responseCode = answer === 'defer' ? 451 : 550;
-    return Promise.reject(Object.assign(new Error(`${responseCode}`), { responseCode }));
+    return Promise.reject(
+      answer === 'defer'
+        ? new DeliveryError('deferred', 'SMTP server deferred the message: 451', true, 451)
+        : new DeliveryError('rejected', 'SMTP server rejected the message: 550', false, 550),
+    );
   }
 
   /** Stalled sends fail with a connection reset (as when the relay is killed). */
@@ -84,10 +92,10 @@ export function testMailConfig(overrides: Partial<MailConfig> = {}): MailConfig 
 }
 
 /** EmailMetrics that records final outcomes, so a test can assert "counted exactly once". */
-export function recordingMetrics(): { metrics: EmailMetrics; settled: EmailOutcome[] } {
-  const settled: EmailOutcome[] = [];
+export function recordingMetrics(): { metrics: EmailMetrics; settled: SettledEmail[] } {
+  const settled: SettledEmail[] = [];
   const metrics = {
-    settled: (outcome: EmailOutcome) => settled.push(outcome),
+    settled: (outcome: SettledEmail) => settled.push(outcome),
     attempt: () => undefined,
     retry: () => undefined,
   } as unknown as EmailMetrics;
@@ -97,7 +105,7 @@ export function recordingMetrics(): { metrics: EmailMetrics; settled: EmailOutco
 export interface SpoolRig {
   queue: SpoolDeliveryQueue;
   relay: ScriptedRelay;
-  settled: EmailOutcome[];
+  settled: SettledEmail[];
 }
 
 /** A started spool queue on `path` with a scripted relay. */
@@ -109,7 +117,7 @@ export function startSpool(
 ): SpoolRig {
   const mail = testMailConfig(config);
   const { metrics, settled } = recordingMetrics();
-  const deliverer = new Deliverer(relay, metrics, mail);
+  const deliverer = new Deliverer(relay, metrics, mail, parseSecurityConfig({}));
   const queue = new SpoolDeliveryQueue(deliverer, mail, {
     path,
     synchronous: 'full',

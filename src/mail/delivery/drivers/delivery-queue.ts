@@ -23,6 +23,8 @@ export interface DrainReport {
   /** Emails still unresolved when the drain ended. */
   remaining: number;
   timedOut: boolean;
+  /** The remaining emails are stored durably (spool, Redis) and delivered later, not lost. */
+  kept?: boolean;
 }
 
 /** Jobs by state, for drivers that can tell (email_queue_jobs). */

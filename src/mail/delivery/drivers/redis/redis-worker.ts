@@ -95,7 +95,8 @@ export class RedisWorker {
         `drain timed out after ${timeoutMs} ms with ${this.activeHere} sends active; their jobs stay in Redis and are retried by another replica`,
       );
     }
-    return { remaining: timedOut ? this.activeHere : 0, timedOut };
+    // Unfinished jobs stay in Redis: another replica (or this one restarted) takes them.
+    return { remaining: timedOut ? this.activeHere : 0, timedOut, kept: true };
   }
 
   /**

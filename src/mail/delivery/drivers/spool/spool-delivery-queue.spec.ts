@@ -7,14 +7,14 @@ import {
   tempDir,
   type SpoolRig,
 } from '../../../../../test/support/spool-kit';
-import { DrainingError, QueueFullError } from '../../delivery-queue';
+import { DrainingError, QueueFullError } from '../queue-errors';
 import { SpoolDeliveryQueue } from './spool-delivery-queue';
 
 const request = (subject = 'Hello', id?: string) => ({
   email: sampleEmail(subject),
   client: 'billing',
   startedAt: performance.now(),
-  requestId: 'req-1',
+  meta: { requestId: 'req-1' },
   id,
 });
 

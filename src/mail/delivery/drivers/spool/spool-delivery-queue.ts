@@ -4,14 +4,8 @@ import { performance } from 'node:perf_hooks';
 import type { MailConfig } from '../../../../config/mail.config';
 import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { Deliverer } from '../../deliverer';
-import {
-  DrainingError,
-  QueueFullError,
-  type DeliveryQueue,
-  type DrainReport,
-  type EnqueueRequest,
-  type RetryResult,
-} from '../../delivery-queue';
+import type { DeliveryQueue, DrainReport, EnqueueRequest, RetryResult } from '../delivery-queue';
+import { DrainingError, QueueFullError } from '../queue-errors';
 import type { EmailView } from '../../email-view';
 import { GroupCommit } from './group-commit';
 import { SpoolUnavailableError } from './spool-errors';
@@ -20,6 +14,12 @@ import { listIds, recoverUnfinished, type RecoveryReport } from './spool-recover
 import { entryFromRow, entryView, rowView, type SpoolEntry } from './spool-row';
 import { SpoolStore, type SpoolSynchronous } from './spool-store';
 import { SpoolWorkers } from './spool-workers';
+
+/**
+ * How long closing waits for sends still in flight after the drain: part of the shutdown
+ * bound (README, "Shutdown"). Sends not finished by then are retried after the next start.
+ */
+export const SPOOL_CLOSE_GRACE_MS = 2_000;
 
 export interface SpoolSettings {
   path: string;
@@ -84,7 +84,7 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     this.purgeTimer.unref();
   }
 
-  async enqueue({ email, client, startedAt, id, requestId }: EnqueueRequest): Promise<EmailView> {
+  async enqueue({ email, client, startedAt, id, meta }: EnqueueRequest): Promise<EmailView> {
     if (!this.accepting) throw new DrainingError();
     if (this.pending.size + this.inserting >= this.config.queueCapacity) {
       throw new QueueFullError(this.config.queueCapacity);
@@ -96,7 +96,7 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       status: 'queued',
       attempts: 0,
       acceptedAt: Math.round(now - (performance.now() - startedAt)),
-      requestId,
+      meta,
       createdAt: now,
       updatedAt: now,
     };
@@ -105,7 +105,7 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     this.inserting++;
     try {
       await this.commits.run(() => {
-        this.store.insert({ ...entry, payload, now });
+        this.store.insert({ ...entry, payload, metadata: JSON.stringify(meta), now });
         // The key and its email commit together: a key on disk always has its email.
         if (claim) this.store.putKey(claim.key, claim.record, claim.expiresAt);
       });
@@ -192,7 +192,7 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
         `drain ended after ${timeoutMs} ms with ${remaining} emails unfinished; they stay in the spool and are delivered after the next start: ${listIds([...this.pending.keys()])}`,
       );
     }
-    return { remaining, timedOut: remaining > 0 };
+    return { remaining, timedOut: remaining > 0, kept: true };
   }
 
   /** Stops delivering, waits up to closeGraceMs for sends in flight, commits and unlocks. */

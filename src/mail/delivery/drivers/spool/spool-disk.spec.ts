@@ -39,6 +39,7 @@ describe('spool on a failing disk', () => {
     email: { ...sampleEmail(), text: 'x'.repeat(8_000) },
     client: 'billing',
     startedAt: performance.now(),
+    meta: {},
   });
 
   /** Fills the file system with `filler` until the kernel says ENOSPC. */

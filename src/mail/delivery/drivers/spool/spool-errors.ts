@@ -1,4 +1,4 @@
-import { QueueUnavailableError } from '../../delivery-queue';
+import { QueueUnavailableError } from '../queue-errors';
 
 /** SQLite primary result codes we tell apart (https://sqlite.org/rescode.html). */
 const SQLITE_BUSY = 5;

@@ -1,4 +1,5 @@
-import type { DeliveryError } from '../../delivery-error';
+import type { DeliveryErrorInfo } from '../../delivery-error';
+import type { EmailMeta } from '../../settled-email';
 import type { EmailStatus, EmailView } from '../../email-view';
 import type { SpoolRow } from './spool-store';
 
@@ -10,20 +11,21 @@ export interface SpoolEntry {
   attempts: number;
   /** Epoch ms of the request's arrival: durations span restarts. */
   acceptedAt: number;
-  requestId?: string;
+  /** Opaque to the driver (EmailMeta): stored as given, handed back when the email settles. */
+  meta: EmailMeta;
   createdAt: number;
   updatedAt: number;
   nextAttemptAt?: number;
-  lastError?: DeliveryError;
+  lastError?: DeliveryErrorInfo;
   retryTimer?: NodeJS.Timeout;
 }
 
 interface Outcome {
   messageId?: string;
-  lastError?: DeliveryError;
+  lastError?: DeliveryErrorInfo;
 }
 
-export function outcomeJson(messageId?: string, lastError?: DeliveryError): string {
+export function outcomeJson(messageId?: string, lastError?: DeliveryErrorInfo): string {
   return JSON.stringify({ messageId, lastError } satisfies Outcome);
 }
 
@@ -42,7 +44,7 @@ export function entryFromRow(row: SpoolRow): SpoolEntry {
     status: 'queued',
     attempts: row.attempts,
     acceptedAt: row.accepted_at,
-    requestId: row.request_id ?? undefined,
+    meta: row.metadata ? (JSON.parse(row.metadata) as EmailMeta) : {},
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     nextAttemptAt: row.next_attempt_at ?? undefined,

@@ -4,7 +4,8 @@ export const SCHEMA_VERSION = 1;
 /**
  * One row per accepted email. `seq` keeps acceptance order for recovery; `payload` (the
  * OutgoingEmail as JSON) is dropped once sent and kept while failed, for re-drive. Times
- * are epoch milliseconds. `accepted_at` is when the request arrived, so the duration
+ * are epoch milliseconds; `metadata` is the EmailMeta JSON (request id, template) the
+ * driver hands back when the email settles. `accepted_at` is when the request arrived, so the duration
  * metric spans restarts.
  */
 export const SCHEMA = `
@@ -21,7 +22,6 @@ CREATE TABLE IF NOT EXISTS emails (
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER,
   outcome TEXT,
-  request_id TEXT,
   metadata TEXT,
   accepted_at INTEGER NOT NULL,
   created_at INTEGER NOT NULL,
@@ -39,13 +39,13 @@ CREATE TABLE IF NOT EXISTS idempotency_keys (
 CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
 `;
 
-const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, request_id, metadata,
+const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, metadata,
   accepted_at, created_at, updated_at, settled_at`;
 
 /** Every statement the store runs, prepared once at open. */
 export const STATEMENTS = {
-  insert: `INSERT INTO emails (id, client, payload, status, request_id, metadata,
-        accepted_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
+  insert: `INSERT INTO emails (id, client, payload, status, metadata,
+        accepted_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`,
   sending: `UPDATE emails SET status = 'sending', attempts = ?,
         next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
   retry: `UPDATE emails SET status = 'queued', attempts = ?, next_attempt_at = ?,

@@ -10,6 +10,7 @@ const newEmail = (id: string, now = Date.now()) => ({
   id,
   client: 'billing',
   payload: '{"subject":"x"}',
+  metadata: '{}',
   acceptedAt: now,
   now,
 });

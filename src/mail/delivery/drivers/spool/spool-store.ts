@@ -26,7 +26,6 @@ export interface SpoolRow {
   next_attempt_at: number | null;
   /** JSON: `{ messageId?, lastError? }`. */
   outcome: string | null;
-  request_id: string | null;
   metadata: string | null;
   accepted_at: number;
   created_at: number;
@@ -38,8 +37,8 @@ export interface NewEmail {
   id: string;
   client: string;
   payload: string;
-  requestId?: string;
-  metadata?: string;
+  /** JSON of the email's EmailMeta (request id, template, …), opaque to the spool. */
+  metadata: string;
   acceptedAt: number;
   now: number;
 }
@@ -158,8 +157,7 @@ export class SpoolStore {
       email.id,
       email.client,
       email.payload,
-      email.requestId ?? null,
-      email.metadata ?? null,
+      email.metadata,
       email.acceptedAt,
       email.now,
       email.now,

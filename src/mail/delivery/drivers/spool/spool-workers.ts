@@ -150,7 +150,7 @@ export class SpoolWorkers {
           durationSeconds: (Date.now() - entry.acceptedAt) / 1000,
           error: entry.lastError,
           attempts: attempt,
-          requestId: entry.requestId,
+          meta: entry.meta,
         });
         this.onSettled(entry);
       }
