@@ -4,6 +4,7 @@ import { appConfig } from './config/app.config';
 import { ConfigValidationError } from './config/env-reader';
 import { validateEnvironment } from './config/validate-all';
 import type { DeliveryQueue } from './mail/delivery/drivers/delivery-queue';
+import { SpoolOpenError } from './mail/delivery/drivers/spool/spool-errors';
 import { DELIVERY_QUEUE } from './mail/mail.constants';
 
 /** Closing after the drain (connections, the spool's last sends): the documented bound. */
@@ -70,8 +71,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
+  // An operator's problem (spool locked, corrupt, read-only…) is one line; a bug keeps its stack.
+  const detail = err instanceof SpoolOpenError || !(err instanceof Error) ? '' : `\n${err.stack}`;
   process.stderr.write(
-    `mailwatch failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+    `mailwatch failed to start: ${String((err as Error)?.message ?? err)}${detail}\n`,
   );
   process.exit(1);
 });
