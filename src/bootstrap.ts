@@ -54,6 +54,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
     autoFlushLogs: false,
   });
   configureApp(app);
+  // autoFlushLogs is off (above): the buffered start-up lines go out now, in the app's format.
+  app.flushLogs();
   return app;
 }
 
