@@ -108,7 +108,7 @@ describe(SpoolDeliveryQueue.name, () => {
     await expect(sut.enqueue(request())).rejects.toBeInstanceOf(QueueFullError);
     const report = await sut.drain(50);
     await expect(sut.enqueue(request())).rejects.toBeInstanceOf(DrainingError);
-    expect(report).toEqual({ remaining: 2, timedOut: true });
+    expect(report).toEqual({ remaining: 2, timedOut: true, kept: true });
     expect(sut.isAccepting()).toBe(false);
   });
 
@@ -118,7 +118,7 @@ describe(SpoolDeliveryQueue.name, () => {
 
     const report = await sut.drain(10_000);
 
-    expect(report).toEqual({ remaining: 0, timedOut: false });
+    expect(report).toEqual({ remaining: 0, timedOut: false, kept: true });
     expect(relay.accepted).toHaveLength(20);
   });
 
