@@ -337,7 +337,11 @@ async function redisDriver(sink) {
 async function spoolDriver(sink) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailwatch-bench-spool-'));
   const spool = await startApp(
-    appEnv(sink, { QUEUE_DRIVER: 'spool', SPOOL_PATH: path.join(dir, 'spool.db') }),
+    appEnv(sink, {
+      QUEUE_DRIVER: 'spool',
+      SPOOL_PATH: path.join(dir, 'spool.db'),
+      SPOOL_SYNCHRONOUS: process.env.BENCH_SPOOL_SYNCHRONOUS ?? 'full',
+    }),
     'spool',
   );
   const memory = await startApp(appEnv(sink, { QUEUE_DRIVER: 'memory' }), 'spool-vs-memory');

@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DedicatedRedis, uniquePrefix } from '../support/redis';
+import { emailIdOf } from '../support/spool-kit';
 import { valueOf } from '../support/scrape';
 import { freePort, TestSmtpServer } from '../support/smtp-server';
 import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
@@ -86,7 +87,7 @@ describe('redis driver exactness', () => {
     await untilQueueEmpty(app, 30_000);
     await until('/readyz to recover', async () => (await request(`${url}/readyz`)).status === 200);
 
-    const delivered = smtp.received.map((m) => String(m.parsed.headers.get('x-mailwatch-id')));
+    const delivered = smtp.received.map((m) => emailIdOf(m));
     const metrics = (await request(`${url}/metrics`)).text;
     expect(refusals).toBeGreaterThanOrEqual(10);
     expect(conflicts).toBe(0);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { AppProcess } from '../support/app-process';
 import { TestSmtpServer } from '../support/smtp-server';
-import { tempDir } from '../support/spool-kit';
+import { emailIdOf, tempDir } from '../support/spool-kit';
 import { postJson } from '../support/test-app';
 
 /**
@@ -71,7 +71,7 @@ describe('spool driver on a full disk (real process, real tmpfs)', () => {
     await app.stop();
     app = undefined;
 
-    const ids = new Set(smtp.received.map((m) => String(m.parsed.headers.get('x-mailwatch-id'))));
+    const ids = new Set(smtp.received.map((m) => emailIdOf(m)));
     expect(ids).toEqual(new Set([...accepted, after.body.id]));
     const check = new DatabaseSync(spoolPath);
     expect(check.prepare('PRAGMA integrity_check').get()).toEqual({ integrity_check: 'ok' });

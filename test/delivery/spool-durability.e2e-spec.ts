@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { AppProcess, runToExit } from '../support/app-process';
-import { freePort, TestSmtpServer, type ReceivedMail } from '../support/smtp-server';
-import { tempDir } from '../support/spool-kit';
+import { freePort, TestSmtpServer } from '../support/smtp-server';
+import { emailIdOf, tempDir } from '../support/spool-kit';
 import { postJson, request } from '../support/test-app';
 
 /**
@@ -14,8 +14,6 @@ const email = (i: number) => ({
   subject: `spool ${i}`,
   text: `message ${i}`,
 });
-
-const emailIdOf = (mail: ReceivedMail) => String(mail.parsed.headers.get('x-mailwatch-id'));
 
 /** POSTs `count` emails asking for 202 at once, `parallel` at a time; returns the accepted ids. */
 async function submit(url: string, count: number, parallel = 32): Promise<string[]> {

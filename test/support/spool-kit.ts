@@ -136,6 +136,12 @@ export const sampleEmail = (subject = 'Hello'): OutgoingEmail => ({
   text: 'Hi there',
 });
 
+/** The email id a message carries (X-Mailwatch-Id), as the relay received it. */
+export function emailIdOf(mail: { parsed: { headers: Map<string, unknown> } }): string {
+  const value = mail.parsed.headers.get('x-mailwatch-id');
+  return typeof value === 'string' ? value : '';
+}
+
 /** A fresh temp directory, removed by the returned function. */
 export function tempDir(prefix = 'spool-'): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));

@@ -202,6 +202,8 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     await this.workers.stop(this.settings.closeGraceMs);
     this.commits.flush();
     this.store.close();
+    const { commits, writes } = this.commits.stats;
+    this.logger.log(`spool closed: ${writes} writes in ${commits} commits since start`);
     for (const id of [...this.waiters.keys()]) this.wake(id);
   }
 
