@@ -3,6 +3,8 @@ import { DatabaseSync } from 'node:sqlite';
 import { AppProcess, runToExit } from '../support/app-process';
 import { freePort, TestSmtpServer } from '../support/smtp-server';
 import { emailIdOf, tempDir } from '../support/spool-kit';
+import { valueOf } from '../support/scrape';
+import { until } from '../support/wait';
 import { postJson, request } from '../support/test-app';
 
 /**
@@ -92,11 +94,23 @@ describe('spool driver (real processes)', () => {
     const possible = Number(
       /(\d+) emails were being sent when the previous process stopped/.exec(second.log)?.[1] ?? 0,
     );
+    // The sink may already hold the ids the stalled relay took; wait for the redeliveries too.
+    let metrics = '';
+    await until(
+      'the restarted app to resolve every email',
+      async () => {
+        metrics = (await request(`${second.url}/metrics`)).text;
+        return valueOf(metrics, 'email_queue_size') === 0;
+      },
+      30_000,
+    );
     const delivered = [...stalled.received, ...sink.received].map(emailIdOf);
     const duplicates = delivered.length - new Set(delivered).size;
     expect(new Set(delivered)).toEqual(new Set(ids));
     expect(duplicates).toBeLessThanOrEqual(possible);
     expect(possible).toBeLessThanOrEqual(64);
+    expect(valueOf(metrics, 'email_possible_duplicates_total')).toBe(possible);
+    expect(valueOf(metrics, 'email_sent_total', { status: 'success' })).toBe(1_000);
   });
 
   it('SIGTERM with the relay down exits within its bound; a restart with the relay up delivers all', async () => {

@@ -1,12 +1,13 @@
 import type { Provider } from '@nestjs/common';
 import { getToken, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
-import { Histogram, register, type Gauge } from 'prom-client';
+import { Histogram, register, type Counter, type Gauge } from 'prom-client';
 import { FAILURE_REASONS } from '../delivery/delivery-error';
 import type { DeliveryQueue } from '../delivery/drivers/delivery-queue';
 import { DELIVERY_QUEUE } from '../mail.constants';
 import {
   EMAIL_DURATION_BUCKETS,
   EMAIL_FAILURES_TOTAL,
+  EMAIL_POSSIBLE_DUPLICATES_TOTAL,
   EMAIL_QUEUE_JOBS,
   EMAIL_QUEUE_SIZE,
   EMAIL_RETRIES_TOTAL,
@@ -65,6 +66,16 @@ export const emailMetricProviders: Provider[] = [
     inject: [DELIVERY_QUEUE],
     async collect(this: Gauge, queue: DeliveryQueue) {
       this.set(await queue.size());
+    },
+  }),
+  makeCounterProvider({
+    name: EMAIL_POSSIBLE_DUPLICATES_TOTAL,
+    help: 'Emails sent again after a restart because their earlier attempt was cut off mid-send (the relay may have taken it): possible duplicates (spool driver).',
+    inject: [DELIVERY_QUEUE],
+    collect(this: Counter<string>, queue: DeliveryQueue) {
+      // Monotonic within the process: the driver's own count since start.
+      this.reset();
+      this.inc(queue.possibleDuplicates?.() ?? 0);
     },
   }),
   makeGaugeProvider({

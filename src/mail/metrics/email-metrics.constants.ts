@@ -9,6 +9,7 @@ export const EMAIL_SEND_DURATION_SECONDS = 'email_send_duration_seconds';
 export const EMAIL_SEND_ATTEMPTS_TOTAL = 'email_send_attempts_total';
 export const EMAIL_RETRIES_TOTAL = 'email_retries_total';
 export const EMAIL_FAILURES_TOTAL = 'email_failures_total';
+export const EMAIL_POSSIBLE_DUPLICATES_TOTAL = 'email_possible_duplicates_total';
 
 /** From the original deployment's dashboards; kept so its queries work unchanged. */
 export const EMAIL_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10];

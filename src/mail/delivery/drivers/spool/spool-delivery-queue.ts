@@ -173,6 +173,10 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     return this.pending.size;
   }
 
+  possibleDuplicates(): number {
+    return this.recovery.possibleDuplicates;
+  }
+
   isAccepting(): boolean {
     return this.accepting;
   }
