@@ -59,7 +59,7 @@ export interface SendOptions {
 /** How long a duplicate waits for the first request of its key to store the email. */
 const CLAIM_SETTLE_MS = 5_000;
 
-// `== null`: the DTO's IsOptional lets null through as "absent" (found by test/fuzz.e2e-spec.ts).
+// `== null`: the DTO's IsOptional lets null through as "absent" (found by test/api/fuzz.e2e-spec.ts).
 const asList = (value: string | string[] | undefined): string[] | undefined =>
   value == null ? undefined : Array.isArray(value) ? value : [value];
 

@@ -7,7 +7,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { RequestWithCaller } from '../core/client-identity';
 import { ApiKeys } from './api-keys';
-import { UNGUARDED_ROUTES } from './security.constants';
+import { SELF_AUTHENTICATED_ROUTES, UNGUARDED_ROUTES } from './security.constants';
 
 const BEARER = /^Bearer[ ]+([^\s]+)[ ]*$/i;
 
@@ -25,7 +25,8 @@ export class ApiKeyGuard implements CanActivate {
     if (!this.keys.enabled) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & RequestWithCaller>();
-    if (UNGUARDED_ROUTES.has(request.routeOptions?.url ?? '')) return true;
+    const route = request.routeOptions?.url ?? '';
+    if (UNGUARDED_ROUTES.has(route) || SELF_AUTHENTICATED_ROUTES.has(route)) return true;
     const match = BEARER.exec(request.headers.authorization ?? '');
     const client = match ? this.keys.clientFor(match[1]) : undefined;
     if (client === undefined) {

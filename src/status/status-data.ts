@@ -1,5 +1,12 @@
-/** What /status/data returns: cumulative values; the page derives rates from two polls. */
-export interface StatusData {
+/** The cumulative histogram of email_send_duration_seconds, summed over clients. */
+export interface DurationHistogram {
+  buckets: Array<{ le: number; count: number }>;
+  count: number;
+  sum: number;
+}
+
+/** This replica's email metrics now: cumulative values, as /metrics has them. */
+export interface StatusSnapshot {
   /** Milliseconds since the epoch, server clock. */
   time: number;
   /** email_sent_total by client and status. */
@@ -7,6 +14,24 @@ export interface StatusData {
   queueSize: number;
   /** email_retries_total, all reasons. */
   retries: number;
-  /** email_send_duration_seconds summed over clients: cumulative count per upper bound. */
-  duration: { buckets: Array<{ le: number; count: number }>; count: number; sum: number };
+  duration: DurationHistogram;
+}
+
+/** One sample of the server-side history (all clients together). */
+export interface StatusPoint {
+  time: number;
+  success: number;
+  failure: number;
+  queueSize: number;
+  retries: number;
+  duration: DurationHistogram;
+}
+
+/** What /status/data returns; the page derives rates and quantiles from differences. */
+export interface StatusData extends StatusSnapshot {
+  /** The process answering (the pod name in Kubernetes): every figure is this replica's. */
+  replica: string;
+  /** Link to the mailwatch dashboard for all replicas, when GRAFANA_URL is set. */
+  dashboardUrl: string | null;
+  history: { intervalMs: number; capacity: number; points: StatusPoint[] };
 }

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 
 /**
  * The status page: one self-contained HTML document (inline CSS and JS, canvas charts, no
- * dependencies). It polls /status/data every POLL_MS and derives rates and quantiles from
- * the difference between two polls, the same way Prometheus' rate() and
- * histogram_quantile() would.
+ * dependencies) about the replica that serves it. On load it draws the server's history (the
+ * last hour), then polls /status/data?since=… every POLL_MS for new samples. Rates and
+ * quantiles come from differences between samples, as Prometheus' rate() and
+ * histogram_quantile() would compute them.
  */
 export const STATUS_PAGE_HTML = `<!doctype html>
 <html lang="en">
@@ -28,42 +29,38 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   .chart h2 { font-size: 13px; margin: 0 0 6px; color: #cbd5e1; }
   canvas { width: 100%; height: 220px; display: block; }
   .legend span { margin-right: 12px; font-size: 12px; }
+  .scope { color: #94a3b8; padding: 0 20px 10px; margin: 0; }
+  .scope a { color: #38bdf8; }
 </style>
 </head>
 <body>
-<header><h1>mailwatch</h1><span id="updated">connecting…</span></header>
+<header><h1>mailwatch · this replica</h1><span id="updated">connecting…</span></header>
+<p class="scope">Every figure below is <strong>this replica's</strong> own (<span id="replica">…</span>), not the whole deployment's.
+<a id="grafana" hidden>All replicas: the Grafana dashboard</a></p>
 <section class="tiles">
-  <div class="tile"><div class="label">emails/s</div><div class="value" id="rate">–</div></div>
-  <div class="tile"><div class="label">success rate</div><div class="value" id="success-rate">–</div></div>
+  <div class="tile"><div class="label">emails/s (this replica)</div><div class="value" id="rate">–</div></div>
+  <div class="tile"><div class="label">success rate (1 min)</div><div class="value" id="success-rate">–</div></div>
   <div class="tile"><div class="label">p50 send latency</div><div class="value" id="p50">–</div></div>
   <div class="tile"><div class="label">p95 send latency</div><div class="value" id="p95">–</div></div>
   <div class="tile"><div class="label">queue size</div><div class="value" id="queue-size">–</div></div>
-  <div class="tile"><div class="label">retries (total)</div><div class="value warn" id="retries">–</div></div>
-  <div class="tile"><div class="label">sent (total)</div><div class="value ok" id="sent-success">–</div></div>
-  <div class="tile"><div class="label">failed (total)</div><div class="value bad" id="sent-failure">–</div></div>
+  <div class="tile"><div class="label">retries (since start)</div><div class="value warn" id="retries">–</div></div>
+  <div class="tile"><div class="label">sent (since start)</div><div class="value ok" id="sent-success">–</div></div>
+  <div class="tile"><div class="label">failed (since start)</div><div class="value bad" id="sent-failure">–</div></div>
 </section>
 <section class="charts">
-  <div class="chart"><h2>emails/s by client and status</h2><canvas id="rate-chart"></canvas><div class="legend" id="rate-legend"></div></div>
+  <div class="chart"><h2>emails/s by status</h2><canvas id="rate-chart"></canvas><div class="legend" id="rate-legend"></div></div>
   <div class="chart"><h2>send latency p50 / p95 (s)</h2><canvas id="latency-chart"></canvas><div class="legend" id="latency-legend"></div></div>
   <div class="chart"><h2>queue size</h2><canvas id="queue-chart"></canvas></div>
   <div class="chart"><h2>success rate (%)</h2><canvas id="success-chart"></canvas></div>
 </section>
 <script>
 "use strict";
-const POLL_MS = 2000, KEEP = 150;
-const COLORS = ['#38bdf8', '#f87171', '#4ade80', '#facc15', '#c084fc', '#fb923c', '#2dd4bf', '#f472b6'];
+const POLL_MS = 2000;
+const COLORS = ['#4ade80', '#f87171', '#38bdf8', '#facc15'];
 const dataUrl = location.pathname.replace(/\\/$/, '') + '/data';
-const series = { rate: new Map(), latency: new Map([['p50', []], ['p95', []]]), queue: new Map([['queue', []]]), success: new Map([['success', []]]) };
-let previous;
+let history = [], lastTime = 0, previous;
 
-function push(map, key, point) {
-  if (!map.has(key)) map.set(key, []);
-  const list = map.get(key);
-  list.push(point);
-  if (list.length > KEEP) list.shift();
-}
-
-/** histogram_quantile over the bucket increase between two polls (linear within a bucket). */
+/** histogram_quantile over a bucket increase (linear within a bucket). */
 function quantile(q, buckets) {
   const total = buckets.length ? buckets[buckets.length - 1].count : 0;
   if (total <= 0) return null;
@@ -83,48 +80,72 @@ function fmt(value, digits) {
   return value === null || !Number.isFinite(value) ? '–' : value.toFixed(digits);
 }
 
-function update(data) {
-  const success = data.sent.filter((s) => s.status === 'success').reduce((a, s) => a + s.value, 0);
-  const failure = data.sent.filter((s) => s.status === 'failure').reduce((a, s) => a + s.value, 0);
-  document.getElementById('sent-success').textContent = String(success);
-  document.getElementById('sent-failure').textContent = String(failure);
-  document.getElementById('queue-size').textContent = String(data.queueSize);
-  document.getElementById('retries').textContent = String(data.retries);
-  push(series.queue, 'queue', data.queueSize);
+const byStatus = (data, status) => data.sent.filter((s) => s.status === status).reduce((a, s) => a + s.value, 0);
+const asPoint = (data) => ({ time: data.time, success: byStatus(data, 'success'), failure: byStatus(data, 'failure'), queueSize: data.queueSize, retries: data.retries, duration: data.duration });
 
-  // Rates need two polls; the first one shows lifetime figures.
-  const base = previous || { time: data.time - 1, sent: [], duration: { buckets: [], count: 0 } };
-  const seconds = Math.max((data.time - base.time) / 1000, 0.001);
-  let rate = 0, ok = 0, all = 0;
-  for (const s of data.sent) {
-    const before = base.sent.find((p) => p.client === s.client && p.status === s.status);
-    const delta = Math.max(s.value - (before ? before.value : 0), 0);
-    if (previous) push(series.rate, s.client + ' ' + s.status, delta / seconds);
-    rate += delta / seconds; all += delta; if (s.status === 'success') ok += delta;
-  }
-  const windowBuckets = data.duration.buckets.map((b) => {
-    const before = base.duration.buckets.find((p) => p.le === b.le);
-    return { le: b.le, count: b.count - (before ? before.count : 0) };
+/** Rates, success ratio and quantiles between two cumulative samples. */
+function between(a, b) {
+  const seconds = Math.max((b.time - a.time) / 1000, 0.001);
+  const ok = Math.max(b.success - a.success, 0), bad = Math.max(b.failure - a.failure, 0);
+  const buckets = b.duration.buckets.map((x) => {
+    const before = a.duration.buckets.find((p) => p.le === x.le);
+    return { le: x.le, count: Math.max(x.count - (before ? before.count : 0), 0) };
   });
-  const usable = windowBuckets.length && windowBuckets[windowBuckets.length - 1].count > 0 ? windowBuckets : data.duration.buckets;
-  const p50 = quantile(0.5, usable), p95 = quantile(0.95, usable);
-  const successRate = all > 0 ? (100 * ok) / all : (success + failure > 0 ? (100 * success) / (success + failure) : null);
-  document.getElementById('rate').textContent = previous ? fmt(rate, 1) : '–';
-  document.getElementById('success-rate').textContent = successRate === null ? '–' : fmt(successRate, 1) + '%';
-  document.getElementById('p50').textContent = p50 === null ? '–' : fmt(p50, 2) + ' s';
-  document.getElementById('p95').textContent = p95 === null ? '–' : fmt(p95, 2) + ' s';
-  push(series.latency, 'p50', p50 === null ? NaN : p50);
-  push(series.latency, 'p95', p95 === null ? NaN : p95);
-  push(series.success, 'success', successRate === null ? NaN : successRate);
-  previous = data;
-  document.getElementById('updated').textContent = 'updated ' + new Date(data.time).toLocaleTimeString();
-  draw('rate-chart', series.rate, 'rate-legend');
-  draw('latency-chart', series.latency, 'latency-legend');
-  draw('queue-chart', series.queue);
-  draw('success-chart', series.success, undefined, 100);
+  return { ok: ok / seconds, bad: bad / seconds, success: ok + bad > 0 ? (100 * ok) / (ok + bad) : NaN,
+    p50: quantile(0.5, buckets), p95: quantile(0.95, buckets) };
 }
 
-function draw(id, map, legendId, fixedMax) {
+function render(data) {
+  for (const p of data.history.points) history.push(p);
+  if (history.length) lastTime = history[history.length - 1].time;
+  history.splice(0, Math.max(history.length - data.history.capacity, 0));
+  const now = asPoint(data);
+  document.getElementById('replica').textContent = 'replica ' + data.replica;
+  if (data.dashboardUrl) {
+    const link = document.getElementById('grafana');
+    link.href = data.dashboardUrl; link.hidden = false;
+  }
+  document.getElementById('sent-success').textContent = String(now.success);
+  document.getElementById('sent-failure').textContent = String(now.failure);
+  document.getElementById('queue-size').textContent = String(data.queueSize);
+  document.getElementById('retries').textContent = String(data.retries);
+  // Tiles: the last minute (from history on load, then since the previous poll for the rate).
+  const minuteAgo = history.find((p) => p.time >= now.time - 60000) || history[0] || now;
+  const recent = between(minuteAgo, now);
+  const live = previous ? between(previous, now) : recent;
+  const lifetime = between({ time: 0, success: 0, failure: 0, duration: { buckets: [] } }, now);
+  const pick = (v, fallback) => (v === null || !Number.isFinite(v) ? fallback : v);
+  document.getElementById('rate').textContent = fmt(live.ok + live.bad, 1);
+  const success = pick(recent.success, lifetime.success);
+  document.getElementById('success-rate').textContent = Number.isFinite(success) ? fmt(success, 1) + '%' : '–';
+  const p50 = pick(recent.p50, lifetime.p50), p95 = pick(recent.p95, lifetime.p95);
+  document.getElementById('p50').textContent = p50 === null ? '–' : fmt(p50, 2) + ' s';
+  document.getElementById('p95').textContent = p95 === null ? '–' : fmt(p95, 2) + ' s';
+  previous = now;
+  document.getElementById('updated').textContent = 'updated ' + new Date(data.time).toLocaleTimeString();
+  charts(data.history.intervalMs * data.history.capacity, now.time);
+}
+
+function charts(windowMs, end) {
+  const rate = new Map([['success', []], ['failure', []]]), latency = new Map([['p50', []], ['p95', []]]);
+  const queue = new Map([['queue', []]]), success = new Map([['success', []]]);
+  history.forEach((p, i) => {
+    queue.get('queue').push([p.time, p.queueSize]);
+    if (i === 0) return;
+    const d = between(history[i - 1], p);
+    rate.get('success').push([p.time, d.ok]); rate.get('failure').push([p.time, d.bad]);
+    latency.get('p50').push([p.time, d.p50 === null ? NaN : d.p50]);
+    latency.get('p95').push([p.time, d.p95 === null ? NaN : d.p95]);
+    success.get('success').push([p.time, d.success]);
+  });
+  const span = { start: end - windowMs, end };
+  draw('rate-chart', rate, span, 'rate-legend');
+  draw('latency-chart', latency, span, 'latency-legend');
+  draw('queue-chart', queue, span);
+  draw('success-chart', success, span, undefined, 100);
+}
+
+function draw(id, map, span, legendId, fixedMax) {
   const canvas = document.getElementById(id);
   const ratio = window.devicePixelRatio || 1;
   const width = canvas.clientWidth, height = canvas.clientHeight;
@@ -132,32 +153,36 @@ function draw(id, map, legendId, fixedMax) {
   const ctx = canvas.getContext('2d');
   ctx.scale(ratio, ratio);
   ctx.clearRect(0, 0, width, height);
-  let max = fixedMax || 0;
-  for (const list of map.values()) for (const v of list) if (Number.isFinite(v) && v > max) max = v;
+  let max = fixedMax || 0, points = 0;
+  for (const list of map.values()) for (const [, v] of list) { points++; if (Number.isFinite(v) && v > max) max = v; }
   if (max <= 0) max = 1;
+  const minutes = Math.round((span.end - span.start) / 60000);
+  canvas.setAttribute('aria-label', points + ' points over the last ' + minutes + ' min, max ' + fmt(max, 2));
+  canvas.dataset.points = String(points);
   ctx.strokeStyle = '#334155'; ctx.fillStyle = '#94a3b8'; ctx.font = '11px system-ui';
   for (let i = 0; i <= 4; i++) {
     const y = 8 + ((height - 16) * i) / 4;
     ctx.beginPath(); ctx.moveTo(36, y); ctx.lineTo(width, y); ctx.stroke();
     ctx.fillText(fmt(max * (1 - i / 4), max < 10 ? 2 : 0), 0, y + 4);
   }
+  ctx.fillText('-' + minutes + ' min', 36, height - 1);
   let index = 0;
   const legend = [];
   for (const [name, list] of map) {
     const color = COLORS[index++ % COLORS.length];
     ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.beginPath();
     let started = false;
-    list.forEach((v, i) => {
-      if (!Number.isFinite(v)) { started = false; return; }
-      const x = 36 + ((width - 40) * i) / (KEEP - 1);
+    for (const [t, v] of list) {
+      if (!Number.isFinite(v)) { started = false; continue; }
+      const x = 36 + ((width - 40) * (t - span.start)) / (span.end - span.start);
       const y = 8 + (height - 16) * (1 - v / max);
       if (started) ctx.lineTo(x, y); else { ctx.moveTo(x, y); started = true; }
-    });
+    }
     ctx.stroke();
     // Built through the DOM, not innerHTML: the CSP forbids style attributes in markup.
     const item = document.createElement('span');
     item.style.color = color;
-    item.textContent = '\u25A0 ' + name;
+    item.textContent = '\\u25A0 ' + name;
     legend.push(item);
   }
   if (legendId) document.getElementById(legendId).replaceChildren(...legend);
@@ -165,9 +190,9 @@ function draw(id, map, legendId, fixedMax) {
 
 async function poll() {
   try {
-    const response = await fetch(dataUrl, { credentials: 'same-origin', cache: 'no-store' });
+    const response = await fetch(dataUrl + '?since=' + lastTime, { credentials: 'same-origin', cache: 'no-store' });
     if (!response.ok) throw new Error('HTTP ' + response.status);
-    update(await response.json());
+    render(await response.json());
   } catch (err) {
     document.getElementById('updated').textContent = 'cannot read ' + dataUrl + ': ' + err.message;
   } finally {

@@ -1,14 +1,27 @@
-import { Controller, Get, Header, NotFoundException } from '@nestjs/common';
-import { Inject } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import {
+  BadRequestException,
+  Controller,
+  Get,
+  Header,
+  Inject,
+  NotFoundException,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { observabilityConfig, type ObservabilityConfig } from '../config/observability.config';
 import type { StatusData } from './status-data';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.html';
+import { StatusAuthGuard } from './status-auth.guard';
 import { StatusService } from './status.service';
 
-/** /status: a live page for people; /status/data: what it polls. Same auth as the API. */
+/**
+ * /status: a page for people about THIS replica; /status/data: what it polls. An API key or
+ * HTTP Basic (STATUS_AUTH / METRICS_AUTH) opens both, see StatusAuthGuard.
+ */
 @ApiTags('operations')
 @Controller('status')
+@UseGuards(StatusAuthGuard)
 export class StatusController {
   constructor(
     private readonly status: StatusService,
@@ -30,10 +43,19 @@ export class StatusController {
   @Get('data')
   @Header('cache-control', 'no-store')
   @ApiOperation({ summary: 'Email metrics as JSON for the status page' })
-  @ApiResponse({ status: 200, description: 'Cumulative counters; rates come from two polls.' })
-  data(): Promise<StatusData> {
+  @ApiQuery({
+    name: 'since',
+    required: false,
+    description: 'Only history samples after this time (ms since the epoch).',
+  })
+  @ApiResponse({ status: 200, description: 'Cumulative counters now, plus the history samples.' })
+  @ApiResponse({ status: 400, description: '`since` is not a number.' })
+  data(@Query('since') since?: string): Promise<StatusData> {
     this.ensureEnabled();
-    return this.status.snapshot();
+    const after = since === undefined || since === '' ? 0 : Number(since);
+    if (!Number.isFinite(after))
+      throw new BadRequestException('since must be a number (ms since the epoch)');
+    return this.status.data(after);
   }
 
   private ensureEnabled(): void {

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { hostname } from 'node:os';
 import { register } from 'prom-client';
 import {
   EMAIL_QUEUE_SIZE,
@@ -6,18 +7,54 @@ import {
   EMAIL_SEND_DURATION_SECONDS,
   EMAIL_SENT_TOTAL,
 } from '../mail/metrics/email-metrics.constants';
-import type { StatusData } from './status-data';
+import { observabilityConfig, type ObservabilityConfig } from '../config/observability.config';
+import type { StatusData, StatusSnapshot } from './status-data';
+import { StatusHistory } from './status-history';
 
 type MetricJson = Awaited<ReturnType<typeof register.getMetricsAsJSON>>[number];
 type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
 
 /**
  * Reads the email metrics from prom-client's registry for the status page, so the browser
- * needs neither METRICS_AUTH nor a Prometheus parser: the same numbers /metrics shows.
+ * needs neither METRICS_AUTH nor a Prometheus parser: the same numbers /metrics shows. A
+ * sample every STATUS_HISTORY_INTERVAL_MS goes into a bounded ring, so the page has the
+ * last hour to show the moment it opens.
  */
 @Injectable()
-export class StatusService {
-  async snapshot(): Promise<StatusData> {
+export class StatusService implements OnModuleInit, OnModuleDestroy {
+  private readonly history = new StatusHistory();
+  private timer?: NodeJS.Timeout;
+  private readonly replica = hostname();
+
+  constructor(@Inject(observabilityConfig.KEY) private readonly config: ObservabilityConfig) {}
+
+  onModuleInit(): void {
+    if (!this.config.statusPageEnabled) return;
+    const sample = () => void this.snapshot().then((s) => this.history.record(s));
+    sample();
+    this.timer = setInterval(sample, this.config.statusHistoryIntervalMs).unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The current figures plus the history samples taken after `since` (ms). */
+  async data(since: number): Promise<StatusData> {
+    const dashboard = this.config.grafanaUrl && `${this.config.grafanaUrl}/d/mailwatch/mailwatch`;
+    return {
+      ...(await this.snapshot()),
+      replica: this.replica,
+      dashboardUrl: dashboard ?? null,
+      history: {
+        intervalMs: this.config.statusHistoryIntervalMs,
+        capacity: this.history.capacity,
+        points: this.history.since(since),
+      },
+    };
+  }
+
+  async snapshot(): Promise<StatusSnapshot> {
     const wanted = [
       EMAIL_SENT_TOTAL,
       EMAIL_QUEUE_SIZE,

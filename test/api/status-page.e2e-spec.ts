@@ -1,30 +1,15 @@
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { StatusController } from '../../src/status/status.controller';
+import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, reportMissingChromium } from '../support/chromium';
 import { TestSmtpServer } from '../support/smtp-server';
 import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 
-/** Debian's Chromium (.ci/run installs it); CHROMIUM_PATH for another one. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) {
-  process.stderr.write(
-    `status page browser test not run: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)\n`,
-  );
-}
+reportMissingChromium('status page browser tests');
 /** Test output: an ignored folder, never the working tree's tracked files. */
 const REPORTS = resolve(__dirname, '..', '..', 'reports');
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 /** A sample's value in the text exposition, summed over matching series. */
 function metricValue(text: string, pattern: RegExp): number {
@@ -47,6 +32,8 @@ describe(StatusController.name, () => {
         SEND_WAIT_MS: '5000',
         METRICS_CACHE_MS: '0',
         RETRY_MAX_ATTEMPTS: '1',
+        STATUS_HISTORY_INTERVAL_MS: '200',
+        GRAFANA_URL: 'https://grafana.example.com/',
       },
     });
     if (HAS_CHROMIUM) {
@@ -109,30 +96,65 @@ describe(StatusController.name, () => {
     },
   );
 
+  (HAS_CHROMIUM ? it : it.skip)(
+    'shows the last samples the moment it opens, labelled as this replica, with a Grafana link',
+    async () => {
+      type Data = { history: { points: Array<{ time: number; success: number }> } };
+      const mail = { to: 'ada@example.com', subject: 'Hi', text: 'Hello' };
+      const points = async () => (await request<Data>(`${t.url}/status/data`)).body.history.points;
+      // Sends spread over several samples, so the history holds a rate curve, not one step.
+      const first = (await points()).at(-1)!.time;
+      for (let round = 0; round < 4; round++) {
+        await postJson(`${t.url}/send-email`, mail, { 'x-client-id': 'billing' });
+        const seen = (await points()).length;
+        while ((await points()).length === seen) await new Promise((r) => setTimeout(r, 50));
+      }
+      const history = (await points()).filter((p) => p.time > first);
+      expect(history.length).toBeGreaterThanOrEqual(4);
+
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      // Exactly one answer from the server: whatever the charts show came with the first load.
+      let answered = 0;
+      await page.route('**/status/data*', (route) =>
+        answered++ === 0 ? route.continue() : route.abort(),
+      );
+      await page.goto(`${t.url}/status`);
+      await page
+        .locator('#updated')
+        .filter({ hasText: /^updated / })
+        .waitFor();
+
+      const drawn = Number(await page.locator('#rate-chart').getAttribute('data-points'));
+      // two lines (success, failure), one point per pair of neighbouring samples
+      expect(drawn).toBeGreaterThanOrEqual(2 * history.length);
+      expect(await page.locator('#rate-chart').getAttribute('aria-label')).toMatch(
+        /points over the last 1 min, max (?!0\.00)\d+\.\d\d$/,
+      );
+      expect(await page.locator('.scope').textContent()).toContain("this replica's");
+      expect(await page.textContent('#replica')).toBe(`replica ${hostname()}`);
+      expect(await page.locator('h1').textContent()).toContain('this replica');
+      const link = page.locator('#grafana');
+      expect(await link.isVisible()).toBe(true);
+      expect(await link.getAttribute('href')).toBe(
+        'https://grafana.example.com/d/mailwatch/mailwatch',
+      );
+      expect(answered).toBe(1);
+      await page.close();
+    },
+  );
+
+  it('rejects a `since` that is not a number, naming it', async () => {
+    const res = await request(`${t.url}/status/data?since=yesterday`);
+
+    expect(res.status).toBe(400);
+    expect(res.text).toContain('since');
+  });
+
   it('serves the page as a single self-contained HTML document', async () => {
     const res = await request(`${t.url}/status`);
 
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/html');
     expect(res.text).not.toMatch(/<script[^>]+src=|<link[^>]+stylesheet/);
-  });
-});
-
-describe(`${StatusController.name} with API keys`, () => {
-  it('needs the same API key as the API, for the page and its data', async () => {
-    const t = await createTestApp({ env: { API_KEYS: 'status-page-key-0123456789=ops' } });
-    try {
-      const auth = { authorization: 'Bearer status-page-key-0123456789' };
-      expect((await request(`${t.url}/status`)).status).toBe(401);
-      expect((await request(`${t.url}/status/data`)).status).toBe(401);
-      expect((await request(`${t.url}/status`, { headers: auth })).status).toBe(200);
-      const data = await request<{ sent: unknown[]; queueSize: number }>(`${t.url}/status/data`, {
-        headers: auth,
-      });
-      expect(data.status).toBe(200);
-      expect(data.body).toMatchObject({ sent: [], queueSize: 0 });
-    } finally {
-      await t.close();
-    }
   });
 });

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { loadRecordingRules, loadRuleSettings } from '../support/alert-rules';
 import { knownSeriesNames } from '../support/app-contract';
 import {
   allPanels,
@@ -11,6 +12,7 @@ import {
   DashboardQuery,
   loadDashboard,
 } from '../support/dashboard';
+import { grafanaSchemaErrors } from '../support/grafana-schema';
 import { repoPath } from '../support/manifests';
 import { metricNamesIn, substituteGrafanaVariables } from '../support/promql';
 import { promtool } from '../support/promtool';
@@ -69,7 +71,80 @@ describe('Grafana dashboard (config/grafana/mailwatch-dashboard.json)', () => {
     const client = loadDashboard().templating.list.find((v) => v.name === 'client');
 
     expect(client).toMatchObject({ type: 'query', multi: true, includeAll: true, allValue: '.*' });
-    expect(client?.definition).toContain('email_sent_total');
+    expect(JSON.stringify(client?.query)).toContain('email_sent_total');
+  });
+
+  it('narrows cluster → namespace → job → client, each variable filtered by the ones before', () => {
+    const variables = loadDashboard().templating.list;
+    const query = (name: string) =>
+      JSON.stringify(variables.find((v) => v.name === name)?.query ?? '');
+
+    expect(variables.map((v) => v.name)).toEqual([
+      'datasource',
+      'cluster',
+      'namespace',
+      'job',
+      'client',
+      'slo',
+    ]);
+    // a single-cluster Prometheus has no cluster label: "All" (.*) must still match
+    expect(variables.find((v) => v.name === 'cluster')).toMatchObject({ allValue: '.*' });
+    expect(variables.find((v) => v.name === 'namespace')).toMatchObject({ allValue: '.*' });
+    expect(query('namespace')).toContain('cluster=~\\"$cluster\\"');
+    expect(query('job')).toContain('namespace=~\\"$namespace\\"');
+    expect(query('client')).toContain('job=~\\"$job\\"');
+  });
+
+  it('uses the SLO objective of config/alerts/settings.yml', () => {
+    const slo = loadDashboard().templating.list.find((v) => v.name === 'slo');
+
+    expect(slo).toMatchObject({ type: 'constant', hide: 2 });
+    expect(Number(slo?.query)).toBe(loadRuleSettings().objective);
+  });
+
+  it('conforms to the Dashboard type of @grafana/schema', () => {
+    expect(grafanaSchemaErrors(readFileSync(repoPath(DASHBOARD_FILE), 'utf8'))).toEqual([]);
+  });
+
+  it.each([
+    [
+      'an unknown field',
+      (d: Record<string, unknown>) => ({ ...d, refreshEvery: '30s' }),
+      /refreshEvery/,
+    ],
+    [
+      'a wrong type',
+      (d: Record<string, unknown>) => ({ ...d, editable: 'yes' }),
+      /editable|boolean/,
+    ],
+    [
+      'a threshold mode Grafana does not know',
+      (d: Record<string, unknown>) =>
+        JSON.parse(JSON.stringify(d).replace('"mode":"absolute"', '"mode":"absolut"')) as unknown,
+      /absolut/,
+    ],
+  ])('the schema check rejects %s', (_, edit, message) => {
+    const dashboard = JSON.parse(readFileSync(repoPath(DASHBOARD_FILE), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    const errors = grafanaSchemaErrors(JSON.stringify(edit(dashboard)));
+
+    expect(errors.length).toBeGreaterThan(0);
+    expect(errors.join('\n')).toMatch(message);
+  });
+
+  it('shows exemplars (example email ids) on every latency panel', () => {
+    const latency = allPanels().filter((p) =>
+      (p.targets ?? []).some((t) => t.expr.includes('email_send_duration_seconds_bucket')),
+    );
+
+    expect(latency.length).toBeGreaterThanOrEqual(4);
+    for (const panel of latency)
+      expect({ panel: panel.title, exemplar: panel.targets?.every((t) => t.exemplar) }).toEqual({
+        panel: panel.title,
+        exemplar: true,
+      });
   });
 
   it.each([
@@ -85,6 +160,16 @@ describe('Grafana dashboard (config/grafana/mailwatch-dashboard.json)', () => {
     ['HTTP latency', 'timeseries', /^HTTP latency/, /http_request_duration_seconds_bucket/],
     ['process memory', 'timeseries', /^Memory$/, /process_resident_memory_bytes/],
     ['event-loop lag', 'timeseries', /^Event-loop lag$/, /nodejs_eventloop_lag/],
+    ['RED rate', 'timeseries', /^Rate: /, /sum by \(namespace, job\) \(rate\(email_sent_total/],
+    [
+      'RED errors, rejections apart',
+      'timeseries',
+      /^Errors: /,
+      /reason!="rejected"[\s\S]*reason="rejected"/,
+    ],
+    ['RED duration', 'timeseries', /^Duration: /, /histogram_quantile\(0\.95/],
+    ['error budget remaining', 'stat', /^Error budget remaining/, /\[30d\][\s\S]*\/ \(1 - \$slo\)/],
+    ['burn rate over 1h and 6h', 'timeseries', /burn rate/, /ratio_rate1h[\s\S]*ratio_rate6h/],
   ] as const)('shows %s as a %s panel', (_, type, title, query) => {
     const panel = panelsOf(type).find((p) => title.test(p.title));
 
@@ -100,18 +185,22 @@ describe('Grafana dashboard (config/grafana/mailwatch-dashboard.json)', () => {
     expect(heatmap.targets?.[0].expr).toMatch(/sum by \(le\)/);
   });
 
-  it('shows the success rate against the 95 % SLO the alert uses', () => {
+  it('shows the success rate against the SLO the alerts use', () => {
     const gauge = panelsOf('gauge')[0];
 
     expect(gauge.fieldConfig?.defaults).toMatchObject({ unit: 'percentunit', min: 0, max: 1 });
-    expect(JSON.stringify(gauge.fieldConfig)).toContain('"value":0.95');
+    expect(JSON.stringify(gauge.fieldConfig)).toContain(`"value":${loadRuleSettings().objective}`);
     expect(gauge.targets?.[0].expr).toContain('[10m]');
   });
 
-  it('filters every query by the `job` variable, so other Node apps do not leak in', () => {
-    const targets = dashboardQueries().filter((q) => !q.panel.startsWith('variable job'));
+  it('filters every query by cluster, namespace and job: no other deployment or app leaks in', () => {
+    const targets = dashboardQueries().filter((q) => !q.panel.startsWith('variable'));
+    const selector = 'cluster=~"$cluster", namespace=~"$namespace", job=~"$job"';
 
-    const unfiltered = targets.filter(({ expr }) => !expr.includes('job=~"$job"'));
+    const unfiltered = targets.filter(({ expr }) => {
+      const selectors = [...expr.matchAll(/\{([^}]*)\}/g)].map((m) => m[1]);
+      return selectors.length === 0 || selectors.some((inner) => !inner.startsWith(selector));
+    });
 
     expect(targets.length).toBeGreaterThan(20);
     expect(unfiltered).toEqual([]);
@@ -151,10 +240,10 @@ describe('Grafana dashboard (config/grafana/mailwatch-dashboard.json)', () => {
       expect(result.output).toMatch(/parse error|unclosed|FAILED/i);
     });
 
-    it('uses only metrics the app or Prometheus export', () => {
-      const known = knownSeriesNames();
+    it('uses only metrics the app, Prometheus or the SLI recording rules export', () => {
+      const known = new Set([...knownSeriesNames(), ...loadRecordingRules().map((r) => r.record)]);
       const unknown = dashboardQueries().flatMap(({ panel, expr }) =>
-        metricNamesIn(expr)
+        metricNamesIn(substituteGrafanaVariables(expr))
           .filter((name) => !known.has(name))
           .map((name) => `${panel}: ${name}`),
       );
@@ -181,59 +270,5 @@ describe('Grafana dashboard (config/grafana/mailwatch-dashboard.json)', () => {
         ]),
       );
     });
-  });
-});
-
-describe('metricNamesIn (PromQL metric-name extraction)', () => {
-  it.each([
-    ['email_queue_size > 100', ['email_queue_size']],
-    [
-      'histogram_quantile(0.95, sum(rate(email_send_duration_seconds_bucket{le!="1e-9"}[5m])) by (le, client))',
-      ['email_send_duration_seconds_bucket'],
-    ],
-    [
-      'sum by (reason) (rate(email_retries_total[5m])) / ignoring(reason) group_left sum(rate(email_send_attempts_total[5m] offset 1h))',
-      ['email_retries_total', 'email_send_attempts_total'],
-    ],
-    ['absent(up{job=~"email_service|mailwatch"} == 1) and on() vector(1)', ['up']],
-    ['{__name__="up", job="mailwatch"}', ['up']],
-  ] as const)('finds the metrics in %s', (expr, names) => {
-    expect(metricNamesIn(expr)).toEqual(names);
-  });
-});
-
-describe('Grafana provisioning (config/grafana/provisioning/)', () => {
-  interface DashboardProviders {
-    apiVersion: number;
-    providers: Array<{ type: string; folder?: string; options: { path: string } }>;
-  }
-  interface Datasources {
-    apiVersion: number;
-    datasources: Array<{ type: string; uid: string; url: string }>;
-  }
-  const dashboards = () =>
-    parse(
-      readFileSync(repoPath('config/grafana/provisioning/dashboards/mailwatch.yml'), 'utf8'),
-    ) as DashboardProviders;
-  const datasources = () =>
-    parse(
-      readFileSync(repoPath('config/grafana/provisioning/datasources/prometheus.yml'), 'utf8'),
-    ) as Datasources;
-
-  it('loads dashboards from a file provider path', () => {
-    const [provider] = dashboards().providers;
-
-    expect(dashboards().apiVersion).toBe(1);
-    expect(provider.type).toBe('file');
-    expect(provider.options.path).toMatch(/^\//);
-    expect(basename(DASHBOARD_FILE)).toMatch(/\.json$/);
-  });
-
-  it('defines a Prometheus data source the `datasource` variable can pick', () => {
-    const variable = loadDashboard().templating.list.find((v) => v.name === 'datasource');
-
-    expect(datasources().apiVersion).toBe(1);
-    expect(datasources().datasources[0].type).toBe(variable?.query);
-    expect(datasources().datasources[0].url).toMatch(/^http:\/\/localhost:9090$/);
   });
 });

@@ -1,4 +1,4 @@
-import { loadAlertRules } from '../support/alert-rules';
+import { loadAlertRules, loadRecordingRules } from '../support/alert-rules';
 import { dashboardMetricNames } from '../support/dashboard';
 import { metricNamesIn } from '../support/promql';
 import { TestSmtpServer } from '../support/smtp-server';
@@ -46,14 +46,20 @@ describe('dashboard and alert rules against a real scrape of the app', () => {
     await smtp.stop();
   });
 
+  /** Made by the rules themselves (level:metric:operation), or by the SMTP engine of issue 12. */
+  const notScraped = (name: string) => name.includes(':') || name === 'email_smtp_up';
+
   it('exposes every metric the dashboard queries', () => {
-    const used = dashboardMetricNames();
+    const used = dashboardMetricNames().filter((name) => !notScraped(name));
     expect(used.length).toBeGreaterThan(10);
     expect(used.filter((name) => !exposed.has(name))).toEqual([]);
   });
 
   it('exposes every metric the alert rules use', () => {
-    const used = [...new Set(loadAlertRules().flatMap((rule) => metricNamesIn(rule.expr)))];
+    const rules = [...loadAlertRules(), ...loadRecordingRules()];
+    const used = [...new Set(rules.flatMap((rule) => metricNamesIn(rule.expr)))].filter(
+      (name) => !notScraped(name),
+    );
     expect(used).toEqual(expect.arrayContaining(['email_queue_size', 'email_sent_total']));
     expect(used.filter((name) => !exposed.has(name))).toEqual([]);
   });

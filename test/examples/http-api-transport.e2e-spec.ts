@@ -97,7 +97,7 @@ describe(HttpApiTransport.name, () => {
     expect(res.status).toBe(422);
     expect(res.body).toMatchObject({ status: 'failed', attempts: 1, error: { code: 'rejected' } });
     const metrics = (await request(`${app.url}/metrics`)).text;
-    expect(metrics).toMatch(/^email_failures_total\{reason="rejected"\} 1$/m);
+    expect(metrics).toMatch(/^email_failures_total\{client="unknown",reason="rejected"\} 1$/m);
   });
 
   it('reports the transport by its kind on /readyz', async () => {

@@ -19,7 +19,7 @@ export { EMAIL_DURATION_BUCKETS } from '../../src/mail/metrics/email-metrics.con
  *
  * Values src/ exports are imported, so a change in the app breaks these tests rather than a
  * production rollout; the rest mirror the app contract of issue 6 (routes and ports are
- * also exercised by test/k8s-app-config.e2e-spec.ts through the app's config loaders).
+ * also exercised by test/deploy/k8s-app-config.e2e-spec.ts through the app's config loaders).
  */
 export const APP_CONTRACT = {
   apiPort: 3000,

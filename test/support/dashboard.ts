@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { metricNamesIn } from './promql';
+import { metricNamesIn, substituteGrafanaVariables } from './promql';
 import { repoPath } from './manifests';
 
 export const DASHBOARD_FILE = 'config/grafana/mailwatch-dashboard.json';
@@ -9,6 +9,7 @@ export interface DashboardTarget {
   expr: string;
   legendFormat?: string;
   format?: string;
+  exemplar?: boolean;
   datasource?: { type?: string; uid?: string };
 }
 
@@ -85,6 +86,10 @@ export function dashboardQueries(dashboard: Dashboard = loadDashboard()): Dashbo
  * them with a real /metrics response.
  */
 export function dashboardMetricNames(dashboard: Dashboard = loadDashboard()): string[] {
-  const names = new Set(dashboardQueries(dashboard).flatMap(({ expr }) => metricNamesIn(expr)));
+  const names = new Set(
+    dashboardQueries(dashboard).flatMap(({ expr }) =>
+      metricNamesIn(substituteGrafanaVariables(expr)),
+    ),
+  );
   return [...names].sort();
 }

@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
+import { renderAlertRules, RULES_FILE } from './alert-rules';
 import { repoPath } from './manifests';
 
 /**
@@ -14,7 +15,7 @@ export const PROMETHEUS_RULE_FILE = 'k8s/prometheusrule.yaml';
 export const DASHBOARD_CONFIGMAP_FILE = 'k8s/grafana-dashboard.yaml';
 export const DASHBOARD_KEY = 'mailwatch-dashboard.json';
 
-const REGENERATE = 'UPDATE_GENERATED=1 npx jest test/k8s-generated.e2e-spec.ts';
+const REGENERATE = 'UPDATE_GENERATED=1 npx jest test/deploy/k8s-generated.e2e-spec.ts';
 
 function labels(component: string): Record<string, string> {
   return {
@@ -58,7 +59,9 @@ export function renderDashboardConfigMap(): string {
   return header(DASHBOARD_SOURCE) + stringify(manifest, { lineWidth: 0 });
 }
 
+/** In dependency order: the PrometheusRule is rendered from the freshly written rules file. */
 export const GENERATED: ReadonlyArray<{ file: string; render: () => string }> = [
+  { file: RULES_FILE, render: () => renderAlertRules() },
   { file: PROMETHEUS_RULE_FILE, render: renderPrometheusRule },
   { file: DASHBOARD_CONFIGMAP_FILE, render: renderDashboardConfigMap },
 ];

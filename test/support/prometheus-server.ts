@@ -21,10 +21,7 @@ export class PrometheusServer {
   ) {}
 
   static async start(target: string, job = 'email_service'): Promise<PrometheusServer> {
-    const dir = await mkdtemp(join(tmpdir(), 'mailwatch-prom-'));
-    const port = await freePort();
-    await writeFile(
-      join(dir, 'prometheus.yml'),
+    return PrometheusServer.startWith(
       [
         'global:',
         '  scrape_interval: 1s',
@@ -36,6 +33,13 @@ export class PrometheusServer {
         '',
       ].join('\n'),
     );
+  }
+
+  /** A server with this configuration (YAML) and extra flags, e.g. feature flags. */
+  static async startWith(config: string, flags: string[] = []): Promise<PrometheusServer> {
+    const dir = await mkdtemp(join(tmpdir(), 'mailwatch-prom-'));
+    const port = await freePort();
+    await writeFile(join(dir, 'prometheus.yml'), config);
     const child = spawn(
       process.env.PROMETHEUS ?? 'prometheus',
       [
@@ -43,6 +47,7 @@ export class PrometheusServer {
         `--storage.tsdb.path=${join(dir, 'data')}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--log.level=warn',
+        ...flags,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -54,6 +59,14 @@ export class PrometheusServer {
     const server = new PrometheusServer(child, dir, `http://127.0.0.1:${port}`);
     await Promise.race([server.waitReady(), spawnError]);
     return server;
+  }
+
+  /** GET an /api/v1 endpoint and return its `data`, failing on an error status. */
+  async api<T>(path: string): Promise<T> {
+    const res = await fetch(`${this.url}/api/v1/${path}`);
+    const body = (await res.json()) as { status: string; data?: T; error?: string };
+    if (body.status !== 'success') throw new Error(`${path} failed: ${body.error ?? res.status}`);
+    return body.data!;
   }
 
   async query(promql: string): Promise<QueryResult[]> {

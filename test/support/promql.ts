@@ -55,8 +55,11 @@ const GRAFANA_VARIABLES: Record<string, string> = {
   __rate_interval: '5m',
   __interval: '1m',
   __range: '1h',
+  cluster: '.*',
+  namespace: '.*',
   job: 'email_service|mailwatch',
   client: '.*',
+  slo: '0.95',
 };
 
 export function substituteGrafanaVariables(expr: string): string {

@@ -55,8 +55,9 @@ export const emailMetricProviders: Provider[] = [
   }),
   makeCounterProvider({
     name: EMAIL_FAILURES_TOTAL,
-    help: `Emails that finally failed, by reason (${FAILURE_REASONS.join(', ')}).`,
-    labelNames: ['reason'],
+    // client: the SLO alerts leave a client's permanent rejections out of its error budget.
+    help: `Emails that finally failed, by client and reason (${FAILURE_REASONS.join(', ')}).`,
+    labelNames: ['client', 'reason'],
   }),
   { provide: getToken(EMAIL_SEND_DURATION_SECONDS), useFactory: exemplarHistogram },
   // Read from the running queue driver at scrape time: nothing pushes into these gauges.

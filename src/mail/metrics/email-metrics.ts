@@ -30,7 +30,7 @@ export class EmailMetrics {
     @InjectMetric(EMAIL_SEND_DURATION_SECONDS) private readonly duration: Histogram<string>,
     @InjectMetric(EMAIL_SEND_ATTEMPTS_TOTAL) private readonly attempts: Counter<'result'>,
     @InjectMetric(EMAIL_RETRIES_TOTAL) private readonly retries: Counter<'reason'>,
-    @InjectMetric(EMAIL_FAILURES_TOTAL) private readonly failures: Counter<'reason'>,
+    @InjectMetric(EMAIL_FAILURES_TOTAL) private readonly failures: Counter<'client' | 'reason'>,
   ) {
     this.enabled = config.enabled;
   }
@@ -45,7 +45,7 @@ export class EmailMetrics {
       exemplarLabels: { email_id: outcome.id },
     });
     if (outcome.status === 'failed')
-      this.failures.inc({ reason: outcome.error?.code ?? 'unknown' });
+      this.failures.inc({ client, reason: outcome.error?.code ?? 'unknown' });
   }
 
   attempt(result: AttemptResult): void {
