@@ -1,60 +1,50 @@
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { StatefulSet, type IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
-import { parse } from 'yaml';
+import { dirname } from 'node:path';
+import type { IStatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { parseAppConfig } from '../../src/config/app.config';
 import { parseQueueConfig } from '../../src/config/queue.config';
 import { validateEnvironment } from '../../src/config/validate-all';
-import { generatedConfigMap, K8S_DIR, loadManifest } from '../support/manifests';
+import { baseManifests, buildWithComponents, loadComponent } from '../support/kustomize-components';
+import { generatedConfigMap, validateManifest, type Manifest } from '../support/manifests';
 
-/** The kustomize component that runs one replica with the spool on a PersistentVolume. */
-const COMPONENT = join(K8S_DIR, 'components', 'spool');
+/** k8s/components/spool: one replica with the spool on a PersistentVolume, built on the base. */
+const built = (names = ['spool']) =>
+  buildWithComponents(names).map((m) => validateManifest(m, `built ${m.kind}`));
+const statefulSet = (manifests: Manifest[] = built()) =>
+  manifests.find((m) => m.kind === 'StatefulSet') as unknown as IStatefulSet;
 
-interface Component {
-  apiVersion: string;
-  kind: string;
-  resources: string[];
-  patches: Array<{ patch: string }>;
-  configMapGenerator: Array<{ name: string; behavior: string; literals: string[] }>;
+/** The pod's environment: the base ConfigMap, then the container's own env on top. */
+function podEnv(): Record<string, string> {
+  const container = statefulSet().spec!.template.spec!.containers[0];
+  const literal = Object.fromEntries(
+    (container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]),
+  );
+  return { NODE_ENV: 'production', ...generatedConfigMap('mailwatch-config').data, ...literal };
 }
 
-const component = () =>
-  parse(readFileSync(join(COMPONENT, 'kustomization.yaml'), 'utf8')) as Component;
-const statefulSet = (): IStatefulSet => {
-  const object = parse(readFileSync(join(COMPONENT, 'statefulset.yaml'), 'utf8')) as IStatefulSet;
-  new StatefulSet(object).validate();
-  return object;
-};
-/** The pod's environment: the base ConfigMap with the component's literals merged over it. */
-const podEnv = () => {
-  const literals = component().configMapGenerator[0].literals.map((l) => l.split(/=(.*)/s));
-  return {
-    NODE_ENV: 'production',
-    ...generatedConfigMap('mailwatch-config').data,
-    ...Object.fromEntries(literals.map(([k, v]) => [k, v])),
-  };
-};
-
 describe('k8s/components/spool (single replica, spool on a PersistentVolume)', () => {
-  it('is a kustomize Component that swaps the Deployment and HPA for its StatefulSet', () => {
-    const sut = component();
-    const deleted = sut.patches.map(
-      (p) => parse(p.patch) as { $patch: string; kind: string; metadata: { name: string } },
-    );
+  it('replaces the Deployment and HPA with its StatefulSet; everything else stays', () => {
+    const kinds = built()
+      .map((m) => m.kind)
+      .sort();
 
-    expect(sut).toMatchObject({
-      apiVersion: 'kustomize.config.k8s.io/v1alpha1',
+    expect(loadComponent('spool')).toMatchObject({
       kind: 'Component',
+      resources: ['statefulset.yaml'],
     });
-    expect(sut.resources).toEqual(['statefulset.yaml']);
-    expect(deleted.map((d) => [d.$patch, d.kind, d.metadata.name])).toEqual([
-      ['delete', 'Deployment', 'mailwatch'],
-      ['delete', 'HorizontalPodAutoscaler', 'mailwatch'],
-    ]);
-    expect(sut.configMapGenerator[0]).toMatchObject({
-      name: 'mailwatch-config',
-      behavior: 'merge',
-    });
+    expect(kinds).toEqual(
+      [
+        ...baseManifests()
+          .map((m) => m.kind)
+          .filter((k) => k !== 'Deployment' && k !== 'HorizontalPodAutoscaler'),
+        'StatefulSet',
+      ].sort(),
+    );
+  });
+
+  it('combines with release-label and network-policy', () => {
+    const kinds = built(['spool', 'release-label', 'network-policy']).map((m) => m.kind);
+
+    expect(kinds).toEqual(expect.arrayContaining(['StatefulSet', 'NetworkPolicy']));
   });
 
   it('runs exactly one replica, keeps its volume, and stores the spool on it', () => {
@@ -65,6 +55,7 @@ describe('k8s/components/spool (single replica, spool on a PersistentVolume)', (
     const spoolPath = parseQueueConfig(podEnv()).spoolPath;
 
     expect(sut.spec!.replicas).toBe(1);
+    // kustomize links the generated (hashed) ConfigMap only within one namespace.
     expect(sut.metadata!.namespace).toBe('mailwatch');
     expect(sut.spec!.persistentVolumeClaimRetentionPolicy).toEqual({
       whenDeleted: 'Retain',
@@ -91,10 +82,5 @@ describe('k8s/components/spool (single replica, spool on a PersistentVolume)', (
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(
       preStopSeconds + drainMs / 1000 + closeBoundSeconds,
     );
-  });
-
-  it('keeps the base on Redis (the Deployment the component replaces)', () => {
-    expect(loadManifest<{ kind: string }>('deployment.yaml', 'Deployment').kind).toBe('Deployment');
-    expect(generatedConfigMap('mailwatch-config').data.QUEUE_DRIVER).toBe('redis');
   });
 });
