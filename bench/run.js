@@ -4,7 +4,7 @@
 // stops everything and prints a Markdown table of medians. See docs/benchmarks.md.
 //
 //   node bench/run.js                 all scenarios
-//   node bench/run.js --only=3,4      some of them (1..7)
+//   node bench/run.js --only=3,4      some of them (1..8)
 //   node bench/run.js --smoke         a few seconds of scenario 3, asserting no loss only
 const fs = require('node:fs');
 const os = require('node:os');
@@ -24,7 +24,8 @@ const envInt = (name, fallback) => {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${name} must be a positive integer, got "${raw}"`);
   return n;
 };
 const DURATION = envInt('BENCH_DURATION', 5);
@@ -48,6 +49,8 @@ hardStop.unref();
 function appEnv(sink, extra = {}) {
   return {
     SMTP_URL: sink.url,
+    // Scenarios 3–7 keep the memory queue (comparable across versions); 8 compares the spool.
+    QUEUE_DRIVER: 'memory',
     ENABLE_METRICS: 'true',
     // The correctness checks read email_sent_total right after a run: no stale cached body.
     METRICS_CACHE_MS: '0',
@@ -59,7 +62,11 @@ function appEnv(sink, extra = {}) {
 
 function startApp(env, label) {
   const nodeArgs = PROFILE
-    ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`]
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${PROFILE_DIR}`,
+        `--cpu-prof-name=${label}-${Date.now()}.cpuprofile`,
+      ]
     : [];
   return procs.startApp(env, { nodeArgs });
 }
@@ -84,7 +91,11 @@ async function settle(app, sink, { metrics = true, maxMs = 30_000 } = {}) {
 }
 
 /** One end-to-end run against one or more app instances sharing the sink. */
-async function endToEnd(apps, sink, { duration = DURATION, amount, metrics = true, connections = CONNECTIONS } = {}) {
+async function endToEnd(
+  apps,
+  sink,
+  { duration = DURATION, amount, metrics = true, connections = CONNECTIONS } = {},
+) {
   const sinkBefore = await sink.count();
   const sentBefore = metrics ? await sentSuccess(apps) : 0;
   // App CPU time spent on the run's requests (until their emails settled): unlike
@@ -112,7 +123,12 @@ async function endToEnd(apps, sink, { duration = DURATION, amount, metrics = tru
   const ok200 = results.reduce((s, r) => s + r.ok200, 0);
   const total = results.reduce((s, r) => s + r.total, 0);
   return {
-    cpuMsPerRequest: (cpuSeconds * 1000) / Math.max(1, results.reduce((s, r) => s + r.total, 0)),
+    cpuMsPerRequest:
+      (cpuSeconds * 1000) /
+      Math.max(
+        1,
+        results.reduce((s, r) => s + r.total, 0),
+      ),
     rps: results.reduce((s, r) => s + r.rps, 0),
     // With several apps, the slower instance's percentiles.
     p50: Math.max(...results.map((r) => r.p50)),
@@ -129,12 +145,18 @@ async function endToEnd(apps, sink, { duration = DURATION, amount, metrics = tru
 
 async function sentSuccess(apps) {
   let sum = 0;
-  for (const app of apps) sum += procs.metricSum(await procs.scrape(app.url), 'email_sent_total', { status: 'success' });
+  for (const app of apps)
+    sum += procs.metricSum(await procs.scrape(app.url), 'email_sent_total', { status: 'success' });
   return sum;
 }
 
 async function warmUp(app, sink, { metrics = true, seconds = 2 } = {}) {
-  await fire({ url: `${app.url}/send-email`, connections: CONNECTIONS, duration: seconds, clients: CLIENTS });
+  await fire({
+    url: `${app.url}/send-email`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    clients: CLIENTS,
+  });
   // The tail of the warm-up must not reach the sink during the next measured run.
   await settle(app, sink, { metrics });
 }
@@ -146,7 +168,8 @@ async function ceilingA() {
   try {
     await fire({ url: bare.url, connections: CONNECTIONS, duration: 1 });
     const runs = [];
-    for (let i = 0; i < RUNS; i++) runs.push(await fire({ url: bare.url, connections: CONNECTIONS, duration: DURATION }));
+    for (let i = 0; i < RUNS; i++)
+      runs.push(await fire({ url: bare.url, connections: CONNECTIONS, duration: DURATION }));
     return summarize(runs);
   } finally {
     await bare.stop();
@@ -211,7 +234,12 @@ async function scrapeCost(sink) {
     const runs = [];
     for (let i = 0; i < RUNS; i++) {
       const cpu0 = procs.cpuSeconds(app.pid);
-      const r = await fire({ url: `${app.url}/metrics`, method: 'GET', connections: 1, duration: DURATION });
+      const r = await fire({
+        url: `${app.url}/metrics`,
+        method: 'GET',
+        connections: 1,
+        duration: DURATION,
+      });
       const cpu = procs.cpuSeconds(app.pid) - cpu0;
       runs.push({ ...r, cpuMsPerScrape: (cpu * 1000) / r.total });
     }
@@ -229,7 +257,8 @@ async function scrapeCost(sink) {
 
 async function memory(sink) {
   const app = await startApp(appEnv(sink), 'memory');
-  const rss = async () => procs.metricSum(await procs.scrape(app.url), 'process_resident_memory_bytes');
+  const rss = async () =>
+    procs.metricSum(await procs.scrape(app.url), 'process_resident_memory_bytes');
   try {
     // Warm-up past EMAIL_RETENTION_MAX (10,000), so retention is full before the baseline.
     await endToEnd([app], sink, { amount: 20_000 });
@@ -263,10 +292,19 @@ function redisReachable() {
 async function redisDriver(sink) {
   if (!(await redisReachable())) return { na: 'n/a (no Redis at 127.0.0.1:6379)' };
   const Redis = require('ioredis');
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1, lazyConnect: true });
+  const redis = new Redis({
+    host: '127.0.0.1',
+    port: 6379,
+    maxRetriesPerRequest: 1,
+    lazyConnect: true,
+  });
   await redis.connect();
   const prefix = `mailwatch-bench-${process.pid}`;
-  const env = appEnv(sink, { QUEUE_DRIVER: 'redis', REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix });
+  const env = appEnv(sink, {
+    QUEUE_DRIVER: 'redis',
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_PREFIX: prefix,
+  });
   const apps = [];
   try {
     try {
@@ -293,6 +331,37 @@ async function redisDriver(sink) {
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length > 0) await redis.del(...keys);
     redis.disconnect();
+  }
+}
+
+/** Scenario 8: the default spool driver (SPOOL_SYNCHRONOUS=full) against memory, interleaved. */
+async function spoolDriver(sink) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailwatch-bench-spool-'));
+  const spool = await startApp(
+    appEnv(sink, {
+      QUEUE_DRIVER: 'spool',
+      SPOOL_PATH: path.join(dir, 'spool.db'),
+      SPOOL_SYNCHRONOUS: process.env.BENCH_SPOOL_SYNCHRONOUS ?? 'full',
+    }),
+    'spool',
+  );
+  const memory = await startApp(appEnv(sink, { QUEUE_DRIVER: 'memory' }), 'spool-vs-memory');
+  try {
+    await warmUp(spool, sink);
+    await warmUp(memory, sink);
+    const spoolRuns = [];
+    const memoryRuns = [];
+    for (let i = 0; i < RUNS; i++) {
+      const order = i % 2 === 0 ? ['spool', 'memory'] : ['memory', 'spool'];
+      for (const which of order) {
+        if (which === 'spool') spoolRuns.push(await endToEnd([spool], sink));
+        else memoryRuns.push(await endToEnd([memory], sink));
+      }
+    }
+    return { spool: summarize(spoolRuns), memory: summarize(memoryRuns) };
+  } finally {
+    await Promise.all([spool.stop(), memory.stop()]);
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -330,8 +399,12 @@ function machine() {
 function report(r) {
   const m = r.machine;
   const lines = [];
-  lines.push(`Machine: ${m.cpu}, ${m.cores} cores, ${fmt(m.memGiB, 1)} GiB, Node ${m.node}, ${m.os}; load average at start ${fmt(m.load, 2)}.`);
-  lines.push(`Settings: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, SMTP pool 5, delivery concurrency 64; figures are medians. ${new Date().toISOString()}`);
+  lines.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, ${fmt(m.memGiB, 1)} GiB, Node ${m.node}, ${m.os}; load average at start ${fmt(m.load, 2)}.`,
+  );
+  lines.push(
+    `Settings: ${RUNS} runs × ${DURATION} s, ${CONNECTIONS} connections, SMTP pool 5, delivery concurrency 64; figures are medians. ${new Date().toISOString()}`,
+  );
   lines.push('');
   lines.push('| # | scenario | figure | median | runs / notes |');
   lines.push('|---|---|---|---|---|');
@@ -364,19 +437,49 @@ function report(r) {
   if (r.e2e) {
     e2eRow(3, 'End-to-end `POST /send-email` (metrics on)', r.e2e.on);
     e2eRow('', 'same, `ENABLE_METRICS=false`', r.e2e.off);
-    row(4, 'Metrics overhead', 'throughput on / off', `${fmt((r.e2e.on.rps / r.e2e.off.rps) * 100, 1)} %`, 'interleaved runs');
+    row(
+      4,
+      'Metrics overhead',
+      'throughput on / off',
+      `${fmt((r.e2e.on.rps / r.e2e.off.rps) * 100, 1)} %`,
+      'interleaved runs',
+    );
     if (r.instrumentationUs !== undefined) {
-      row('', '', 'metrics work per request, in-process', `${fmt(r.instrumentationUs, 2)} µs (${fmt((r.instrumentationUs / 1000 / r.e2e.off.cpuMs) * 100, 2)} % of app CPU per request)`, 'HTTP hooks + one attempt + one outcome, real classes');
+      row(
+        '',
+        '',
+        'metrics work per request, in-process',
+        `${fmt(r.instrumentationUs, 2)} µs (${fmt((r.instrumentationUs / 1000 / r.e2e.off.cpuMs) * 100, 2)} % of app CPU per request)`,
+        'HTTP hooks + one attempt + one outcome, real classes',
+      );
     }
-    row('', '', 'app CPU per request on / off', `${fmt(r.e2e.on.cpuMs, 3)} / ${fmt(r.e2e.off.cpuMs, 3)} ms (${fmt((r.e2e.on.cpuMs / r.e2e.off.cpuMs - 1) * 100, 1)} %)`, 'the noise-resistant figure');
+    row(
+      '',
+      '',
+      'app CPU per request on / off',
+      `${fmt(r.e2e.on.cpuMs, 3)} / ${fmt(r.e2e.off.cpuMs, 3)} ms (${fmt((r.e2e.on.cpuMs / r.e2e.off.cpuMs - 1) * 100, 1)} %)`,
+      'the noise-resistant figure',
+    );
   }
   if (r.scrape) {
-    row(5, `Scrape \`GET /metrics\`, ${fmt(r.scrape.series)} series, cache off`, 'p50 / p99 latency', `${fmt(r.scrape.p50, 1)} / ${fmt(r.scrape.p99, 1)} ms`, `${fmt(r.scrape.rps)} scrapes/s, 1 connection`);
+    row(
+      5,
+      `Scrape \`GET /metrics\`, ${fmt(r.scrape.series)} series, cache off`,
+      'p50 / p99 latency',
+      `${fmt(r.scrape.p50, 1)} / ${fmt(r.scrape.p99, 1)} ms`,
+      `${fmt(r.scrape.rps)} scrapes/s, 1 connection`,
+    );
     row('', '', 'app CPU per scrape', `${fmt(r.scrape.cpuMs, 2)} ms`, '');
   }
   if (r.memory) {
     const mb = (b) => `${fmt(b / 2 ** 20, 1)} MiB`;
-    row(6, `Memory over ${fmt(r.memory.ok200)} emails (after 20k warm-up)`, 'RSS before → after', `${mb(r.memory.before)} → ${mb(r.memory.after)}`, `growth ${mb(r.memory.growth)}; lost ${r.memory.lost}`);
+    row(
+      6,
+      `Memory over ${fmt(r.memory.ok200)} emails (after 20k warm-up)`,
+      'RSS before → after',
+      `${mb(r.memory.before)} → ${mb(r.memory.after)}`,
+      `growth ${mb(r.memory.growth)}; lost ${r.memory.lost}`,
+    );
   }
   if (r.redis) {
     if (r.redis.na) row(7, 'Redis driver', 'requests/s', r.redis.na, '');
@@ -384,6 +487,17 @@ function report(r) {
       e2eRow(7, 'Redis driver, one app', r.redis.one);
       e2eRow('', 'Redis driver, two apps', r.redis.two);
     }
+  }
+  if (r.spool) {
+    e2eRow(8, 'Spool driver (default, `SPOOL_SYNCHRONOUS=full`)', r.spool.spool);
+    e2eRow('', 'same load, memory driver', r.spool.memory);
+    row(
+      '',
+      '',
+      'app CPU per request spool / memory',
+      `${fmt(r.spool.spool.cpuMs, 3)} / ${fmt(r.spool.memory.cpuMs, 3)} ms (${fmt((r.spool.spool.cpuMs / r.spool.memory.cpuMs - 1) * 100, 1)} %)`,
+      'interleaved runs',
+    );
   }
   lines.push('');
   lines.push('Targets:');
@@ -394,18 +508,42 @@ function report(r) {
   }
   if (r.b && r.e2e) {
     const ratio = r.e2e.on.rps / r.b.mps;
-    target(ratio >= 0.7 && r.e2e.on.lost === 0, `end-to-end ${fmt(ratio * 100, 1)} % of Ceiling B (≥ 70 %), ${r.e2e.on.lost} lost`);
+    target(
+      ratio >= 0.7 && r.e2e.on.lost === 0,
+      `end-to-end ${fmt(ratio * 100, 1)} % of Ceiling B (≥ 70 %), ${r.e2e.on.lost} lost`,
+    );
   }
   if (r.e2e) {
     const cost = 1 - r.e2e.on.rps / r.e2e.off.rps;
-    target(cost <= 0.03, `metrics cost ${fmt(cost * 100, 1)} % of throughput (≤ 3 %) — noise-bound on a shared 2-core machine`);
+    target(
+      cost <= 0.03,
+      `metrics cost ${fmt(cost * 100, 1)} % of throughput (≤ 3 %) — noise-bound on a shared 2-core machine`,
+    );
     if (r.instrumentationUs !== undefined) {
       const share = r.instrumentationUs / 1000 / r.e2e.off.cpuMs;
-      target(share <= 0.03, `metrics work ${fmt(share * 100, 2)} % of the app's CPU per request (≤ 3 %)`);
+      target(
+        share <= 0.03,
+        `metrics work ${fmt(share * 100, 2)} % of the app's CPU per request (≤ 3 %)`,
+      );
     }
   }
-  if (r.scrape) target(r.scrape.p99 <= 10, `/metrics p99 ${fmt(r.scrape.p99, 1)} ms with ${r.scrape.series} series (≤ 10 ms)`);
-  if (r.memory) target(r.memory.growth <= 30 * 2 ** 20, `RSS growth ${fmt(r.memory.growth / 2 ** 20, 1)} MiB over ${fmt(r.memory.ok200)} emails (≤ 30 MB)`);
+  if (r.spool) {
+    const cost = r.spool.spool.cpuMs / r.spool.memory.cpuMs - 1;
+    target(
+      cost <= 0.1 && r.spool.spool.lost === 0,
+      `spool costs ${fmt(cost * 100, 1)} % of the app's CPU per request vs memory (≤ 10 %), ${r.spool.spool.lost} lost`,
+    );
+  }
+  if (r.scrape)
+    target(
+      r.scrape.p99 <= 10,
+      `/metrics p99 ${fmt(r.scrape.p99, 1)} ms with ${r.scrape.series} series (≤ 10 ms)`,
+    );
+  if (r.memory)
+    target(
+      r.memory.growth <= 30 * 2 ** 20,
+      `RSS growth ${fmt(r.memory.growth / 2 ** 20, 1)} MiB over ${fmt(r.memory.ok200)} emails (≤ 30 MB)`,
+    );
   return lines.join('\n');
 }
 
@@ -416,10 +554,18 @@ async function smoke() {
   try {
     app = await startApp(appEnv(sink), 'smoke');
     const run = await endToEnd([app], sink, { amount, connections: 8 });
-    const result = { requests: amount, ok200: run.ok200, received: run.received, sent: run.sent, lost: run.lost, non200: run.non200 };
+    const result = {
+      requests: amount,
+      ok200: run.ok200,
+      received: run.received,
+      sent: run.sent,
+      lost: run.lost,
+      non200: run.non200,
+    };
     process.stdout.write(`${JSON.stringify(result)}\n`);
     const ok = run.ok200 === amount && run.received === amount && run.sent === amount;
-    if (!ok) log('smoke FAILED: every request must be answered 200 and reach the sink, counted once');
+    if (!ok)
+      log('smoke FAILED: every request must be answered 200 and reach the sink, counted once');
     return ok;
   } finally {
     await app?.stop();
@@ -438,11 +584,14 @@ async function main() {
   try {
     if (wanted(1)) (log('1: Ceiling A'), (results.a = await ceilingA()));
     if (wanted(2)) (log('2: Ceiling B'), (results.b = await ceilingB(sink)));
-    if (wanted(3) || wanted(4)) (log('3+4: end-to-end, metrics on/off'), (results.e2e = await endToEndAndOverhead(sink)));
+    if (wanted(3) || wanted(4))
+      (log('3+4: end-to-end, metrics on/off'), (results.e2e = await endToEndAndOverhead(sink)));
     if (wanted(4)) results.instrumentationUs = measureInstrumentation(procs.DIST);
     if (wanted(5)) (log('5: scrape cost'), (results.scrape = await scrapeCost(sink)));
-    if (wanted(6)) (log(`6: memory over ${MEMORY_EMAILS} emails`), (results.memory = await memory(sink)));
+    if (wanted(6))
+      (log(`6: memory over ${MEMORY_EMAILS} emails`), (results.memory = await memory(sink)));
     if (wanted(7)) (log('7: redis driver'), (results.redis = await redisDriver(sink)));
+    if (wanted(8)) (log('8: spool vs memory'), (results.spool = await spoolDriver(sink)));
   } finally {
     await procs.stopAll();
   }

@@ -57,8 +57,13 @@ export async function createApp(): Promise<NestFastifyApplication> {
     logger: logLevelsFrom(config.logLevel),
     // Start-up lines wait for the JSON logger instead of appearing in another format.
     bufferLogs: true,
+    // A failed start is reported once, by main.ts (one line for the errors an operator fixes,
+    // such as a locked or corrupt spool), not also as Nest's buffered stack trace.
+    autoFlushLogs: false,
   });
   configureApp(app);
+  // autoFlushLogs is off (above): the buffered start-up lines go out now, in the app's format.
+  app.flushLogs();
   return app;
 }
 

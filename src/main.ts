@@ -5,8 +5,12 @@ import { ConfigValidationError } from './config/env-reader';
 import { templatesConfig } from './config/templates.config';
 import { validateEnvironment } from './config/validate-all';
 import type { DeliveryQueue } from './mail/delivery/drivers/delivery-queue';
+import { SpoolOpenError } from './mail/delivery/drivers/spool/spool-errors';
 import { DELIVERY_QUEUE } from './mail/mail.constants';
 import { loadTemplates, TemplateLoadError } from './templates/template-loader';
+
+/** Closing after the drain (connections, the spool's last sends): the documented bound. */
+const SHUTDOWN_CLOSE_MS = 5_000;
 
 /** Every start-up failure is one line on stderr naming what to fix, and exit code 1. */
 function fail(message: string): never {
@@ -35,25 +39,44 @@ async function main(): Promise<void> {
 
   // Shutdown is ours rather than enableShutdownHooks(): the mailer closes its SMTP pool in
   // onModuleDestroy, which Nest runs before any beforeApplicationShutdown hook, so the
-  // queue must be drained before app.close() starts.
+  // queue must be drained before app.close() starts. It is bounded whatever Redis or the
+  // relay do: SHUTDOWN_DRAIN_MS for the drain, then SHUTDOWN_CLOSE_MS for closing; past that
+  // the process exits anyway (what is unfinished stays in the spool/Redis, or was logged by
+  // id by the memory driver). A second signal exits at once.
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn(`${signal} received again: exiting without waiting`);
+      process.exit(1);
+    }
     stopping = true;
+    // Backstop for a drain that does not keep its own bound.
+    const bound = config.shutdownDrainMs + SHUTDOWN_CLOSE_MS + 1_000;
+    setTimeout(() => {
+      logger.error(`shutdown did not finish within ${bound} ms; exiting`);
+      process.exit(1);
+    }, bound).unref();
     logger.log(
       `${signal} received: draining the delivery queue (up to ${config.shutdownDrainMs} ms)`,
     );
     const report = await app.get<DeliveryQueue>(DELIVERY_QUEUE).drain(config.shutdownDrainMs);
-    await app.close();
-    logger.log(
-      report.timedOut
-        ? `stopped with ${report.remaining} emails undelivered`
-        : 'stopped: every accepted email was resolved',
-    );
-    process.exit(report.timedOut ? 1 : 0);
+    let closeTimer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([
+      app.close().then(() => true),
+      new Promise<boolean>(
+        (resolve) => (closeTimer = setTimeout(resolve, SHUTDOWN_CLOSE_MS, false)),
+      ),
+    ]);
+    clearTimeout(closeTimer);
+    if (!closed) logger.warn(`closing took longer than ${SHUTDOWN_CLOSE_MS} ms; exiting anyway`);
+    if (!report.timedOut) logger.log('stopped: every accepted email was resolved');
+    else if (report.kept)
+      logger.log(`stopped with ${report.remaining} emails kept for later delivery`);
+    else logger.error(`stopped with ${report.remaining} emails undelivered`);
+    process.exit(report.timedOut && !report.kept ? 1 : 0);
   };
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => void stop(signal));
+    process.on(signal, () => void stop(signal));
   }
 
   try {
@@ -73,4 +96,9 @@ async function main(): Promise<void> {
   logger.log(`mailwatch listening on http://${config.host}:${config.port}`);
 }
 
-main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+main().catch((err: unknown) => {
+  // An operator's problem (spool locked, corrupt, read-only…) is one line; a bug keeps its stack.
+  if (err instanceof SpoolOpenError || !(err instanceof Error))
+    fail(String((err as Error)?.message ?? err));
+  fail(`${err.message}\n${err.stack}`);
+});

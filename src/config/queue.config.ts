@@ -1,14 +1,15 @@
 import { ConfigType, registerAs } from '@nestjs/config';
 import { EnvReader, type Environment } from './env-reader';
 
-export const QUEUE_DRIVERS = ['memory', 'redis'] as const;
+export const QUEUE_DRIVERS = ['spool', 'memory', 'redis'] as const;
 export type QueueDriverName = (typeof QUEUE_DRIVERS)[number];
+export const SPOOL_SYNCHRONOUS_MODES = ['full', 'normal'] as const;
 
 /** The `queue` namespace from an environment; pure, so tests pass an object. */
 export function parseQueueConfig(source: Environment) {
   const env = new EnvReader(source);
   const redisUrl = env.optionalUrl('REDIS_URL', ['redis:', 'rediss:']);
-  const driver = env.oneOf<QueueDriverName>('QUEUE_DRIVER', QUEUE_DRIVERS, 'memory');
+  const driver = env.oneOf<QueueDriverName>('QUEUE_DRIVER', QUEUE_DRIVERS, 'spool');
   return {
     driver,
     /**
@@ -18,6 +19,10 @@ export function parseQueueConfig(source: Environment) {
     redisEnabled: driver === 'redis',
     redisUrl: redisUrl?.toString() ?? 'redis://127.0.0.1:6379',
     redisPrefix: env.string('REDIS_PREFIX', 'mailwatch'),
+    /** The spool driver's SQLite file (one process owns it). */
+    spoolPath: env.string('SPOOL_PATH', './var/spool.db'),
+    /** `full`: a commit survives a power cut; `normal`: a process crash (docs/spool.md). */
+    spoolSynchronous: env.oneOf('SPOOL_SYNCHRONOUS', SPOOL_SYNCHRONOUS_MODES, 'full'),
   };
 }
 

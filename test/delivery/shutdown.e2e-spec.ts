@@ -1,5 +1,6 @@
 import { AppProcess } from '../support/app-process';
-import { TestSmtpServer } from '../support/smtp-server';
+import { DedicatedRedis, uniquePrefix } from '../support/redis';
+import { freePort, TestSmtpServer } from '../support/smtp-server';
 import { postJson, request } from '../support/test-app';
 import { until } from '../support/wait';
 
@@ -67,5 +68,65 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(outcomes.map((line) => line.emailId).sort()).toEqual(
       accepted.map((r) => r.body.id).sort(),
     );
+  });
+});
+
+describe('shutdown is bounded whatever the relay or Redis do', () => {
+  let app: AppProcess | undefined;
+  afterEach(async () => {
+    await app?.kill();
+    app = undefined;
+  });
+
+  /** SIGTERM, then the time to exit and the exit code. */
+  async function timedStop(proc: AppProcess): Promise<{ ms: number; code: number | string }> {
+    const began = Date.now();
+    proc.terminate();
+    const code = await proc.exitCode;
+    return { ms: Date.now() - began, code };
+  }
+
+  it('memory driver, relay down: exits within SHUTDOWN_DRAIN_MS + 5 s, listing the undelivered emails by id', async () => {
+    app = await AppProcess.start({
+      SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+      SHUTDOWN_DRAIN_MS: '1000',
+      RETRY_BASE_MS: '200',
+    });
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await postJson<{ id: string }>(
+        `${app.url}/send-email`,
+        { to: `r${i}@example.com`, subject: 'down', text: 'x' },
+        { prefer: 'respond-async' },
+      );
+      ids.push(res.body.id);
+    }
+
+    const { ms, code } = await timedStop(app);
+
+    expect(ms).toBeLessThan(1_000 + 5_000);
+    expect(code).toBe(1);
+    for (const id of ids) expect(app.log).toContain(id);
+  });
+
+  it('redis driver, Redis frozen: exits within SHUTDOWN_DRAIN_MS + 5 s', async () => {
+    const redis = new DedicatedRedis(await freePort());
+    await redis.start();
+    try {
+      app = await AppProcess.start({
+        QUEUE_DRIVER: 'redis',
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: uniquePrefix('shutdown'),
+        REDIS_TIMEOUT_MS: '500',
+        SHUTDOWN_DRAIN_MS: '1000',
+      });
+      redis.freeze(true);
+
+      const { ms } = await timedStop(app);
+
+      expect(ms).toBeLessThan(1_000 + 5_000 + 1_500);
+    } finally {
+      await redis.stop();
+    }
   });
 });

@@ -8,7 +8,7 @@ describe('configuration validated at start-up', () => {
     ['SMTP_URL', 'nonsense', /SMTP_URL must be a URL/],
     ['SMTP_URL', 'http://relay.example.com', /SMTP_URL must use one of the schemes smtp, smtps/],
     ['ENABLE_METRICS', 'maybe', /ENABLE_METRICS must be true or false/],
-    ['QUEUE_DRIVER', 'kafka', /QUEUE_DRIVER must be one of memory, redis/],
+    ['QUEUE_DRIVER', 'kafka', /QUEUE_DRIVER must be one of spool, memory, redis/],
     ['METRICS_AUTH', 'no-colon', /METRICS_AUTH must be user:password/],
   ])('%s=%s stops the process with one line naming the variable', async (name, value, message) => {
     const result = await runToExit({ [name]: value });

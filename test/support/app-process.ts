@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from './smtp-server';
-import { request } from './test-app';
+import { request, testSpoolPath } from './test-app';
 
 const ROOT = resolve(__dirname, '..', '..');
 
@@ -57,6 +57,9 @@ async function spawnService(env: Record<string, string>): Promise<ChildProcess> 
       NODE_PATH: join(ROOT, 'node_modules'),
       NODE_ENV: 'test',
       HOST: '127.0.0.1',
+      // Tests that do not care run the memory driver; spool tests name it (and a SPOOL_PATH).
+      QUEUE_DRIVER: 'memory',
+      ...(env.QUEUE_DRIVER === 'spool' && !env.SPOOL_PATH ? { SPOOL_PATH: testSpoolPath() } : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -4,6 +4,7 @@ import { parseAllDocuments } from 'yaml';
 import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import { ServiceMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/ServiceMonitor';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
@@ -28,6 +29,7 @@ type ModelConstructor = new (data: never) => Validatable;
 /** The schema for each `apiVersion/kind` we ship; anything else is a mistake. */
 const MODELS: Record<string, ModelConstructor> = {
   'apps/v1/Deployment': Deployment,
+  'apps/v1/StatefulSet': StatefulSet,
   'v1/Service': Service,
   'v1/ServiceAccount': ServiceAccount,
   'v1/ConfigMap': ConfigMap,

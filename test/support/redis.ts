@@ -79,8 +79,14 @@ export class DedicatedRedis {
     }
   }
 
+  /** SIGSTOP / SIGCONT: the server freezes with its TCP connections up, as under a long fork or GC-like stall. */
+  freeze(frozen: boolean): void {
+    this.process?.kill(frozen ? 'SIGSTOP' : 'SIGCONT');
+  }
+
   async stop(): Promise<void> {
     const child = this.process;
+    if (child && child.exitCode === null) child.kill('SIGCONT');
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGKILL');

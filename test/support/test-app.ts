@@ -40,9 +40,17 @@ function testOutbox(): string {
   return outbox;
 }
 
+/** A spool file of its own for each app that asks for the spool driver, never ./var. */
+export function testSpoolPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'mailwatch-spool-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, 'spool.db');
+}
+
 /**
  * The environment a test app sees: the process's own (never modified), the test defaults
- * (outbox in a temporary folder, no SMTP relay, quiet logs) and the test's settings.
+ * (outbox in a temporary folder, no SMTP relay, quiet logs, the memory queue driver unless the
+ * test names one — the spool's own specs do) and the test's settings.
  */
 export function testEnvironment(env: TestEnv = {}): Record<string, string> {
   const merged: TestEnv = {
@@ -51,8 +59,12 @@ export function testEnvironment(env: TestEnv = {}): Record<string, string> {
     SMTP_URL: undefined,
     LOG_LEVEL: 'warn',
     LOG_REQUESTS: 'false',
+    QUEUE_DRIVER: 'memory',
     ...env,
   };
+  if (merged.QUEUE_DRIVER === 'spool' && merged.SPOOL_PATH === undefined) {
+    merged.SPOOL_PATH = testSpoolPath();
+  }
   return Object.fromEntries(
     Object.entries(merged).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );

@@ -9,6 +9,7 @@ import type { MailTransport } from '../transport/mail-transport';
 import {
   EMAIL_DURATION_BUCKETS,
   EMAIL_FAILURES_TOTAL,
+  EMAIL_POSSIBLE_DUPLICATES_TOTAL,
   EMAIL_QUEUE_JOBS,
   EMAIL_QUEUE_SIZE,
   EMAIL_RETRIES_TOTAL,
@@ -70,6 +71,16 @@ export const emailMetricProviders: Provider[] = [
     inject: [DELIVERY_QUEUE],
     async collect(this: Gauge, queue: DeliveryQueue) {
       this.set(await queue.size());
+    },
+  }),
+  makeCounterProvider({
+    name: EMAIL_POSSIBLE_DUPLICATES_TOTAL,
+    help: 'Emails sent again after a restart because their earlier attempt was cut off mid-send (the relay may have taken it): possible duplicates (spool driver).',
+    inject: [DELIVERY_QUEUE],
+    collect(this: Counter<string>, queue: DeliveryQueue) {
+      // Monotonic within the process: the driver's own count since start.
+      this.reset();
+      this.inc(queue.possibleDuplicates?.() ?? 0);
     },
   }),
   makeGaugeProvider({

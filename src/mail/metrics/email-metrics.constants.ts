@@ -12,6 +12,7 @@ export const EMAIL_FAILURES_TOTAL = 'email_failures_total';
 /** 1 when the SMTP relay answered last time it was tried, else 0; label `relay` = SMTP_RELAY_NAME. */
 export const EMAIL_SMTP_UP = 'email_smtp_up';
 export const EMAIL_SMTP_POSSIBLE_DUPLICATES_TOTAL = 'email_smtp_possible_duplicates_total';
+export const EMAIL_POSSIBLE_DUPLICATES_TOTAL = 'email_possible_duplicates_total';
 
 /** From the original deployment's dashboards; kept so its queries work unchanged. */
 export const EMAIL_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10];

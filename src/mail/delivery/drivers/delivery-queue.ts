@@ -23,6 +23,8 @@ export interface DrainReport {
   /** Emails still unresolved when the drain ended. */
   remaining: number;
   timedOut: boolean;
+  /** The remaining emails are stored durably (spool, Redis) and delivered later, not lost. */
+  kept?: boolean;
 }
 
 /** Jobs by state, for drivers that can tell (email_queue_jobs). */
@@ -43,6 +45,11 @@ export interface DeliveryQueue {
   find(id: string): Promise<EmailView | undefined>;
   /** Emails accepted and not yet finally resolved (email_queue_size, read at scrape time). */
   size(): Promise<number>;
+  /**
+   * Emails redelivered since start because an attempt was cut off mid-send by a crash
+   * (email_possible_duplicates_total), when the driver can tell; omit otherwise.
+   */
+  possibleDuplicates?(): number;
   /** Jobs by state, when the driver can tell (email_queue_jobs); omit otherwise. */
   states?(): Promise<QueueStateCounts>;
   /** False while draining or when the backing store is unreachable. */

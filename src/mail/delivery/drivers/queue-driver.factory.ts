@@ -11,6 +11,7 @@ import { MemoryDeliveryQueue } from './memory/memory-delivery-queue';
 import { MemoryIdempotencyStore } from './memory/memory-idempotency-store';
 import { RedisDeliveryQueue } from './redis/redis-delivery-queue';
 import { RedisIdempotencyStore } from './redis/redis-idempotency-store';
+import { SpoolDeliveryQueue, SPOOL_CLOSE_GRACE_MS } from './spool/spool-delivery-queue';
 
 /** What a driver's factory gets: everything a driver may need, built once by Nest. */
 export interface QueueDriverDeps {
@@ -29,7 +30,7 @@ export interface QueueDriver {
 
 /**
  * QUEUE_DRIVER → driver: the only place a driver is chosen. Adding one is a folder beside
- * `memory/` and `redis/`, its name in QUEUE_DRIVERS (src/config/queue.config.ts) and a line
+ * `spool/`, `memory/` and `redis/`, its name in QUEUE_DRIVERS (src/config/queue.config.ts) and a line
  * here. A factory runs only for the configured driver, so a memory deployment never opens
  * a Redis connection.
  */
@@ -37,9 +38,23 @@ export const QUEUE_DRIVER_FACTORIES: Record<
   QueueDriverName,
   (deps: QueueDriverDeps) => QueueDriver
 > = {
+  spool: ({ deliverer, mail, queue, delivery }) => {
+    // Opens and locks SPOOL_PATH now: a bad or busy spool stops the start with one line.
+    const spool = new SpoolDeliveryQueue(deliverer, mail, {
+      path: queue.spoolPath,
+      synchronous: queue.spoolSynchronous,
+      idempotencyTtlMs: delivery.idempotencyTtlSeconds * 1000,
+      closeGraceMs: SPOOL_CLOSE_GRACE_MS,
+    });
+    return { queue: spool, idempotency: spool.idempotency };
+  },
   memory: ({ deliverer, mail, delivery }) => ({
     queue: new MemoryDeliveryQueue(deliverer, mail),
-    idempotency: new MemoryIdempotencyStore(delivery.idempotencyTtlSeconds * 1000),
+    // As many keys as emails can be held (waiting + retained): each key names one of them.
+    idempotency: new MemoryIdempotencyStore(
+      delivery.idempotencyTtlSeconds * 1000,
+      mail.queueCapacity + mail.retentionMax,
+    ),
   }),
   redis: ({ deliverer, mail, delivery, redis }) => ({
     queue: RedisDeliveryQueue.create(deliverer, redis, mail, delivery),

@@ -11,16 +11,28 @@ const RETRY_AFTER_SECONDS = 5;
 export class RedisBounds {
   private readonly logger = new Logger('RedisDeliveryQueue');
   private lastErrorLog = 0;
+  /** Redis answered nothing in time since this moment (TCP up, server frozen or overloaded). */
+  private stalledSince?: number;
 
   constructor(private readonly timeoutMs: number) {}
+
+  /** False while the last bounded call timed out and none has succeeded since. */
+  get responsive(): boolean {
+    return this.stalledSince === undefined;
+  }
 
   async run<T>(work: Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(this.unavailable()), this.timeoutMs);
+      timer = setTimeout(() => {
+        this.stalledSince ??= Date.now();
+        reject(this.unavailable());
+      }, this.timeoutMs);
     });
     try {
-      return await Promise.race([work, timeout]);
+      const result = await Promise.race([work, timeout]);
+      this.stalledSince = undefined;
+      return result;
     } catch (err) {
       if (err instanceof QueueUnavailableError) throw err;
       this.logError('command', err as Error);

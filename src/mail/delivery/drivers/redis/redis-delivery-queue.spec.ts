@@ -19,6 +19,11 @@ const view = (status: EmailView['status']): EmailView => ({
 /** The request side as the facade uses it: reads answer what `current` says. */
 class FakeProducer {
   ready = true;
+  responsive = true;
+  probes = 0;
+  probe() {
+    this.probes++;
+  }
   current: EmailView | undefined = view('queued');
   reads = 0;
   closed = false;
@@ -42,6 +47,11 @@ class FakeProducer {
 class FakeWorker {
   settle: (id: string) => void = () => undefined;
   drained = false;
+  reconciled = 0;
+  reconcile() {
+    this.reconciled++;
+    return Promise.resolve();
+  }
   start(onSettled: (id: string) => void) {
     this.settle = onSettled;
   }
@@ -127,6 +137,22 @@ describe(RedisDeliveryQueue.name, () => {
     producer.ready = false;
 
     expect(sut.isAccepting()).toBe(false);
+  });
+
+  it('is not ready while Redis stalls (connected, but commands time out), and probes it', async () => {
+    const { sut, producer } = await build();
+    producer.responsive = false;
+
+    expect(sut.isAccepting()).toBe(false);
+    expect(producer.probes).toBe(1);
+    producer.responsive = true;
+    expect(sut.isAccepting()).toBe(true);
+  });
+
+  it('reconciles uncounted outcomes once Redis is reachable at start', async () => {
+    const { worker } = await build();
+
+    expect(worker.reconciled).toBe(1);
   });
 
   it('releases waiting callers and closes the queue on shutdown', async () => {

@@ -11,6 +11,7 @@ import type {
   QueueStateCounts,
   RetryResult,
 } from '../delivery-queue';
+import { OutcomeLedger } from './outcome-ledger';
 import { OutcomeSignals } from './outcome-signals';
 import { RedisBounds } from './redis-bounds';
 import { RedisProducer } from './redis-producer';
@@ -40,9 +41,11 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     delivery: DeliveryConfig,
   ): RedisDeliveryQueue {
     const bounds = new RedisBounds(delivery.redisTimeoutMs);
+    const producer = new RedisProducer(redis.command(), redis.prefix, mail, bounds);
+    const ledger = new OutcomeLedger(redis.command(), producer.queue, deliverer);
     return new RedisDeliveryQueue(
-      new RedisProducer(redis.command(), redis.prefix, mail, bounds),
-      new RedisWorker(deliverer, redis, mail, delivery, bounds),
+      producer,
+      new RedisWorker(deliverer, redis, mail, delivery, bounds, ledger),
     );
   }
 
@@ -59,6 +62,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       await this.worker
         .waitUntilReady()
         .catch(() => this.logger.warn('the delivery worker is not connected to Redis yet'));
+      await this.worker.reconcile();
     }
   }
 
@@ -116,8 +120,14 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     return this.producer.states();
   }
 
+  /**
+   * Not ready while draining, disconnected, or stalled: a frozen Redis keeps its TCP
+   * connections up, so "connected" alone kept /readyz at 200 while every enqueue timed out.
+   * A stalled producer is probed (bounded, one at a time) so readiness returns by itself.
+   */
   isAccepting(): boolean {
-    return this.accepting && this.producer.ready;
+    if (!this.producer.responsive) this.producer.probe();
+    return this.accepting && this.producer.ready && this.producer.responsive;
   }
 
   drain(timeoutMs: number): Promise<DrainReport> {

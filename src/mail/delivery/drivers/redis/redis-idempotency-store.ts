@@ -18,7 +18,16 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   ): Promise<IdempotencyRecord | undefined> {
     const key = this.key(scopedKey);
     const value = JSON.stringify(record);
-    const set = await this.redis.set(key, value, 'EX', this.ttlSeconds, 'NX');
+    let set: string | null;
+    try {
+      set = await this.redis.set(key, value, 'EX', this.ttlSeconds, 'NX');
+    } catch (err) {
+      // Timed out, but a frozen Redis may still run the SET later and hold the key for an
+      // email that is never queued (the client's retry would get 409). The release goes on
+      // the same connection right behind it, so it runs after the SET whenever that runs.
+      this.release(scopedKey, record).catch(() => undefined);
+      throw err;
+    }
     if (set === 'OK') return undefined;
     const held = await this.redis.get(key);
     // Expired between SET and GET: the claim is free again.

@@ -6,13 +6,13 @@ import type { RedisConnections } from '../../../../redis/redis-connections';
 import type { Deliverer } from '../../deliverer';
 import type { DrainReport } from '../delivery-queue';
 import {
-  progressOf,
   QUEUE_NAME,
   RetryLater,
   type JobData,
   type JobProgress,
   type JobResult,
 } from './delivery-job';
+import type { OutcomeLedger } from './outcome-ledger';
 import type { RedisBounds } from './redis-bounds';
 
 /**
@@ -24,11 +24,15 @@ import type { RedisBounds } from './redis-bounds';
  * this replica, so an email is counted once cluster-wide even if a lost lock made two
  * replicas send it.
  */
+/** How often finished jobs are checked for outcomes nobody counted. */
+const RECONCILE_EVERY_MS = 60_000;
+
 export class RedisWorker {
   private readonly logger = new Logger('RedisDeliveryQueue');
   private worker?: Worker<JobData, JobResult>;
   private events?: QueueEvents;
   private activeHere = 0;
+  private reconcileTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly deliverer: Deliverer,
@@ -36,6 +40,7 @@ export class RedisWorker {
     private readonly mail: MailConfig,
     private readonly delivery: DeliveryConfig,
     private readonly bounds: RedisBounds,
+    private readonly ledger: OutcomeLedger,
   ) {}
 
   /** `onSettled` fires on any replica's outcome (queue events), for waiting callers. */
@@ -55,7 +60,7 @@ export class RedisWorker {
       },
     });
     this.worker.on('error', (err: Error) => this.bounds.logError('worker', err));
-    this.worker.on('completed', (job, result) => this.onCompleted(job, result));
+    this.worker.on('completed', (job) => this.onCompleted(job));
     this.worker.on('failed', (job, err) => this.onFailed(job, err));
 
     this.events = new QueueEvents(QUEUE_NAME, {
@@ -65,6 +70,14 @@ export class RedisWorker {
     this.events.on('error', (err: Error) => this.bounds.logError('queue events', err));
     this.events.on('completed', ({ jobId }) => onSettled(jobId));
     this.events.on('failed', ({ jobId }) => onSettled(jobId));
+    // Outcomes a dead replica never counted, and counts that failed during an outage.
+    this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
+    this.reconcileTimer.unref();
+  }
+
+  /** Counts finished jobs whose outcome nobody counted (see OutcomeLedger). */
+  async reconcile(): Promise<void> {
+    await this.ledger.reconcile().catch((err: Error) => this.bounds.logError('reconcile', err));
   }
 
   /**
@@ -95,7 +108,8 @@ export class RedisWorker {
         `drain timed out after ${timeoutMs} ms with ${this.activeHere} sends active; their jobs stay in Redis and are retried by another replica`,
       );
     }
-    return { remaining: timedOut ? this.activeHere : 0, timedOut };
+    // Unfinished jobs stay in Redis: another replica (or this one restarted) takes them.
+    return { remaining: timedOut ? this.activeHere : 0, timedOut, kept: true };
   }
 
   /**
@@ -103,6 +117,7 @@ export class RedisWorker {
    * process: its job stays in Redis and another replica takes it once the lock lapses.
    */
   async close(): Promise<void> {
+    clearInterval(this.reconcileTimer);
     await Promise.allSettled([this.worker?.close(true), this.events?.close()]);
   }
 
@@ -136,39 +151,22 @@ export class RedisWorker {
     }
   }
 
-  private onCompleted(job: Job<JobData, JobResult>, result: JobResult): void {
-    this.deliverer.settled({
-      id: job.id!,
-      client: job.data.client,
-      status: 'sent',
-      durationSeconds: durationSeconds(job),
-      attempts: result.attempts,
-      meta: job.data.meta ?? {},
-    });
+  private onCompleted(job: Job<JobData, JobResult>): void {
+    this.settle(job, 'sent');
   }
 
   private onFailed(job: Job<JobData, JobResult> | undefined, err: Error): void {
     if (!job) return;
     // RetryLater means another attempt is scheduled: not an outcome yet.
     if (err instanceof RetryLater && job.attemptsMade < this.mail.maxAttempts) return;
-    const progress = progressOf(job);
-    this.deliverer.settled({
-      id: job.id!,
-      client: job.data.client,
-      status: 'failed',
-      durationSeconds: durationSeconds(job),
-      attempts: progress.attempts ?? job.attemptsMade,
-      meta: job.data.meta ?? {},
-      error: progress.lastError ?? {
-        code: 'unknown',
-        smtpCode: null,
-        message: err.message,
-        retryable: false,
-      },
+    this.settle(job, 'failed');
+  }
+
+  /** Counted through the ledger: exactly once even if this replica dies right now. */
+  private settle(job: Job<JobData, JobResult>, status: 'sent' | 'failed'): void {
+    this.ledger.settle(job, status).catch((err: Error) => {
+      // Not lost: the next reconcile (any replica) counts it.
+      this.bounds.logError('outcome ledger', err);
     });
   }
-}
-
-function durationSeconds(job: Job): number {
-  return Math.max(0, (Date.now() - job.timestamp) / 1000);
 }

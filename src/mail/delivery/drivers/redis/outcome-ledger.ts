@@ -1,0 +1,123 @@
+import { Logger } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Deliverer } from '../../deliverer';
+import type { JobData, JobResult } from './delivery-job';
+import { progressOf } from './delivery-job';
+
+/**
+ * Marks the job counted for this final transition (its `finishedOn`): 1 = ours to count,
+ * 0 = already counted, 2 = the job is gone (removed by retention) — count it, nobody else can.
+ */
+const CLAIM_ONE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
+local finished = redis.call('HGET', KEYS[1], 'finishedOn')
+if not finished or redis.call('HGET', KEYS[1], 'mwCounted') == finished then return 0 end
+redis.call('HSET', KEYS[1], 'mwCounted', finished)
+return 1`;
+
+/** The same for a batch of finished jobs (ARGV[1] = job key prefix); returns the claimed ids. */
+const CLAIM_MANY = `
+local claimed = {}
+for i = 2, #ARGV do
+  local key = ARGV[1] .. ARGV[i]
+  local finished = redis.call('HGET', key, 'finishedOn')
+  if finished and redis.call('HGET', key, 'mwCounted') ~= finished then
+    redis.call('HSET', key, 'mwCounted', finished)
+    table.insert(claimed, ARGV[i])
+  end
+end
+return claimed`;
+
+/** Jobs finished this recently are left to their own replica's event handler. */
+const RECONCILE_AFTER_MS = 10_000;
+const BATCH = 500;
+
+/**
+ * Counts each final outcome exactly once across replicas and crashes. BullMQ emits
+ * `completed`/`failed` only in the replica that finished the job, after the move: a replica
+ * killed between the two delivered the email but never counted it. So the count is claimed
+ * on the job itself (a field holding the `finishedOn` it was counted for), and `reconcile()`
+ * — at start and periodically — counts finished jobs nobody claimed. A re-driven dead letter
+ * finishes again with a new `finishedOn`, so it is counted again, once.
+ */
+export class OutcomeLedger {
+  private readonly logger = new Logger('RedisDeliveryQueue');
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly queue: Queue<JobData, JobResult>,
+    private readonly deliverer: Deliverer,
+  ) {}
+
+  /** Counts the job's outcome unless another replica (or a reconcile) already did. */
+  async settle(job: Job<JobData, JobResult>, status: 'sent' | 'failed'): Promise<void> {
+    const claimed = (await this.redis.eval(CLAIM_ONE, 1, this.queue.toKey(job.id!))) as number;
+    if (claimed !== 0) this.count(job, status);
+  }
+
+  /** Counts finished jobs whose outcome was never counted (their replica died first). */
+  async reconcile(): Promise<number> {
+    const since = await this.ledgerSince();
+    const before = Date.now() - RECONCILE_AFTER_MS;
+    let counted = 0;
+    for (const state of ['completed', 'failed'] as const) {
+      const ids = await this.redis.zrangebyscore(this.queue.toKey(state), since, before);
+      for (let i = 0; i < ids.length; i += BATCH) {
+        const claimed = (await this.redis.eval(
+          CLAIM_MANY,
+          0,
+          this.queue.toKey(''),
+          ...ids.slice(i, i + BATCH),
+        )) as string[];
+        for (const id of claimed) {
+          const job = await this.queue.getJob(id);
+          if (job) this.count(job, state === 'completed' ? 'sent' : 'failed');
+        }
+        counted += claimed.length;
+      }
+    }
+    if (counted > 0) {
+      this.logger.warn(
+        `counted ${counted} emails whose outcome a stopped replica had not counted (delivered or failed before it died)`,
+      );
+    }
+    return counted;
+  }
+
+  /** Reports one final outcome to metrics and logs. */
+  count(job: Job<JobData, JobResult>, status: 'sent' | 'failed'): void {
+    const progress = progressOf(job);
+    const result = job.returnvalue as JobResult | null | undefined;
+    this.deliverer.settled({
+      id: job.id!,
+      client: job.data.client,
+      status,
+      durationSeconds: Math.max(0, ((job.finishedOn ?? Date.now()) - job.timestamp) / 1000),
+      attempts:
+        status === 'sent'
+          ? (result?.attempts ?? job.attemptsMade)
+          : (progress.attempts ?? job.attemptsMade),
+      meta: job.data.meta ?? {},
+      error:
+        status === 'failed'
+          ? (progress.lastError ?? {
+              code: 'unknown',
+              smtpCode: null,
+              message: job.failedReason ?? 'delivery failed',
+              retryable: false,
+            })
+          : undefined,
+    });
+  }
+
+  /**
+   * Jobs finished before the ledger existed were counted the old way: reconcile only from
+   * the first start of a version that claims counts, so an upgrade does not count twice.
+   */
+  private async ledgerSince(): Promise<number> {
+    const key = this.queue.toKey('mw-ledger-since');
+    await this.redis.set(key, String(Date.now()), 'NX');
+    return Number(await this.redis.get(key));
+  }
+}

@@ -1,0 +1,44 @@
+import type { Logger } from '@nestjs/common';
+import { entryFromRow, type SpoolEntry } from './spool-row';
+import type { SpoolStore } from './spool-store';
+
+/** What start-up found in the spool. */
+export interface RecoveryReport {
+  recovered: number;
+  /** Were being sent when the previous process stopped: delivered again, may arrive twice. */
+  possibleDuplicates: number;
+}
+
+/** Ids named in a log line, at most; the rest are counted. */
+const IDS_IN_LOG = 20;
+
+export function listIds(ids: string[]): string {
+  const shown = ids.slice(0, IDS_IN_LOG).join(', ');
+  return ids.length > IDS_IN_LOG ? `${shown} and ${ids.length - IDS_IN_LOG} more` : shown;
+}
+
+/**
+ * Everything the previous owner left unfinished, in acceptance order. Rows still `sending`
+ * had an attempt whose fate is unknown (the relay may have taken it): they go back to
+ * `queued` and are reported as possible duplicates — at-least-once, never lost.
+ */
+export function recoverUnfinished(
+  store: SpoolStore,
+  logger: Logger,
+): { entries: SpoolEntry[]; report: RecoveryReport } {
+  const rows = store.unfinished();
+  const sending = rows.filter((row) => row.status === 'sending').map((row) => row.id);
+  if (sending.length > 0) {
+    store.transaction(() => store.unsend());
+    logger.warn(
+      `${sending.length} emails were being sent when the previous process stopped; they are sent again and may arrive twice (possible duplicates): ${listIds(sending)}`,
+    );
+  }
+  if (rows.length > 0) {
+    logger.log(`spool ${store.path}: recovered ${rows.length} unfinished emails`);
+  }
+  return {
+    entries: rows.map(entryFromRow),
+    report: { recovered: rows.length, possibleDuplicates: sending.length },
+  };
+}

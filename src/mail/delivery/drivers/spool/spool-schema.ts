@@ -1,0 +1,74 @@
+/** Bumped on any incompatible change; a spool from a newer version is refused at start. */
+export const SCHEMA_VERSION = 1;
+
+/**
+ * One row per accepted email. `seq` keeps acceptance order for recovery; `payload` (the
+ * OutgoingEmail as JSON) is dropped once sent and kept while failed, for re-drive. Times
+ * are epoch milliseconds; `metadata` is the EmailMeta JSON (request id, template) the
+ * driver hands back when the email settles. `accepted_at` is when the request arrived, so the duration
+ * metric spans restarts.
+ */
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS spool_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS emails (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  client TEXT NOT NULL,
+  payload TEXT,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  outcome TEXT,
+  metadata TEXT,
+  accepted_at INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  settled_at INTEGER
+) STRICT;
+CREATE INDEX IF NOT EXISTS emails_unfinished ON emails (seq) WHERE settled_at IS NULL;
+CREATE INDEX IF NOT EXISTS emails_settled ON emails (settled_at) WHERE settled_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS idempotency_keys (
+  key TEXT PRIMARY KEY,
+  email_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS idempotency_keys_expiry ON idempotency_keys (expires_at);
+`;
+
+const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, metadata,
+  accepted_at, created_at, updated_at, settled_at`;
+
+/** Every statement the store runs, prepared once at open. */
+export const STATEMENTS = {
+  insert: `INSERT INTO emails (id, client, payload, status, metadata,
+        accepted_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`,
+  sending: `UPDATE emails SET status = 'sending', attempts = ?,
+        next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
+  retry: `UPDATE emails SET status = 'queued', attempts = ?, next_attempt_at = ?,
+        outcome = ?, updated_at = ? WHERE id = ?`,
+  settle: `UPDATE emails SET status = ?, attempts = ?, outcome = ?, updated_at = ?,
+        settled_at = ?, next_attempt_at = NULL,
+        payload = CASE WHEN ? = 'sent' THEN NULL ELSE payload END WHERE id = ?`,
+  requeue: `UPDATE emails SET status = 'queued', attempts = 0, outcome = NULL,
+        next_attempt_at = NULL, settled_at = NULL, accepted_at = ?, updated_at = ?
+        WHERE id = ? AND status = 'failed' AND payload IS NOT NULL`,
+  get: `SELECT ${COLUMNS} FROM emails WHERE id = ?
+        AND (settled_at IS NULL OR settled_at > ?)`,
+  payload: `SELECT payload FROM emails WHERE id = ?`,
+  failed: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
+        ORDER BY settled_at DESC, seq DESC LIMIT ?`,
+  unfinished: `SELECT ${COLUMNS} FROM emails WHERE settled_at IS NULL ORDER BY seq`,
+  unsend: `UPDATE emails SET status = 'queued' WHERE status = 'sending'`,
+  putKey: `INSERT OR REPLACE INTO idempotency_keys (key, email_id, fingerprint,
+        expires_at) VALUES (?, ?, ?, ?)`,
+  getKey: `SELECT email_id AS id, fingerprint FROM idempotency_keys
+        WHERE key = ? AND expires_at > ?`,
+  purgeOld: `DELETE FROM emails WHERE settled_at <= ?`,
+  purgeExcess: `DELETE FROM emails WHERE seq IN (SELECT seq FROM emails
+        WHERE settled_at IS NOT NULL ORDER BY settled_at DESC, seq DESC LIMIT -1 OFFSET ?)`,
+  purgeKeys: `DELETE FROM idempotency_keys WHERE expires_at <= ?`,
+};

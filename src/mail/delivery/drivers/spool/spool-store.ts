@@ -1,0 +1,243 @@
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { EmailStatus } from '../../email-view';
+import { openFailureReason, SpoolOpenError } from './spool-errors';
+import { SCHEMA, SCHEMA_VERSION, STATEMENTS } from './spool-schema';
+
+/**
+ * What a commit promises (https://sqlite.org/pragma.html#pragma_synchronous, WAL mode):
+ * `full` fsyncs the log on every commit — a committed email survives a power cut or kernel
+ * crash; `normal` fsyncs only at checkpoints — it survives a killed process (kill -9, OOM)
+ * but the last commits before a power cut can be lost.
+ */
+export type SpoolSynchronous = 'full' | 'normal';
+
+export interface SpoolStoreOptions {
+  path: string;
+  synchronous: SpoolSynchronous;
+}
+
+export interface SpoolRow {
+  id: string;
+  client: string;
+  status: EmailStatus;
+  attempts: number;
+  next_attempt_at: number | null;
+  /** JSON: `{ messageId?, lastError? }`. */
+  outcome: string | null;
+  metadata: string | null;
+  accepted_at: number;
+  created_at: number;
+  updated_at: number;
+  settled_at: number | null;
+}
+
+export interface NewEmail {
+  id: string;
+  client: string;
+  payload: string;
+  /** JSON of the email's EmailMeta (request id, template, …), opaque to the spool. */
+  metadata: string;
+  acceptedAt: number;
+  now: number;
+}
+
+export interface KeyRecord {
+  id: string;
+  fingerprint: string;
+}
+
+/**
+ * The spool file: SQLite in WAL mode, owned by one process. `locking_mode=EXCLUSIVE` makes
+ * the first write take a file lock that is held until close and released by the kernel if
+ * the process dies, so a second process on the same file fails at open — no stale lock
+ * files after kill -9. All calls are synchronous; writes happen inside `transaction`.
+ */
+export class SpoolStore {
+  private readonly db: DatabaseSync;
+  private readonly sql: Record<keyof typeof STATEMENTS, StatementSync>;
+  private open = true;
+
+  private constructor(
+    readonly path: string,
+    db: DatabaseSync,
+  ) {
+    this.db = db;
+    this.sql = Object.fromEntries(
+      Object.entries(STATEMENTS).map(([name, text]) => [name, db.prepare(text)]),
+    ) as Record<keyof typeof STATEMENTS, StatementSync>;
+  }
+
+  /** Opens (creating if needed) and locks the spool; throws SpoolOpenError with one clear line. */
+  static open({ path, synchronous }: SpoolStoreOptions): SpoolStore {
+    let db: DatabaseSync | undefined;
+    try {
+      if (path !== ':memory:') SpoolStore.checkWritable(path);
+      // timeout 0: a locked spool fails now instead of waiting for the other process.
+      db = new DatabaseSync(path, { timeout: 0 });
+      // Exclusive mode first: WAL then keeps its index in process memory (no -shm file).
+      db.exec('PRAGMA locking_mode = EXCLUSIVE');
+      const mode = db.prepare('PRAGMA journal_mode = WAL').get() as { journal_mode: string };
+      if (mode.journal_mode !== 'wal' && path !== ':memory:') {
+        throw new SpoolOpenError(path, `cannot use WAL mode (got ${mode.journal_mode})`);
+      }
+      db.exec(`PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      // The log shrinks back to this after checkpoints, so a burst does not keep disk forever.
+      db.exec('PRAGMA journal_size_limit = 67108864');
+      // The first write takes the exclusive lock that makes this process the spool's owner.
+      db.exec('BEGIN IMMEDIATE');
+      db.exec(SCHEMA);
+      SpoolStore.checkVersion(db, path);
+      db.exec('COMMIT');
+      const check = db.prepare('PRAGMA quick_check(1)').get() as { quick_check: string };
+      if (check.quick_check !== 'ok') {
+        throw new SpoolOpenError(
+          path,
+          `is corrupt (${check.quick_check}): move it aside or restore it`,
+        );
+      }
+      return new SpoolStore(path, db);
+    } catch (err) {
+      try {
+        db?.close();
+      } catch {
+        // Already failing: the first error is the one worth reporting.
+      }
+      if (err instanceof SpoolOpenError) throw err;
+      throw new SpoolOpenError(path, openFailureReason(err));
+    }
+  }
+
+  /**
+   * SQLite opens an unwritable file read-only and fails later with a vague I/O error; the
+   * file system's own answer (EROFS, EACCES) names the problem.
+   */
+  private static checkWritable(path: string): void {
+    mkdirSync(dirname(path), { recursive: true });
+    accessSync(dirname(path), constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.R_OK | constants.W_OK);
+  }
+
+  private static checkVersion(db: DatabaseSync, path: string): void {
+    const row = db.prepare(`SELECT value FROM spool_meta WHERE key = 'schema_version'`).get() as
+      { value: string } | undefined;
+    if (!row) {
+      db.prepare(`INSERT INTO spool_meta (key, value) VALUES ('schema_version', ?)`).run(
+        String(SCHEMA_VERSION),
+      );
+    } else if (Number(row.value) > SCHEMA_VERSION) {
+      throw new SpoolOpenError(
+        path,
+        `was written by a newer mailwatch (spool schema ${row.value}, this one knows ${SCHEMA_VERSION})`,
+      );
+    }
+  }
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** Runs `body` in one transaction: all of its writes or none. */
+  transaction(body: () => void): void {
+    if (!this.open) throw new Error('spool is closed');
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      body();
+      this.db.exec('COMMIT');
+    } catch (err) {
+      // SQLite may already have rolled back (e.g. SQLITE_FULL); a second rollback would throw.
+      if (this.db.isTransaction) this.db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  insert(email: NewEmail): void {
+    this.sql.insert.run(
+      email.id,
+      email.client,
+      email.payload,
+      email.metadata,
+      email.acceptedAt,
+      email.now,
+      email.now,
+    );
+  }
+
+  markSending(id: string, attempts: number, now: number): void {
+    this.sql.sending.run(attempts, now, id);
+  }
+
+  markRetry(
+    id: string,
+    attempts: number,
+    nextAttemptAt: number,
+    outcome: string,
+    now: number,
+  ): void {
+    this.sql.retry.run(attempts, nextAttemptAt, outcome, now, id);
+  }
+
+  markSettled(
+    id: string,
+    status: 'sent' | 'failed',
+    attempts: number,
+    outcome: string,
+    now: number,
+  ): void {
+    this.sql.settle.run(status, attempts, outcome, now, now, status, id);
+  }
+
+  /** A failed email back to `queued` with a fresh budget; false when it is not a dead letter. */
+  requeue(id: string, acceptedAt: number, now: number): boolean {
+    return Number(this.sql.requeue.run(acceptedAt, now, id).changes) === 1;
+  }
+
+  /** Emails that were `sending` when the last owner stopped, back to `queued`. */
+  unsend(): void {
+    this.sql.unsend.run();
+  }
+
+  putKey(key: string, record: KeyRecord, expiresAt: number): void {
+    this.sql.putKey.run(key, record.id, record.fingerprint, expiresAt);
+  }
+
+  getKey(key: string, now: number): KeyRecord | undefined {
+    return this.sql.getKey.get(key, now) as KeyRecord | undefined;
+  }
+
+  /** The email, unless it settled at or before `visibleAfter` (past retention). */
+  get(id: string, visibleAfter: number): SpoolRow | undefined {
+    return this.sql.get.get(id, visibleAfter) as SpoolRow | undefined;
+  }
+
+  payload(id: string): string | undefined {
+    const row = this.sql.payload.get(id) as { payload: string | null } | undefined;
+    return row?.payload ?? undefined;
+  }
+
+  listFailed(limit: number, visibleAfter: number): SpoolRow[] {
+    return this.sql.failed.all(visibleAfter, limit) as unknown as SpoolRow[];
+  }
+
+  unfinished(): SpoolRow[] {
+    return this.sql.unfinished.all() as unknown as SpoolRow[];
+  }
+
+  /** Deletes settled emails past retention or beyond `keepMax`, and expired keys. */
+  purge(settledBefore: number, keepMax: number, now: number): number {
+    let removed = 0;
+    this.transaction(() => {
+      removed += Number(this.sql.purgeOld.run(settledBefore).changes);
+      removed += Number(this.sql.purgeExcess.run(keepMax).changes);
+      this.sql.purgeKeys.run(now);
+    });
+    return removed;
+  }
+
+  close(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.db.close();
+  }
+}
