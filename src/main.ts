@@ -5,7 +5,6 @@ import { ConfigValidationError } from './config/env-reader';
 import { templatesConfig } from './config/templates.config';
 import { validateEnvironment } from './config/validate-all';
 import type { DeliveryQueue } from './mail/delivery/drivers/delivery-queue';
-import { SpoolOpenError } from './mail/delivery/drivers/spool/spool-errors';
 import { DELIVERY_QUEUE } from './mail/mail.constants';
 import { loadTemplates, TemplateLoadError } from './templates/template-loader';
 
@@ -96,9 +95,6 @@ async function main(): Promise<void> {
   logger.log(`mailwatch listening on http://${config.host}:${config.port}`);
 }
 
-main().catch((err: unknown) => {
-  // An operator's problem (spool locked, corrupt, read-only…) is one line; a bug keeps its stack.
-  if (err instanceof SpoolOpenError || !(err instanceof Error))
-    fail(String((err as Error)?.message ?? err));
-  fail(`${err.message}\n${err.stack}`);
-});
+// Every start-up failure is one line (issue 14): a port clash, a locked or corrupt spool, a
+// bad file. The message names what to fix; LOG_LEVEL=debug is not needed to read it.
+main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

@@ -18,6 +18,20 @@ const FASTIFY_CODES: Record<string, ErrorBody['code']> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'invalid_body',
 };
 
+/**
+ * Terminus answers a failed check with `{status:'error', error:{name:{message}}}`; the error body
+ * keeps what failed in its message (e.g. `not ready: queue: delivery queue is full`).
+ */
+function healthFailure(raw: Record<string, unknown>): string | undefined {
+  if (raw.status !== 'error' || typeof raw.error !== 'object' || raw.error === null)
+    return undefined;
+  const failed = Object.entries(raw.error as Record<string, { message?: unknown }>).map(
+    ([name, detail]) =>
+      typeof detail?.message === 'string' ? `${name}: ${detail.message}` : `${name}: down`,
+  );
+  return failed.length > 0 ? `not ready: ${failed.join('; ')}` : undefined;
+}
+
 /** The parts of an HttpException's response the error body keeps. */
 function fromHttpException(exception: HttpException): ErrorBody {
   const status = exception.getStatus();
@@ -29,7 +43,7 @@ function fromHttpException(exception: HttpException): ErrorBody {
     ? raw.message.join('; ')
     : typeof raw.message === 'string'
       ? raw.message
-      : exception.message;
+      : (healthFailure(raw) ?? exception.message);
   const code = isErrorCode(raw.code) ? raw.code : defaultErrorCode(status, fields !== undefined);
   return errorBody(status, code, message, fields);
 }

@@ -133,7 +133,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: transport reachable, queue accepting, not draining */
+        /** Readiness: queue accepting and not full, not draining */
         get: operations["health_ready"];
         put?: never;
         post?: never;
@@ -1227,7 +1227,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Not ready: transport unreachable, queue not accepting, or draining. */
+            /** @description Not ready: the queue is full or not accepting (draining, store unreachable). The relay never takes a pod out of the Service; see email_smtp_up. */
             503: {
                 headers: {
                     [name: string]: unknown;

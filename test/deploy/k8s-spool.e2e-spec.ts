@@ -4,7 +4,12 @@ import { parseAppConfig } from '../../src/config/app.config';
 import { parseQueueConfig } from '../../src/config/queue.config';
 import { validateEnvironment } from '../../src/config/validate-all';
 import { baseManifests, buildWithComponents, loadComponent } from '../support/kustomize-components';
-import { generatedConfigMap, validateManifest, type Manifest } from '../support/manifests';
+import {
+  generatedConfigMap,
+  loadManifest,
+  validateManifest,
+  type Manifest,
+} from '../support/manifests';
 
 /** k8s/components/spool: one replica with the spool on a PersistentVolume, built on the base. */
 const built = (names = ['spool']) =>
@@ -18,7 +23,18 @@ function podEnv(): Record<string, string> {
   const literal = Object.fromEntries(
     (container.env ?? []).filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]),
   );
-  return { NODE_ENV: 'production', ...generatedConfigMap('mailwatch-config').data, ...literal };
+  // The example Secret supplies the relay and keys, as for the Deployment (k8s-app-config).
+  const secret = loadManifest<{ stringData: Record<string, string> }>(
+    'secret.example.yaml',
+    'Secret',
+  ).stringData;
+  return {
+    NODE_ENV: 'production',
+    ...generatedConfigMap('mailwatch-config').data,
+    SMTP_URL: secret['smtp-url'],
+    API_KEYS: secret['api-keys'],
+    ...literal,
+  };
 }
 
 describe('k8s/components/spool (single replica, spool on a PersistentVolume)', () => {

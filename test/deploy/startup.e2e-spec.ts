@@ -179,8 +179,21 @@ describe('quiet logs', () => {
   });
 
   it('logs a failing /readyz as one JSON line, without a coloured box', async () => {
-    const app = await AppProcess.start({ SMTP_URL: RELAY, LOG_LEVEL: 'log' });
+    // Readiness ignores the relay (issue 12): fill the queue instead. One email retrying
+    // against a closed relay port keeps a one-email queue full for its retry budget.
+    const app = await AppProcess.start({
+      SMTP_URL: RELAY,
+      LOG_LEVEL: 'log',
+      QUEUE_DRIVER: 'memory',
+      QUEUE_CAPACITY: '1',
+    });
     try {
+      const queued = await postJson(
+        `${app.url}/send-email`,
+        { to: 'a@example.com', subject: 'fill', text: 'x' },
+        { prefer: 'respond-async' },
+      );
+      expect(queued.status).toBe(202);
       expect((await request(`${app.url}/readyz`)).status).toBe(503);
       const deadline = Date.now() + 5000;
       const failure = () => app.log.split('\n').find((l) => l.includes('Health Check has failed'));
