@@ -4,6 +4,9 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 60_000,
+  // The e2e specs start real servers, apps and child processes; a spec that fails half-way may
+  // leave one open. CI must still end with its totals instead of hanging on it.
+  forceExit: true,
   // Writes reports/node-version.txt: .ci/run prints it and refuses a runtime older than 24.
   globalSetup: '<rootDir>/test/support/record-node-version.js',
   projects: [
