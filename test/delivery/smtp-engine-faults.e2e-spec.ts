@@ -1,6 +1,7 @@
 import { engineOptions, type SmtpEngineOptions } from '../../src/mail/transport/smtp/smtp-options';
 import { SmtpEngineTransport } from '../../src/mail/transport/smtp/smtp-engine';
 import { SmtpDeliveryError } from '../../src/mail/transport/smtp/smtp-error';
+import { rejection } from '../support/smtp-rejection';
 import type { OutgoingEmail } from '../../src/mail/transport/mail-transport';
 import { ScriptedSmtpServer, type ScriptedSmtpOptions } from '../support/scripted-smtp-server';
 import { freePort } from '../support/smtp-server';
@@ -30,15 +31,6 @@ describe('SMTP engine: faults, timeouts and recovery', () => {
   ) {
     server = await ScriptedSmtpServer.start(opts);
     return makeEngine(server.port, engineOpts);
-  }
-
-  async function rejection(p: Promise<unknown>): Promise<SmtpDeliveryError> {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(SmtpDeliveryError);
-    return err as SmtpDeliveryError;
   }
 
   afterEach(async () => {

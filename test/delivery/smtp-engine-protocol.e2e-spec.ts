@@ -1,7 +1,7 @@
 import { simpleParser } from 'mailparser';
 import { engineOptions, type SmtpEngineOptions } from '../../src/mail/transport/smtp/smtp-options';
 import { SmtpEngineTransport } from '../../src/mail/transport/smtp/smtp-engine';
-import { SmtpDeliveryError } from '../../src/mail/transport/smtp/smtp-error';
+import { rejection } from '../support/smtp-rejection';
 import type { OutgoingEmail } from '../../src/mail/transport/mail-transport';
 import { ScriptedSmtpServer, type ScriptedSmtpOptions } from '../support/scripted-smtp-server';
 
@@ -25,15 +25,6 @@ describe('SMTP engine: protocol against smtp-server', () => {
       engineOptions({ host: '127.0.0.1', port: server.port, secure: false, ...engineOpts }),
       'test',
     );
-  }
-
-  async function rejection(p: Promise<unknown>): Promise<SmtpDeliveryError> {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    expect(err).toBeInstanceOf(SmtpDeliveryError);
-    return err as SmtpDeliveryError;
   }
 
   afterEach(async () => {
