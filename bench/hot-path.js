@@ -18,6 +18,7 @@ const { median } = require('./lib/stats');
 const ROUNDS = Number(process.env.HOT_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.HOT_REQUESTS ?? 2000);
 const CONNECTIONS = Number(process.env.HOT_CONNECTIONS ?? 32);
+const RATE = process.env.HOT_RATE ? Number(process.env.HOT_RATE) : undefined;
 const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
 // The HTTP path alone: a transport that accepts at once (bench/lib/null-transport.js).
 const NULL_TRANSPORT = process.env.HOT_NULL_TRANSPORT === '1';
@@ -69,6 +70,8 @@ async function main() {
       const app = await procs.startApp(
         {
           SMTP_URL: sink.url,
+          // Like bench/run.js: every build runs at once, and a spool file has one owner.
+          QUEUE_DRIVER: 'memory',
           ENABLE_METRICS: 'true',
           METRICS_CACHE_MS: '0',
           ...(NULL_TRANSPORT ? { BENCH_NULL_DIST: path.dirname(build.main) } : {}),
@@ -79,13 +82,13 @@ async function main() {
       );
       apps.push({ ...build, app, cpu: [] });
     }
-    for (const a of apps) await fire({ url: `${a.app.url}/send-email`, connections: CONNECTIONS, amount: 1000, clients: CLIENTS });
+    for (const a of apps) await fire({ url: `${a.app.url}/send-email`, connections: CONNECTIONS, amount: Number(process.env.HOT_WARMUP ?? 1000), clients: CLIENTS });
     await quiet(sink);
     for (let round = 0; round < ROUNDS; round++) {
       const order = apps.map((_, i) => apps[(i + round) % apps.length]);
       for (const a of order) {
         const before = procs.cpuSeconds(a.app.pid);
-        const r = await fire({ url: `${a.app.url}/send-email`, connections: CONNECTIONS, amount: REQUESTS, clients: CLIENTS });
+        const r = await fire({ url: `${a.app.url}/send-email`, connections: CONNECTIONS, amount: REQUESTS, clients: CLIENTS, rate: RATE });
         await quiet(sink);
         const ms = ((procs.cpuSeconds(a.app.pid) - before) * 1000) / r.total;
         if (r.ok200 !== r.total) process.stderr.write(`[hot-path] ${a.label}: ${r.total - r.ok200} non-200 answers\n`);

@@ -20,6 +20,7 @@ async function fire({
   amount,
   clients = [],
   timeout = 30,
+  rate,
 }) {
   let i = 0;
   const headers = method === 'POST' ? { 'content-type': 'application/json' } : {};
@@ -42,6 +43,8 @@ async function fire({
           ]
         : undefined,
   };
+  // Open loop: requests/s offered whatever the answers' speed (autocannon's overallRate).
+  if (rate !== undefined) opts.overallRate = rate;
   if (amount !== undefined) opts.amount = amount;
   else opts.duration = duration;
   const started = process.hrtime.bigint();

@@ -135,6 +135,7 @@ async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN } = 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
+  if (PIN) pin(child.pid, 1);
   return {
     url,
     pid: child.pid,
@@ -143,6 +144,18 @@ async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN } = 
     stop: () => stopChild(child),
   };
 }
+
+/**
+ * BENCH_PIN=1: the app(s) on CPU 1, everything else (this process, autocannon, the sink) on
+ * CPU 0, so the app's CPU time is not inflated by sharing a core's caches and time slices
+ * with the load generator. Needs `taskset` (util-linux) and at least 2 CPUs.
+ */
+const PIN = process.env.BENCH_PIN === '1';
+function pin(pid, cpu) {
+  const r = require('node:child_process').spawnSync('taskset', ['-a', '-pc', String(cpu), String(pid)]);
+  if (r.status !== 0) throw new Error(`BENCH_PIN: taskset failed: ${String(r.stderr).trim()}`);
+}
+if (PIN) pin(process.pid, 0);
 
 /** User + system CPU seconds of a process, from /proc (Linux). */
 function cpuSeconds(pid) {
