@@ -90,7 +90,7 @@ function stopChild(child, signal = 'SIGTERM', graceMs = 30_000) {
  * The built app (`node dist/main.js`) with the given environment. Resolves once /healthz
  * answers; rejects with the app's stderr if it exits or does not come up within startMs.
  */
-async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN } = {}) {
+async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN, cpus } = {}) {
   if (!fs.existsSync(main)) {
     throw new Error(`${path.relative(process.cwd(), main)} is missing: run \`npm run build\` first`);
   }
@@ -109,7 +109,7 @@ async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN } = 
         LOG_REQUESTS: 'false',
         ...env,
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', process.env.X_STDOUT ? 'pipe' : 'ignore', 'pipe'],
     }),
   );
   let stderr = '';
@@ -135,7 +135,7 @@ async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN } = 
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  if (PIN) pin(child.pid, 1);
+  if (cpus !== undefined) pin(child.pid, cpus);
   return {
     url,
     pid: child.pid,
@@ -146,16 +146,45 @@ async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN } = 
 }
 
 /**
- * BENCH_PIN=1: the app(s) on CPU 1, everything else (this process, autocannon, the sink) on
- * CPU 0, so the app's CPU time is not inflated by sharing a core's caches and time slices
- * with the load generator. Needs `taskset` (util-linux) and at least 2 CPUs.
+ * CPU pinning for the controlled CPU comparisons (bench/lib/cpu-compare.js): apps on CPU 1,
+ * everything else on CPU 0, so an app's CPU time is not inflated by sharing a core's caches
+ * and time slices with the load generator. On when `taskset` works and there are 2+ CPUs,
+ * unless BENCH_PIN=0; BENCH_PIN=1 makes a missing taskset an error.
  */
-const PIN = process.env.BENCH_PIN === '1';
-function pin(pid, cpu) {
-  const r = require('node:child_process').spawnSync('taskset', ['-a', '-pc', String(cpu), String(pid)]);
-  if (r.status !== 0) throw new Error(`BENCH_PIN: taskset failed: ${String(r.stderr).trim()}`);
+const os = require('node:os');
+const { spawnSync } = require('node:child_process');
+function pinning() {
+  if (process.env.BENCH_PIN === '0') return false;
+  const ok = os.cpus().length >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
+  if (!ok && process.env.BENCH_PIN === '1') throw new Error('BENCH_PIN=1 but taskset does not work here');
+  return ok;
 }
-if (PIN) pin(process.pid, 0);
+const PIN = pinning();
+/** Pins every thread of pid to the given CPU list ("1", "0", "0-1"); no-op without pinning. */
+function pin(pid, cpus) {
+  if (!PIN) return false;
+  const r = spawnSync('taskset', ['-a', '-pc', String(cpus), String(pid)]);
+  if (r.status !== 0) throw new Error(`taskset failed: ${String(r.stderr).trim()}`);
+  return true;
+}
+const ALL_CPUS = `0-${os.cpus().length - 1}`;
+
+/**
+ * CPU time of every thread of pid, in nanoseconds, from the scheduler's own accounting
+ * (/proc/<pid>/task/<tid>/schedstat, first field): exact, unlike /proc/<pid>/stat's 10 ms
+ * ticks. Threads that exited are not counted, so compare only within one process's life.
+ */
+function cpuNanos(pid) {
+  let total = 0;
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(fs.readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between readdir and read
+    }
+  }
+  return total;
+}
 
 /** User + system CPU seconds of a process, from /proc (Linux). */
 function cpuSeconds(pid) {
@@ -203,6 +232,10 @@ module.exports = {
   stopChild,
   stopAll,
   cpuSeconds,
+  cpuNanos,
+  pin,
+  PIN,
+  ALL_CPUS,
   scrape,
   metricSum,
   seriesCount,

@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
 import { getToken, makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
-import { Histogram, register, type Counter, type Gauge } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
+import { hotCounter, hotHistogram } from '../../metrics/hot-path-metrics';
 import { mailConfig, type MailConfig } from '../../config/mail.config';
 import { FAILURE_REASONS } from '../delivery/delivery-error';
 import type { DeliveryQueue } from '../delivery/drivers/delivery-queue';
@@ -20,38 +21,27 @@ import {
   EMAIL_SMTP_UP,
 } from './email-metrics.constants';
 
-/**
- * Exemplars need `enableExemplars`, which prom-client refuses on a classic-format registry at
- * construction, so this histogram is built with no registry and added afterwards. Like the
- * library's providers it reuses a family already registered (a second app in one process).
- */
-function exemplarHistogram(): Histogram<string> {
-  const existing = register.getSingleMetric(EMAIL_SEND_DURATION_SECONDS);
-  if (existing) return existing as Histogram<string>;
-  const histogram = new Histogram({
-    name: EMAIL_SEND_DURATION_SECONDS,
-    help: 'Time from accepting an email to its final outcome, retries included.',
-    labelNames: ['client'],
-    buckets: EMAIL_DURATION_BUCKETS,
-    enableExemplars: true,
-    registers: [],
-  });
-  register.registerMetric(histogram);
-  return histogram;
-}
-
 /** The mail feature's metric families, declared with @willsoto/nestjs-prometheus. */
 export const emailMetricProviders: Provider[] = [
-  makeCounterProvider({
-    name: EMAIL_SENT_TOTAL,
-    help: 'Emails by final outcome: success (an SMTP server accepted it) or failure (rejected or retries exhausted). Counted once per email.',
-    labelNames: ['client', 'status'],
-  }),
-  makeCounterProvider({
-    name: EMAIL_SEND_ATTEMPTS_TOTAL,
-    help: 'Delivery attempts by result: success, transient (will or could be retried) or permanent failure.',
-    labelNames: ['result'],
-  }),
+  // Recorded once or twice per email: prom-client with per-series handles (hot-path-metrics.ts).
+  {
+    provide: getToken(EMAIL_SENT_TOTAL),
+    useFactory: () =>
+      hotCounter({
+        name: EMAIL_SENT_TOTAL,
+        help: 'Emails by final outcome: success (an SMTP server accepted it) or failure (rejected or retries exhausted). Counted once per email.',
+        labelNames: ['client', 'status'],
+      }),
+  },
+  {
+    provide: getToken(EMAIL_SEND_ATTEMPTS_TOTAL),
+    useFactory: () =>
+      hotCounter({
+        name: EMAIL_SEND_ATTEMPTS_TOTAL,
+        help: 'Delivery attempts by result: success, transient (will or could be retried) or permanent failure.',
+        labelNames: ['result'],
+      }),
+  },
   makeCounterProvider({
     name: EMAIL_RETRIES_TOTAL,
     help: 'Retries scheduled after a transient failure, by reason.',
@@ -63,7 +53,17 @@ export const emailMetricProviders: Provider[] = [
     help: `Emails that finally failed, by client and reason (${FAILURE_REASONS.join(', ')}).`,
     labelNames: ['client', 'reason'],
   }),
-  { provide: getToken(EMAIL_SEND_DURATION_SECONDS), useFactory: exemplarHistogram },
+  {
+    provide: getToken(EMAIL_SEND_DURATION_SECONDS),
+    useFactory: () =>
+      hotHistogram({
+        name: EMAIL_SEND_DURATION_SECONDS,
+        help: 'Time from accepting an email to its final outcome, retries included.',
+        labelNames: ['client'],
+        buckets: EMAIL_DURATION_BUCKETS,
+        enableExemplars: true,
+      }),
+  },
   // Read from the running queue driver at scrape time: nothing pushes into these gauges.
   makeGaugeProvider({
     name: EMAIL_QUEUE_SIZE,
