@@ -192,15 +192,15 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
     this.names = [...self.labelNames].sort();
     this.bounds = [...self.upperBounds];
     // Like prom-client: a histogram without labels exports its (empty) series from the start.
-    if (this.names.length === 0) this.series({} as LabelValues<T>);
+    if (this.names.length === 0) this.series({});
   }
 
   /** The handle for one label set; keep it and call observe() on it. */
   series(labels: LabelValues<T>): HistogramSeries {
-    const key = keyOf(this.names, labels as Labels);
+    const key = keyOf(this.names, labels);
     let cell = this.cells.get(key);
     if (!cell) {
-      checkLabels(this.names, labels as Labels);
+      checkLabels(this.names, labels);
       cell = new HistogramSeries({ ...(labels as Labels) }, this.bounds);
       this.cells.set(key, cell);
     }
@@ -209,8 +209,8 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
 
   // prom-client's constructor points `observe` at one of these two: both land in the cells.
   observeWithoutExemplar(labels: LabelValues<T> | number, value?: number): void {
-    if (typeof labels === 'number') this.observeValue({} as LabelValues<T>, labels);
-    else this.observeValue(labels ?? ({} as LabelValues<T>), value!);
+    if (typeof labels === 'number') this.observeValue({}, labels);
+    else this.observeValue(labels ?? ({}), value!);
   }
 
   observeWithExemplar(data: {
@@ -218,7 +218,7 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
     value: number;
     exemplarLabels?: LabelValues<T>;
   }): void {
-    const { labels = {} as LabelValues<T>, value, exemplarLabels } = data;
+    const { labels = {}, value, exemplarLabels } = data;
     checkValue(value);
     const cell = this.series(labels);
     if (exemplarLabels && Object.keys(exemplarLabels).length > 0)
@@ -263,7 +263,7 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
   override reset(): void {
     // Handles already given out keep counting from zero, like prom-client's children.
     // (prom-client's constructor calls reset() before this class's fields exist.)
-    this.cells?.forEach((cell) => this.zero(cell.labels as LabelValues<T>));
+    this.cells?.forEach((cell) => this.zero(cell.labels));
   }
 
   /** What getMetricsAsJSON() shows: each value's labels include the series' own. */

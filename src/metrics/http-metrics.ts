@@ -118,7 +118,7 @@ export class HttpMetrics implements OnModuleInit {
 
   private routeSeries(method: string, handler: string): RouteSeries | null {
     let byHandler = this.series.get(method);
-    if (!byHandler) this.series.set(method, (byHandler = new Map()));
+    if (!byHandler) this.series.set(method, (byHandler = new Map<string, RouteSeries | null>()));
     let series = byHandler.get(handler);
     if (series === undefined) {
       series = this.excluded.has(handler)
