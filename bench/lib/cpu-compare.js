@@ -4,19 +4,19 @@
 //
 // Why not the closed-loop runs of scenario 3: there, each variant's own speed shapes its
 // load (how many requests share an event-loop turn, how often a socket write wakes an idle
-// peer), and on this 2-core machine the app shares cores with autocannon and the sink, so
-// two runs of the *same* build differ by 5–15 % in CPU per request. Here:
-//   - every variant gets the same offered load: an open loop at a fixed rate (autocannon's
-//     overallRate), below the slowest variant's capacity, so no variant's speed feeds back
-//     into its load;
-//   - with BENCH_PIN (default when `taskset` exists and there are 2+ CPUs) the apps run on
-//     CPU 1 and autocannon + the sink on CPU 0;
+// peer), and the machine's speed drifts from second to second (a shared VM): two runs of the
+// *same* build, one after the other, differ by 5–15 % in CPU per request. Here:
+//   - the variants run at the same time, side by side on one core (BENCH_PIN, default when
+//     `taskset` works and there are 2+ CPUs: apps on CPU 1, autocannon + the sink on CPU 0),
+//     so whatever slows the machine down slows them all alike, and each round's ratio cancels
+//     it;
+//   - each gets the same offered load: an open loop at a fixed rate (autocannon's
+//     overallRate), below capacity, so no variant's speed feeds back into its load;
 //   - CPU time is read from /proc/<pid>/task/*/schedstat (nanoseconds, all threads) once the
 //     sink has gone quiet, and never across a scrape;
-//   - many short rounds, the order rotated every round; the result is the median of the
-//     per-round ratios to the first variant, with its interquartile range;
-//   - an A/A control (a second copy of the first variant) shows the noise floor of the
-//     method on the machine at that moment: a difference smaller than it is not a finding.
+//   - the result is the median of the per-round ratios to the first variant, with its range;
+//   - an A/A control (a second copy of the first variant, in the same rounds) shows the noise
+//     floor of the method at that moment: a difference smaller than it is not a finding.
 const procs = require('./procs');
 const { fire } = require('./load');
 const { median } = require('./stats');
@@ -50,11 +50,11 @@ async function compareCpu({
   variants,
   appEnv,
   startApp,
-  rate = 1500,
-  requests = 4500,
-  rounds = 12,
+  rate = 600,
+  requests = 3000,
+  rounds = 10,
   warmup = 10_000,
-  connections = 32,
+  connections = 16,
   clients = [],
 }) {
   const all = [variants[0], { label: `${variants[0].label} (A/A copy)`, env: variants[0].env, control: true }, ...variants.slice(1)];
@@ -65,19 +65,18 @@ async function compareCpu({
       const app = await startApp(appEnv(sink, v.env), `cpu-${v.label.replace(/\W+/g, '-')}`, { cpus: 1 });
       apps.push({ ...v, app, cpu: [], non200: 0 });
     }
-    for (const a of apps) {
-      await fire({ url: `${a.app.url}/send-email`, connections, amount: warmup, clients });
-      await quiet(sink);
-    }
+    await Promise.all(apps.map((a) => fire({ url: `${a.app.url}/send-email`, connections, amount: warmup, clients })));
+    await quiet(sink);
     for (let round = 0; round < rounds; round++) {
-      const order = apps.map((_, i) => apps[(i + round) % apps.length]);
-      for (const a of order) {
-        const before = procs.cpuNanos(a.app.pid);
-        const r = await fire({ url: `${a.app.url}/send-email`, connections, amount: requests, clients, rate });
-        await quiet(sink);
-        a.cpu.push((procs.cpuNanos(a.app.pid) - before) / 1e6 / r.total);
-        a.non200 += r.total - r.ok200;
-      }
+      const before = apps.map((a) => procs.cpuNanos(a.app.pid));
+      const results = await Promise.all(
+        apps.map((a) => fire({ url: `${a.app.url}/send-email`, connections, amount: requests, clients, rate })),
+      );
+      await quiet(sink);
+      apps.forEach((a, i) => {
+        a.cpu.push((procs.cpuNanos(a.app.pid) - before[i]) / 1e6 / results[i].total);
+        a.non200 += results[i].total - results[i].ok200;
+      });
     }
   } finally {
     await Promise.all(apps.map((a) => a.app.stop()));
@@ -96,6 +95,8 @@ async function compareCpu({
       ratio: median(ratios),
       q1: quantile(ratios, 0.25),
       q3: quantile(ratios, 0.75),
+      min: Math.min(...ratios),
+      max: Math.max(...ratios),
       rounds: a.cpu,
       non200: a.non200,
     };
