@@ -145,9 +145,12 @@ export class SmtpChannel {
     );
   }
 
-  /** Ends the connection now: nothing queued goes out, pending reads fail as `closed`. */
+  /**
+   * Ends the connection now; pending reads fail as `closed`. What was written just before
+   * still goes out first, as an unbuffered write would have (e.g. a QUIT right before).
+   */
   destroy(): void {
-    this.unsent = undefined;
+    this.flush();
     this.socket.destroy();
     this.shutdown();
   }

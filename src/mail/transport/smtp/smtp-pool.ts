@@ -100,7 +100,8 @@ export class SmtpPool {
     for (const job of this.queue.splice(0)) this.settle(job, closingError());
     const idle = new Set(this.idle);
     this.idle = [];
-    const busy = [...this.live].filter((s) => !idle.has(s));
+    // A session whose last transaction just ended is already saying QUIT (or RSET): let it.
+    const busy = [...this.live].filter((s) => !idle.has(s) && s.inflight > 0);
     busy.forEach((s) => s.destroy());
     await Promise.all([...idle].map((s) => s.quit()));
   }
