@@ -22,7 +22,12 @@ export class AiosmtpdServer {
   ) {}
 
   static async start(
-    options: { auth?: { user: string; pass: string }; smtpUtf8?: boolean } = {},
+    options: {
+      auth?: { user: string; pass: string };
+      smtpUtf8?: boolean;
+      /** Announce PIPELINING (aiosmtpd does not by itself, though it reads commands in order). */
+      pipelining?: boolean;
+    } = {},
   ): Promise<AiosmtpdServer> {
     if (!existsSync(PYTHON))
       throw new Error('/usr/bin/python3 is missing (Debian python3-aiosmtpd; .ci/run installs it)');
@@ -30,6 +35,7 @@ export class AiosmtpdServer {
     const args = [join(__dirname, 'aiosmtpd-sink.py'), '--dir', dir];
     if (options.auth) args.push('--auth', `${options.auth.user}:${options.auth.pass}`);
     if (options.smtpUtf8 === false) args.push('--no-smtputf8');
+    if (options.pipelining) args.push('--pipelining');
     const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -3,6 +3,10 @@
 Stores each message as <n>.eml plus <n>.json (envelope) in --dir, refuses RCPT for
 addresses starting with "reject" (550) or "defer" (450), optionally requires AUTH,
 and prints "ready <port>" once listening. Debian package: python3-aiosmtpd.
+
+aiosmtpd does not announce PIPELINING, but it reads commands and message content from one
+buffered stream strictly in order, which is all RFC 2920 asks of a server; --pipelining
+announces it, so a pipelining client can be checked against that reader.
 """
 import argparse
 import asyncio
@@ -14,9 +18,16 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Store:
-    def __init__(self, directory):
+    def __init__(self, directory, pipelining=False):
         self.directory = directory
         self.count = 0
+        self.pipelining = pipelining
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(len(responses) - 1, "250-PIPELINING")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("reject"):
@@ -44,8 +55,9 @@ def main():
     parser.add_argument("--dir", required=True)
     parser.add_argument("--auth", help="user:password to require")
     parser.add_argument("--no-smtputf8", action="store_true")
+    parser.add_argument("--pipelining", action="store_true")
     args = parser.parse_args()
-    handler = Store(args.dir)
+    handler = Store(args.dir, args.pipelining)
     creds = args.auth.split(":", 1) if args.auth else None
 
     def authenticator(server, session, envelope, mechanism, auth_data):

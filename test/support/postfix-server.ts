@@ -22,6 +22,8 @@ export interface PostfixOptions {
   tls?: { key: string; cert: string };
   /** RCPT replies by address, e.g. `{ 'gone@example.com': '550 5.1.1 no such user' }`. */
   recipientReplies?: Record<string, string>;
+  /** More main.cf lines, e.g. stricter pipelining checks. */
+  mainCf?: string[];
 }
 
 export interface StoredMessage {
@@ -78,6 +80,7 @@ export class PostfixServer {
       options.tls
         ? `smtpd_tls_cert_file = ${options.tls.cert}\nsmtpd_tls_key_file = ${options.tls.key}\nsmtpd_tls_security_level = may`
         : '',
+      ...(options.mainCf ?? []),
     ];
     const services = [
       `127.0.0.1:${port} inet n - n - - smtpd`,

@@ -11,6 +11,10 @@ export interface Job {
   timer: NodeJS.Timeout | undefined;
   done: boolean;
   session?: SmtpSession;
+  /** `body` once the whole message was written: from then on a lost reply may be a duplicate. */
+  phase: 'queued' | 'envelope' | 'body';
+  /** Its envelope went out right behind the previous message, before that one's reply. */
+  overlapped: boolean;
   /** Already moved once off a connection the server had closed while it sat idle. */
   staleRetried: boolean;
 }

@@ -3,6 +3,7 @@ import type { Job, PoolStats } from './pool-job';
 import { SmtpDeliveryError, timedOut } from './smtp-error';
 import type { SmtpEngineOptions } from './smtp-options';
 import { SmtpSession } from './smtp-session';
+import type { SmtpReply } from './smtp-reply';
 import {
   runTransaction,
   type TransactionFailure,
@@ -26,6 +27,8 @@ const closingError = () =>
  */
 export class SmtpPool {
   private readonly live = new Set<SmtpSession>();
+  /** Sends on a connection, for the watchdog (at most two per connection). */
+  private readonly running = new Set<Job>();
   private idle: SmtpSession[] = [];
   private opening = 0;
   private busy = 0;
@@ -71,6 +74,8 @@ export class SmtpPool {
         reject,
         timer: undefined,
         done: false,
+        phase: 'queued',
+        overlapped: false,
         staleRetried: false,
       };
       job.timer = setTimeout(() => this.expire(job), this.options.attemptTimeoutMs);
@@ -95,7 +100,8 @@ export class SmtpPool {
     for (const job of this.queue.splice(0)) this.settle(job, closingError());
     const idle = new Set(this.idle);
     this.idle = [];
-    const busy = [...this.live].filter((s) => !idle.has(s));
+    // A session whose last transaction just ended is already saying QUIT (or RSET): let it.
+    const busy = [...this.live].filter((s) => !idle.has(s) && s.inflight > 0);
     busy.forEach((s) => s.destroy());
     await Promise.all([...idle].map((s) => s.quit()));
   }
@@ -140,46 +146,85 @@ export class SmtpPool {
     );
   }
 
-  private run(job: Job, session: SmtpSession): void {
+  /** `previous`: the end-of-data reply of the message this job's envelope follows on the wire. */
+  private run(job: Job, session: SmtpSession, previous?: Promise<SmtpReply>): void {
     job.session = session;
+    job.phase = 'envelope';
+    job.overlapped = previous !== undefined;
+    session.inflight++;
     this.busy++;
-    runTransaction(session, job.message).then(
+    this.running.add(job);
+    runTransaction(session, job.message, {
+      previous,
+      onBody: (final) => {
+        job.phase = 'body';
+        this.overlap(session, final);
+      },
+    }).then(
       (result) => {
         this.busy--;
+        this.running.delete(job);
         job.session = undefined;
         session.messages++;
         this.noteHealth(true);
         this.settle(job, undefined, result);
-        this.recycle(session, true, false);
+        this.finish(session, true, false);
       },
       (failure: TransactionFailure) => {
         this.busy--;
+        this.running.delete(job);
         job.session = undefined;
         const error = failure.error;
         // Counted once: the watchdog already counted (and settled) the sends it cut short.
         if (error.possibleDuplicate && !job.done) this.stats.possibleDuplicates++;
         // A reused connection the server closed while idle: nothing was sent, use a fresh one.
-        const stale = session.messages > 0 && error.code === 'connection' && error.stage === 'mail';
+        // Not for an overlapped job: its connection was busy, not stale, and it failed because
+        // the one before it ended the session (or the session broke): the caller retries.
+        const stale =
+          !job.overlapped &&
+          session.messages > 0 &&
+          error.code === 'connection' &&
+          error.stage === 'mail';
         if (stale && !job.staleRetried && !job.done) {
           job.staleRetried = true;
           this.queue.unshift(job);
         } else {
           this.settle(job, error);
         }
-        this.recycle(session, failure.reusable, true);
+        // After the end of data the transaction is over, whatever the reply (RFC 5321
+        // §4.1.1.4): only a failure before it leaves one open that RSET has to clear.
+        this.finish(session, failure.reusable, error.stage !== 'message');
         // The connection may have closed before this job went back to the queue.
         this.pump();
       },
     );
   }
 
-  private recycle(session: SmtpSession, reusable: boolean, failed: boolean): void {
-    session.phase = 'idle';
-    if (!reusable || session.broken || session.closed) return session.destroy();
+  /**
+   * A message was just written on `session`: the next queued job's envelope goes out in the
+   * same write, ahead of that message's end-of-data reply (RFC 2920 §3.1 lets the message
+   * content open a group). Only on pipelining sessions, and never past the per-connection cap.
+   */
+  private overlap(session: SmtpSession, final: Promise<SmtpReply>): void {
+    if (!session.pipelining || session.broken || session.closed || this.closing) return;
+    if (session.messages + session.inflight >= this.options.maxMessagesPerConnection) return;
+    const job = this.queue.shift();
+    if (job) this.run(job, session, final);
+  }
+
+  /** One transaction on `session` is over; the last one in flight decides what comes next. */
+  private finish(session: SmtpSession, reusable: boolean, needsReset: boolean): void {
+    session.inflight--;
+    if (needsReset) session.needsReset = true;
+    // Out of step: the transaction behind this one (if any) fails as a connection error.
+    if (!reusable) return session.destroy();
+    if (session.inflight > 0) return;
+    if (session.broken || session.closed) return session.destroy();
     if (session.messages >= this.options.maxMessagesPerConnection || this.closing)
       return void session.quit();
-    if (!failed) return this.release(session);
-    // RSET after a failed transaction, so the next one starts clean.
+    if (!session.needsReset) return this.release(session);
+    // RSET only now: nothing else is in flight, so it cannot cut into another transaction.
+    session.needsReset = false;
     void session.reset().then((ok) => (ok ? this.release(session) : session.destroy()));
   }
 
@@ -205,9 +250,14 @@ export class SmtpPool {
     if (job.done) return;
     const session = job.session;
     if (session) {
-      const afterData = session.phase === 'body';
-      if (afterData) this.stats.possibleDuplicates++;
-      this.settle(job, timedOut(afterData ? 'message' : 'mail', afterData));
+      // The send overlapped with this one shares its fate and its cause (the relay stopped
+      // answering), and its classification: a duplicate risk only if its own body went out.
+      for (const cut of this.running) {
+        if (cut.session !== session) continue;
+        const afterData = cut.phase === 'body';
+        if (afterData) this.stats.possibleDuplicates++;
+        this.settle(cut, timedOut(afterData ? 'message' : 'mail', afterData));
+      }
       session.destroy();
       return;
     }

@@ -70,8 +70,15 @@ export class SmtpSession {
   messages = 0;
   /** Set when the server said it is closing (421) or the conversation went out of step. */
   broken = false;
-  /** Where the current transaction is; `body` once the message was written (duplicate risk). */
-  phase: 'idle' | 'envelope' | 'body' = 'idle';
+  /**
+   * Transactions the pool runs over this connection whose outcome it has not handled yet. On
+   * the wire at most two are open: one message awaiting its end-of-data reply and the next
+   * envelope behind it (replies come in order, so a message is only written once the reply
+   * before its envelope's replies was read).
+   */
+  inflight = 0;
+  /** A transaction failed before its end of data: RSET once nothing else is in flight. */
+  needsReset = false;
   idleSince = Date.now();
 
   private constructor(

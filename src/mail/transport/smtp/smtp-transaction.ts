@@ -71,16 +71,52 @@ function judgeRecipients(addresses: string[], replies: SmtpReply[]) {
   return { accepted, rejected, failure };
 }
 
+/**
+ * How a transaction is chained to its neighbours on a pipelining session (RFC 2920 §3.1: the
+ * message content may be the first "command" of a group, so the next envelope may follow it
+ * before the end-of-data reply).
+ */
+export interface TransactionLink {
+  /**
+   * The previous transaction's end-of-data reply, when this one's envelope was written right
+   * after that message: settled before this envelope's replies (replies come in order).
+   */
+  previous?: Promise<SmtpReply>;
+  /**
+   * Called synchronously once the message is written and its end-of-data reply is queued on
+   * the channel: whatever is written now shares the write and is answered after that reply.
+   * Receives that reply, for the transaction started here.
+   */
+  onBody?(final: Promise<SmtpReply>): void;
+}
+
+/** The session said goodbye (421) at the end of the previous message: this one never started. */
+const goneBeforeBody = () =>
+  new SmtpDeliveryError(
+    'connection',
+    null,
+    'the SMTP server closed the connection before this message was sent',
+    true,
+    'mail',
+  );
+
 /** One message over a ready session: pipelined (one write, one wait) when offered, else lock-step. */
 export async function runTransaction(
   session: SmtpSession,
   message: BuiltMessage,
+  link: TransactionLink = {},
 ): Promise<TransactionResult> {
   const { channel, options } = session;
   const rcpts = message.envelope.to;
   let stage: SmtpStage = 'mail';
   let bodySent = false;
-  session.phase = 'envelope';
+  // The previous message's verdict comes first on the wire; a 421 there ends the session and
+  // this transaction with it, whatever the server answered to our envelope afterwards.
+  const previousEndedSession = async () => {
+    if (!link.previous) return false;
+    const reply = await link.previous.catch(() => undefined);
+    return reply?.code === 421;
+  };
   try {
     const mail = mailCommand(session, message);
     let mailReply: SmtpReply;
@@ -91,6 +127,7 @@ export async function runTransaction(
       for (const to of rcpts) batch += `RCPT TO:<${to}>\r\n`;
       channel.write(`${batch}DATA\r\n`);
       const replies = await channel.read(rcpts.length + 2, options.commandTimeoutMs);
+      if (await previousEndedSession()) throw new TransactionFailure(goneBeforeBody(), false);
       mailReply = replies[0];
       rcptReplies = replies.slice(1, -1);
       dataReply = replies[replies.length - 1];
@@ -126,9 +163,13 @@ export async function runTransaction(
     stage = 'message';
     channel.write(message.payload);
     bodySent = true;
-    session.phase = 'body';
-    const final = await channel.readOne(options.dataTimeoutMs);
-    if (final.code === 421) session.broken = true;
+    // Marks the session before anything chained to this reply looks at it.
+    const finalRead = channel.readOne(options.dataTimeoutMs).then((reply) => {
+      if (reply.code === 421) session.broken = true;
+      return reply;
+    });
+    link.onBody?.(finalRead);
+    const final = await finalRead;
     if (final.code !== 250)
       throw new TransactionFailure(replyError('message', final), !session.broken);
     return { response: replyText(final), accepted: verdict.accepted, rejected: verdict.rejected };
@@ -136,6 +177,10 @@ export async function runTransaction(
     if (err instanceof TransactionFailure) throw err;
     // A message error before anything was written leaves the connection clean.
     if (err instanceof SmtpDeliveryError) throw new TransactionFailure(err, true);
+    // Whatever fault the envelope met, the previous message's 421 is why: a connection error
+    // before the body, retryable and not a possible duplicate.
+    if (!bodySent && (await previousEndedSession()))
+      throw new TransactionFailure(goneBeforeBody(), false);
     throw new TransactionFailure(faultError(err, stage, bodySent), false);
   }
 }
