@@ -26,8 +26,14 @@ export function sha256(value: string): Buffer {
 /** Lower-case ASCII (punycode) form, so `bücher.de` and `xn--bcher-kva.de` are one domain. */
 export function normaliseDomain(domain: string): string {
   const trimmed = domain.trim().toLowerCase().replace(/\.$/, '');
+  // Letters, digits and hyphens with a last label starting with a letter are already what
+  // domainToASCII (a WHATWG URL host parse, run per recipient of every email) would return:
+  // no IDN to encode, no punycode to check, and no number-like last label (`0x7f.1`) that
+  // the parser would rewrite as an IPv4 address.
+  if (PLAIN_DOMAIN.test(trimmed) && !trimmed.includes('xn--')) return trimmed;
   return domainToASCII(trimmed) || trimmed;
 }
+const PLAIN_DOMAIN = /^(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*$/;
 
 /**
  * `key=client` pairs. Errors name the variable and the entry's position, never the key.

@@ -1,6 +1,6 @@
 /** The process's pino logger (pino-options.ts). */
 export const ROOT_LOGGER = Symbol('ROOT_LOGGER');
-/** What RequestLoggerMiddleware writes access lines for. */
+/** What AccessLog writes access lines for. */
 export const ACCESS_LOG_OPTIONS = Symbol('ACCESS_LOG_OPTIONS');
 
 export interface AccessLogOptions {

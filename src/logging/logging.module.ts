@@ -1,4 +1,4 @@
-import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
 import { appConfig, type AppConfig } from '../config/app.config';
@@ -12,7 +12,7 @@ import {
 import { buildPinoParams, buildRootLogger } from './pino-options';
 import { AccessLog } from './access-log';
 import { EventLog } from './event-lines';
-import { RequestLoggerMiddleware } from './request-logger.middleware';
+import { RequestContextHook } from './request-context.hook';
 
 const rootLoggerProvider = {
   provide: ROOT_LOGGER,
@@ -35,6 +35,7 @@ const rootLoggerProvider = {
   ],
   providers: [
     rootLoggerProvider,
+    RequestContextHook,
     AccessLog,
     EventLog,
     {
@@ -53,8 +54,4 @@ const rootLoggerProvider = {
   ],
   exports: [EventLog],
 })
-export class LoggingModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestLoggerMiddleware).forRoutes('{*splat}');
-  }
-}
+export class LoggingModule {}

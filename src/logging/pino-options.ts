@@ -25,7 +25,7 @@ export const REDACTED_PATHS = [
   '*.bcc',
 ];
 
-/** The one pino logger of the process: app lines and access lines (RequestLoggerMiddleware). */
+/** The one pino logger of the process: app lines and access lines (AccessLog). */
 export function buildRootLogger(app: AppConfig): Logger {
   // Looked up at every write so tests (and anything replacing stdout) capture the lines.
   const stream = { write: (line: string) => process.stdout.write(line) };
@@ -42,7 +42,7 @@ export function buildRootLogger(app: AppConfig): Logger {
 /**
  * nestjs-pino in its documented "existing logger" mode with no middleware of its own
  * (`forRoutes: []`): its PinoLogger writes through the root logger, whose mixin adds the
- * request id from our AsyncLocalStorage (RequestLoggerMiddleware opens it). pino-http is not
+ * request id from our AsyncLocalStorage (RequestContextHook opens it). pino-http is not
  * used: it builds two child loggers per request whether or not anything is written, and its
  * bindings would repeat `requestId` on lines that name one themselves.
  */

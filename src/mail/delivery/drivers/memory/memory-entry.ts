@@ -14,6 +14,8 @@ export interface Entry {
   acceptedAt: number;
   meta: EmailMeta;
   createdAt: number;
+  /** createdAt as ISO 8601, built once: every view of the email shows it. */
+  createdIso?: string;
   updatedAt: number;
   nextAttemptAt?: number;
   messageId?: string;
@@ -24,6 +26,7 @@ export interface Entry {
 
 /** The email's state as GET /emails/:id shows it. */
 export function viewOf(entry: Entry): EmailView {
+  const created = (entry.createdIso ??= new Date(entry.createdAt).toISOString());
   return {
     id: entry.id,
     status: entry.status,
@@ -31,8 +34,8 @@ export function viewOf(entry: Entry): EmailView {
     attempts: entry.attempts,
     messageId: entry.messageId,
     lastError: entry.lastError,
-    createdAt: new Date(entry.createdAt).toISOString(),
-    updatedAt: new Date(entry.updatedAt).toISOString(),
+    createdAt: created,
+    updatedAt: entry.updatedAt === entry.createdAt ? created : new Date(entry.updatedAt).toISOString(),
     nextAttemptAt:
       entry.nextAttemptAt === undefined ? undefined : new Date(entry.nextAttemptAt).toISOString(),
   };
