@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { domainToASCII } from 'node:url';
 import { createTestApp, postJson, request, type TestApp } from '../support/test-app';
 import { useSmtpApp } from '../support/smtp-app';
+import { STATUS_PAGE_CSP } from '../../src/status/status-page.html';
 
 const email = { to: 'rcpt@example.com', subject: 'Hi', text: 'Hello' };
 type Fields = Array<{ field: string; messages: string[] }>;
@@ -227,6 +228,32 @@ describe('hostile input', () => {
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
     expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('sets them on what the router, the body checks and validation refuse too, and lets /status keep its own CSP', async () => {
+    const answers = [
+      await request(`${fx.app.url}/no-such-route`),
+      await request(`${fx.app.url}/send-email`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: 'hello',
+      }),
+      await request(`${fx.app.url}/send-email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([404, 415, 400]);
+    for (const res of answers) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('cross-origin-resource-policy')).toBe('same-origin');
+    }
+    const page = await request(`${fx.app.url}/status`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe(STATUS_PAGE_CSP);
+    expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   });
 
   describe('attachments', () => {
