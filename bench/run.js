@@ -30,7 +30,7 @@ const envInt = (name, fallback) => {
   return n;
 };
 const DURATION = envInt('BENCH_DURATION', 5);
-const RUNS = envInt('BENCH_RUNS', 3);
+const RUNS = envInt('BENCH_RUNS', 5);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 64);
 const MEMORY_EMAILS = envInt('BENCH_MEMORY_EMAILS', 100_000);
 const WARMUP_EMAILS = envInt('BENCH_MEMORY_WARMUP', 60_000);
@@ -227,7 +227,7 @@ function metricsOverhead(sink) {
     ],
     rate: envInt('BENCH_CPU_RATE', 600),
     requests: envInt('BENCH_CPU_REQUESTS', 3000),
-    rounds: envInt('BENCH_CPU_ROUNDS', 10),
+    rounds: envInt('BENCH_CPU_ROUNDS', 16),
     clients: CLIENTS,
   });
 }
