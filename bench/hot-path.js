@@ -14,6 +14,7 @@ const path = require('node:path');
 const procs = require('./lib/procs');
 const { fire } = require('./lib/load');
 const { median } = require('./lib/stats');
+const { quiet } = require('./lib/cpu-compare');
 
 const ROUNDS = Number(process.env.HOT_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.HOT_REQUESTS ?? 2000);
@@ -23,7 +24,6 @@ const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
 // The HTTP path alone: a transport that accepts at once (bench/lib/null-transport.js).
 const NULL_TRANSPORT = process.env.HOT_NULL_TRANSPORT === '1';
 const PROFILE_DIR = path.join(__dirname, 'profiles');
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // label=dir[,KEY=value…]: a build and environment variables for it alone.
 const builds = process.argv.slice(2).map((arg) => {
@@ -46,15 +46,6 @@ const hardStop = setTimeout(() => {
 }, 600_000);
 hardStop.unref();
 
-async function quiet(sink) {
-  let last = -1;
-  for (let i = 0; i < 300; i++) {
-    const count = await sink.count();
-    if (count === last) return;
-    last = count;
-    await sleep(150);
-  }
-}
 
 async function main() {
   if (process.env.BENCH_CPU_PROF === '1') fs.mkdirSync(PROFILE_DIR, { recursive: true });

@@ -23,6 +23,7 @@ const { median } = require('./stats');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Until the sink's count stops moving (bounded: 40 s). */
 async function quiet(sink) {
   let last = -1;
   for (let i = 0; i < 400; i++) {
@@ -104,4 +105,4 @@ async function compareCpu({
   return { pinned, rate, requests, rounds, variants: results };
 }
 
-module.exports = { compareCpu };
+module.exports = { compareCpu, quiet };
