@@ -26,14 +26,6 @@ import {
  * renders it in prom-client's format, exemplars included.
  */
 
-interface Delta {
-  labels: LabelValues<string>;
-  delta: number;
-  /** Set by the first update: like prom-client, a series exists once it has been touched. */
-  touched: boolean;
-  flushed: boolean;
-}
-
 /** A counter handle: `inc()` costs one addition; the total reaches prom-client on read. */
 export interface CounterSeries {
   inc(by?: number): void;
@@ -45,78 +37,95 @@ export interface GaugeSeries {
   dec(): void;
 }
 
-function flush(deltas: Set<Delta>, apply: (labels: LabelValues<string>, delta: number) => void) {
-  for (const d of deltas) {
-    // A gauge that went up and back down still shows its series (at 0), as prom-client's would.
-    if (!d.touched || (d.delta === 0 && d.flushed)) continue;
-    const delta = d.delta;
-    d.delta = 0;
-    d.flushed = true;
-    apply(d.labels, delta);
+/** One label set's change since the last read. */
+class PendingDelta implements CounterSeries, GaugeSeries {
+  delta = 0;
+  /** Set by the first update: like prom-client, a series exists once it has been touched. */
+  touched = false;
+  flushed = false;
+
+  constructor(readonly labels: LabelValues<string>) {}
+
+  inc(by = 1): void {
+    this.delta += by;
+    this.touched = true;
+  }
+
+  dec(): void {
+    this.delta--;
+    this.touched = true;
+  }
+}
+
+/** The handles of one counter or gauge, handed to prom-client's public inc() on read. */
+class PendingDeltas {
+  private readonly all = new Set<PendingDelta>();
+
+  add(labels: LabelValues<string>): PendingDelta {
+    const delta = new PendingDelta(labels);
+    this.all.add(delta);
+    return delta;
+  }
+
+  /** inc() with a negative delta is fine: prom-client's gauge adds whatever it is given. */
+  flushInto(inc: (labels: LabelValues<string>, delta: number) => void): void {
+    for (const d of this.all) {
+      // A gauge that went up and back down still shows its series (at 0), as prom-client's would.
+      if (!d.touched || (d.delta === 0 && d.flushed)) continue;
+      const delta = d.delta;
+      d.delta = 0;
+      d.flushed = true;
+      inc(d.labels, delta);
+    }
+  }
+
+  clear(): void {
+    for (const d of this.all) Object.assign(d, { delta: 0, touched: false, flushed: false });
   }
 }
 
 export class HotCounter<T extends string = string> extends Counter<T> {
-  private readonly deltas = new Set<Delta>();
+  private readonly pending = new PendingDeltas();
 
   constructor(config: CounterConfiguration<T>) {
     super(config);
   }
 
   series(labels: LabelValues<T>): CounterSeries {
-    const d: Delta = { labels, delta: 0, touched: false, flushed: false };
-    this.deltas.add(d);
-    return {
-      inc(by = 1) {
-        d.delta += by;
-        d.touched = true;
-      },
-    };
+    return this.pending.add(labels);
   }
 
   override get(): ReturnType<Counter<T>['get']> {
-    flush(this.deltas, (labels, delta) => this.inc(labels as LabelValues<T>, delta));
+    this.pending.flushInto((labels, delta) => this.inc(labels as LabelValues<T>, delta));
     return super.get();
   }
 
   override reset(): void {
     // prom-client's constructor calls reset() before this class's fields exist.
-    this.deltas?.forEach((d) => Object.assign(d, { delta: 0, touched: false, flushed: false }));
+    this.pending?.clear();
     super.reset();
   }
 }
 
 export class HotGauge<T extends string = string> extends Gauge<T> {
-  private readonly deltas = new Set<Delta>();
+  private readonly pending = new PendingDeltas();
 
   constructor(config: GaugeConfiguration<T>) {
     super(config);
   }
 
   series(labels: LabelValues<T>): GaugeSeries {
-    const d: Delta = { labels, delta: 0, touched: false, flushed: false };
-    this.deltas.add(d);
-    return {
-      inc() {
-        d.delta++;
-        d.touched = true;
-      },
-      dec() {
-        d.delta--;
-        d.touched = true;
-      },
-    };
+    return this.pending.add(labels);
   }
 
   override get(): ReturnType<Gauge<T>['get']> {
-    // inc() with a negative delta: prom-client's gauge adds whatever it is given.
-    flush(this.deltas, (labels, delta) => this.inc(labels as LabelValues<T>, delta));
+    this.pending.flushInto((labels, delta) => this.inc(labels as LabelValues<T>, delta));
     return super.get();
   }
 
   override reset(): void {
     // prom-client's constructor calls reset() before this class's fields exist.
-    this.deltas?.forEach((d) => Object.assign(d, { delta: 0, touched: false, flushed: false }));
+    this.pending?.clear();
     super.reset();
   }
 }
