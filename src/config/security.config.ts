@@ -130,9 +130,24 @@ export function parseSecurityConfig(source: Environment) {
       'cannot be combined with RATE_LIMIT; set one of them',
     );
   }
+  const operatorClients = env.list('OPERATOR_CLIENTS', []);
+  const badOperator = operatorClients.find((client) => !CLIENT_NAME.test(client));
+  if (badOperator !== undefined) {
+    throw new ConfigValidationError(
+      'OPERATOR_CLIENTS',
+      'must be client names (letters, digits, . _ -), comma-separated',
+      badOperator,
+    );
+  }
   return {
     /** Empty: dev mode, callers name themselves with X-Client-ID. */
     apiKeys,
+    /**
+     * Clients whose keys have operator scope: every client's emails, bulk re-drive, the whole
+     * status page. With no API keys (dev mode) a caller naming one of them in X-Client-ID is
+     * an operator too: dev mode trusts X-Client-ID for everything.
+     */
+    operatorClients: new Set(operatorClients),
     /** `from` must be at one of these domains (empty: any, unless CLIENT_SENDERS names the client). */
     allowedSenderDomains: env.list('ALLOWED_SENDER_DOMAINS', []).map(normaliseDomain),
     clientSenders: parseClientSenders(env.optionalString('CLIENT_SENDERS')),

@@ -12,6 +12,11 @@ export interface CallerContext {
   startedAt: number;
   /** The request id (X-Request-ID or generated), carried to the email's outcome log line. */
   requestId?: string;
+  /**
+   * Operator scope (OPERATOR_CLIENTS): may see and act on every client's emails. Set by the
+   * ApiKeyGuard from the key's client; a client key only ever sees its own client.
+   */
+  operator?: boolean;
 }
 
 export interface RequestWithCaller {
@@ -20,6 +25,8 @@ export interface RequestWithCaller {
   id?: string;
   /** Set by authentication when API keys are configured; wins over X-Client-ID. */
   authenticatedClient?: string;
+  /** Set by the ApiKeyGuard: the caller's client is listed in OPERATOR_CLIENTS. */
+  operator?: boolean;
   caller?: CallerContext;
 }
 
@@ -49,6 +56,7 @@ export const Caller = createParamDecorator(
       client: resolveClient(request),
       startedAt: performance.now(),
       requestId: request.id,
+      operator: request.operator === true,
     });
   },
 );

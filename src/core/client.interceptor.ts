@@ -18,6 +18,7 @@ export class ClientInterceptor extends PassThroughInterceptor {
       client: resolveClient(request),
       startedAt: performance.now(),
       requestId: request.id,
+      operator: request.operator === true,
     };
   }
 }

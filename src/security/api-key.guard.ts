@@ -5,7 +5,11 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { RequestWithCaller } from '../core/client-identity';
+import {
+  sanitizeClientId,
+  CLIENT_ID_HEADER,
+  type RequestWithCaller,
+} from '../core/client-identity';
 import { ApiKeys } from './api-keys';
 import { SELF_AUTHENTICATED_ROUTES, UNGUARDED_ROUTES } from './security.constants';
 
@@ -22,9 +26,12 @@ export class ApiKeyGuard implements CanActivate {
   constructor(private readonly keys: ApiKeys) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.keys.enabled) return true;
     const http = context.switchToHttp();
     const request = http.getRequest<FastifyRequest & RequestWithCaller>();
+    if (!this.keys.enabled) {
+      request.operator = this.keys.isOperator(sanitizeClientId(request.headers[CLIENT_ID_HEADER]));
+      return true;
+    }
     const route = request.routeOptions?.url ?? '';
     if (UNGUARDED_ROUTES.has(route) || SELF_AUTHENTICATED_ROUTES.has(route)) return true;
     const match = BEARER.exec(request.headers.authorization ?? '');
@@ -38,6 +45,7 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     request.authenticatedClient = client;
+    request.operator = this.keys.isOperator(client);
     return true;
   }
 }

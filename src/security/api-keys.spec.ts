@@ -17,6 +17,19 @@ describe(ApiKeys.name, () => {
     expect(sut.clientFor('')).toBeUndefined();
   });
 
+  it('gives operator scope to the clients OPERATOR_CLIENTS names, and only to them', () => {
+    const sut = new ApiKeys(
+      configWith({
+        API_KEYS: 'aaaaaaaaaaaaaaaa1=platform, bbbbbbbbbbbbbbbb2=billing',
+        OPERATOR_CLIENTS: 'platform',
+      }),
+    );
+    expect(sut.isOperator('platform')).toBe(true);
+    expect(sut.isOperator('billing')).toBe(false);
+    expect(new ApiKeys(configWith({ API_KEYS: '' })).isOperator('platform')).toBe(false);
+    expect(() => configWith({ OPERATOR_CLIENTS: 'ok, bad client' })).toThrow(/OPERATOR_CLIENTS/);
+  });
+
   it('is disabled without keys', () => {
     expect(new ApiKeys(configWith({ API_KEYS: '' })).enabled).toBe(false);
   });

@@ -18,6 +18,11 @@ export class ApiKeys {
     return this.config.apiKeys.length > 0;
   }
 
+  /** Whether `client` has operator scope (OPERATOR_CLIENTS). */
+  isOperator(client: string): boolean {
+    return this.config.operatorClients.has(client);
+  }
+
   /** The client of an `Authorization: Bearer <key>` header, or undefined. */
   clientForAuthorization(header: string | undefined): string | undefined {
     const match = BEARER.exec(header ?? '');
