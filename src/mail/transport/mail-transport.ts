@@ -37,6 +37,18 @@ export interface RelayHealth {
 }
 
 /**
+ * Whether any relay can take mail now: the queue's relay-aware deferral (README, "Delivery").
+ * While `available()` is false the queue starts no attempt and consumes none; the transport
+ * probes its relays with backoff and calls the `onAvailable` listeners when one answers again.
+ */
+export interface RelayAvailability {
+  /** False only while every relay is known down (refused, timed out, 421 at greeting). */
+  available(): boolean;
+  /** Calls `listener` each time availability turns true again; returns the unsubscribe. */
+  onAvailable(listener: () => void): () => void;
+}
+
+/**
  * A way to hand a message to the outside world; one folder per transport beside this file,
  * chosen in transport.factory.ts. `send()` resolves only when the message was accepted
  * (SMTP 250, the .eml file in place, the provider's 2xx) and otherwise rejects with a
@@ -53,4 +65,6 @@ export interface MailTransport {
   verify(): Promise<void>;
   /** For email_smtp_up: absent on transports without a remote relay. Must not block. */
   relayHealth?(): RelayHealth;
+  /** Relay-aware deferral: absent on transports that are always available (outbox). */
+  readonly availability?: RelayAvailability;
 }
