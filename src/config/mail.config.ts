@@ -51,6 +51,19 @@ function relayName(env: EnvReader): string {
   return name;
 }
 
+/** While a relay is down it is probed after min, doubling up to max (README, "Relay outages"). */
+function relayProbe(env: EnvReader) {
+  const smtpProbeMinMs = env.int('SMTP_PROBE_MIN_MS', 500, { min: 10, max: 3_600_000 });
+  const smtpProbeMaxMs = env.int('SMTP_PROBE_MAX_MS', 30_000, { min: 10, max: 3_600_000 });
+  if (smtpProbeMaxMs < smtpProbeMinMs) {
+    throw new ConfigValidationError(
+      'SMTP_PROBE_MAX_MS',
+      `must be >= SMTP_PROBE_MIN_MS (${smtpProbeMinMs})`,
+    );
+  }
+  return { smtpProbeMinMs, smtpProbeMaxMs };
+}
+
 export const MAIL_TRANSPORTS = ['smtp', 'outbox'] as const;
 export type MailTransportName = (typeof MAIL_TRANSPORTS)[number];
 
@@ -133,6 +146,7 @@ export function parseMailConfig(source: Environment) {
     smtpAttemptTimeoutMs: env.int('SMTP_ATTEMPT_TIMEOUT_MS', 60_000, { min: 500, max: 600_000 }),
     /** How often the engine checks an idle relay, for email_smtp_up. */
     smtpHealthIntervalMs: env.int('SMTP_HEALTH_INTERVAL_MS', 15_000, { min: 1000, max: 3_600_000 }),
+    ...relayProbe(env),
     /** Finished emails stay visible at GET /emails/:id this long (and at most retentionMax of them). */
     retentionMs: env.int('EMAIL_RETENTION_SECONDS', 3600, { min: 1, max: 30 * 86_400 }) * 1000,
     retentionMax: env.int('EMAIL_RETENTION_MAX', 10_000, { min: 1, max: 10_000_000 }),

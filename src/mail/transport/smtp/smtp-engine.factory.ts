@@ -32,16 +32,21 @@ export function createSmtpEngine(config: MailConfig): SmtpEngineTransport {
       commandTimeoutMs: config.smtpTimeoutMs,
       dataTimeoutMs: config.smtpTimeoutMs,
       attemptTimeoutMs: config.smtpAttemptTimeoutMs,
+      probeMinMs: config.smtpProbeMinMs,
+      probeMaxMs: config.smtpProbeMaxMs,
     }),
     smtp.displayName,
     EMAIL_ID_HEADER,
+    config.smtpRelayName,
   );
   // One line per change, naming the relay as the operator did (never its host).
   const logger = new Logger('SmtpRelay');
   engine.onHealth = (up) =>
     up
       ? logger.log(`SMTP relay "${config.smtpRelayName}" is up`)
-      : logger.warn(`SMTP relay "${config.smtpRelayName}" is down; accepted emails are retried`);
+      : logger.warn(
+          `SMTP relay "${config.smtpRelayName}" is down; accepted emails wait while it is probed`,
+        );
   engine.startHealthProbe(config.smtpHealthIntervalMs);
   return engine;
 }

@@ -1,13 +1,14 @@
 import type {
   MailTransport,
   OutgoingEmail,
+  RelayAvailability,
   RelayHealth,
   TransportReceipt,
 } from '../mail-transport';
 import { buildMessage } from './message-builder';
-import { SmtpSession } from './smtp-session';
-import { SmtpPool, type PoolStats } from './smtp-pool';
+import type { PoolStats, SmtpPool } from './smtp-pool';
 import type { SmtpEngineOptions } from './smtp-options';
+import { SmtpRelay } from './smtp-relay';
 import type { RejectedRecipient } from './smtp-transaction';
 import { SmtpDeliveryError } from './smtp-error';
 
@@ -26,30 +27,36 @@ export interface SmtpReceipt extends TransportReceipt {
  */
 export class SmtpEngineTransport implements MailTransport {
   readonly kind = 'smtp';
+  private readonly relay: SmtpRelay;
   private readonly pool: SmtpPool;
-  private probe?: NodeJS.Timeout;
-  private probing?: Promise<void>;
+  readonly availability: RelayAvailability;
 
   constructor(
-    private readonly options: SmtpEngineOptions,
+    options: SmtpEngineOptions,
     /** Shown in logs and health output; never the URL (it may carry credentials). */
     readonly target: string,
     private readonly idHeader = DEFAULT_ID_HEADER,
+    relayName = 'primary',
   ) {
-    this.pool = new SmtpPool(options);
+    this.relay = new SmtpRelay(relayName, options);
+    this.pool = this.relay.pool;
+    this.availability = {
+      available: () => this.relay.available(),
+      onAvailable: (listener) => this.relay.onAvailable(listener),
+    };
   }
 
   /** Relay health as last seen: true/false, undefined before the first contact. */
   get up(): boolean | undefined {
-    return this.pool.up;
+    return this.relay.up;
   }
 
   relayHealth(): RelayHealth {
-    return { up: this.pool.up, possibleDuplicates: this.pool.stats.possibleDuplicates };
+    return { up: this.relay.up, possibleDuplicates: this.pool.stats.possibleDuplicates };
   }
 
   set onHealth(listener: ((up: boolean) => void) | undefined) {
-    this.pool.onHealth = listener;
+    this.relay.onHealth = listener;
   }
 
   get stats(): PoolStats & SmtpPool['size'] {
@@ -70,7 +77,7 @@ export class SmtpEngineTransport implements MailTransport {
         'message',
       );
     }
-    const result = await this.pool.send(built);
+    const result = await this.relay.send(built);
     return {
       messageId: built.messageId,
       response: result.response,
@@ -80,38 +87,17 @@ export class SmtpEngineTransport implements MailTransport {
   }
 
   /** Opens a fresh session (TLS and AUTH included) and QUITs it; bounded by the timeouts. */
-  async verify(): Promise<void> {
-    let session: SmtpSession;
-    try {
-      session = await SmtpSession.open(this.options);
-    } catch (err) {
-      this.pool.noteHealth(false);
-      throw err;
-    }
-    this.pool.noteHealth(true);
-    await session.quit();
+  verify(): Promise<void> {
+    return this.relay.verify();
   }
 
-  /**
-   * Keeps `up` current while no mail flows: when nothing has touched the relay for
-   * `intervalMs`, opens and QUITs a session. At most one probe runs at a time.
-   */
+  /** Keeps `up` current while no mail flows (see SmtpRelay.startHealthProbe). */
   startHealthProbe(intervalMs: number): void {
-    if (this.probe) return;
-    const tick = () => {
-      if (this.probing || Date.now() - this.pool.lastContact < intervalMs) return;
-      this.probing = this.verify()
-        .catch(() => undefined)
-        .finally(() => (this.probing = undefined));
-    };
-    this.probe = setInterval(tick, intervalMs);
-    this.probe.unref();
-    tick();
+    this.relay.startHealthProbe(intervalMs);
   }
 
   async close(graceMs?: number): Promise<void> {
-    clearInterval(this.probe);
-    await this.pool.close(graceMs);
+    await this.relay.close(graceMs);
   }
 
   /** Nest calls this after the queue drained (main.ts): QUIT every connection. */

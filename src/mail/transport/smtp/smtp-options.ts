@@ -34,6 +34,10 @@ export interface SmtpEngineOptions {
   attemptTimeoutMs: number;
   /** Use PIPELINING when offered (RFC 2920); off forces lock-step, for diagnosis. */
   pipelining: boolean;
+  /** While the relay is down it is probed after this long, doubling on every failed probe… */
+  probeMinMs: number;
+  /** …up to this long between probes. */
+  probeMaxMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | 'secure'> = {
@@ -49,6 +53,8 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | '
   idleTimeoutMs: 30_000,
   attemptTimeoutMs: 60_000,
   pipelining: true,
+  probeMinMs: 500,
+  probeMaxMs: 30_000,
 };
 
 export function engineOptions(
