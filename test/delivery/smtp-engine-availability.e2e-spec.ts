@@ -70,7 +70,7 @@ describe('SMTP engine: relay availability', () => {
     const started = Date.now();
     const fast = await rejection(sut.send(email, 's2'));
     expect(Date.now() - started).toBeLessThan(500);
-    expect(fast).toMatchObject({ code: 'connection', retryable: true, stage: 'pool' });
+    expect(fast).toMatchObject({ code: 'timeout', retryable: true, stage: 'pool' });
     expect(fast.message).toContain('"primary" is down');
     expect(fast.message).not.toContain('127.0.0.1');
   });

@@ -38,6 +38,10 @@ export interface SmtpEngineOptions {
   probeMinMs: number;
   /** …up to this long between probes. */
   probeMaxMs: number;
+  /** Messages per second sent to this relay at most; 0 = no cap (relay-rate.ts). */
+  maxPerSecond: number;
+  /** After a 421 halved the rate, it doubles back once per this long without another. */
+  rateRecoveryMs: number;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | 'secure'> = {
@@ -55,6 +59,8 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | '
   pipelining: true,
   probeMinMs: 500,
   probeMaxMs: 30_000,
+  maxPerSecond: 0,
+  rateRecoveryMs: 60_000,
 };
 
 export function engineOptions(

@@ -1,4 +1,5 @@
 import type { BuiltMessage } from './message-builder';
+import { RelayRate } from './relay-rate';
 import { downCause, type DownCause } from './relay-reachability';
 import { SmtpDeliveryError } from './smtp-error';
 import type { SmtpEngineOptions } from './smtp-options';
@@ -19,12 +20,17 @@ export class SmtpRelay {
   lastContact = 0;
   onHealth?: (up: boolean) => void;
   private down: DownCause | undefined;
+  /** The failure that showed the relay down: its code is what a fail-fast send reports. */
+  private downCode: SmtpDeliveryError['code'] = 'connection';
   private probeDelayMs = 0;
   private probeTimer?: NodeJS.Timeout;
   private healthTimer?: NodeJS.Timeout;
   private probing?: Promise<void>;
   private closed = false;
   private readonly listeners = new Set<() => void>();
+  readonly rate: RelayRate;
+  /** Attempts that reached this relay, by outcome (`sent` or the failure's code). */
+  readonly attempts = new Map<string, number>();
 
   constructor(
     /** The `relay` label: chosen by the operator, never a hostname. */
@@ -33,6 +39,7 @@ export class SmtpRelay {
   ) {
     this.pool = new SmtpPool(options);
     this.pool.onContact = (error) => this.contact(error);
+    this.rate = new RelayRate(options.maxPerSecond, options.rateRecoveryMs);
   }
 
   /** False while the relay is known not to answer; a probe with backoff looks for it. */
@@ -52,9 +59,26 @@ export class SmtpRelay {
    * timeout. A relay that refused quickly is still tried: that costs one round trip, and is
    * how a restarted relay is found between probes.
    */
-  send(message: BuiltMessage): Promise<TransactionResult> {
-    if (this.down === 'stalled') return Promise.reject(this.downError());
-    return this.pool.send(message);
+  async send(message: BuiltMessage): Promise<TransactionResult> {
+    if (this.down === 'stalled') throw this.downError();
+    // Half the attempt budget at most for a slot: the pool's watchdog bounds the rest.
+    const wait = this.rate.reserve(this.options.attemptTimeoutMs / 2);
+    if (wait === undefined) throw this.rateError();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      const result = await this.pool.send(message);
+      this.count('sent');
+      return result;
+    } catch (err) {
+      const error = err as SmtpDeliveryError;
+      this.count(error.code);
+      if (error.smtpCode === 421 && downCause(error) === undefined) this.rate.slowDown();
+      throw error;
+    }
+  }
+
+  private count(outcome: string): void {
+    this.attempts.set(outcome, (this.attempts.get(outcome) ?? 0) + 1);
   }
 
   /** Opens a fresh session (TLS and AUTH included) and QUITs it; bounded by the timeouts. */
@@ -110,7 +134,10 @@ export class SmtpRelay {
     const cause = error ? downCause(error) : undefined;
     const wasDown = this.down !== undefined;
     this.down = cause;
-    if (cause) return this.scheduleProbe(wasDown);
+    if (cause) {
+      this.downCode = error!.code;
+      return this.scheduleProbe(wasDown);
+    }
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.probeDelayMs = 0;
@@ -130,9 +157,20 @@ export class SmtpRelay {
     this.probeTimer.unref();
   }
 
+  private rateError(): SmtpDeliveryError {
+    return new SmtpDeliveryError(
+      'deferred',
+      null,
+      `SMTP relay "${this.name}" is at its send-rate limit; the message was not sent`,
+      true,
+      'pool',
+    );
+  }
+
+  /** Retryable, with the code of what showed the relay down (`timeout` for a stalled one). */
   private downError(): SmtpDeliveryError {
     return new SmtpDeliveryError(
-      'connection',
+      this.downCode,
       null,
       `SMTP relay "${this.name}" is down (it stopped answering); it is probed and used again when it answers`,
       true,
