@@ -126,6 +126,8 @@ export function parseMailConfig(source: Environment) {
     /** How often the engine checks an idle relay, for email_smtp_up. */
     smtpHealthIntervalMs: env.int('SMTP_HEALTH_INTERVAL_MS', 15_000, { min: 1000, max: 3_600_000 }),
     ...relayProbe(env),
+    /** Logs each relay's SMTP conversation (commands and reply codes only) at debug level. */
+    smtpDebug: env.bool('SMTP_DEBUG', false),
     /** Finished emails stay visible at GET /emails/:id this long (and at most retentionMax of them). */
     retentionMs: env.int('EMAIL_RETENTION_SECONDS', 3600, { min: 1, max: 30 * 86_400 }) * 1000,
     retentionMax: env.int('EMAIL_RETENTION_MAX', 10_000, { min: 1, max: 10_000_000 }),

@@ -42,6 +42,8 @@ export interface SmtpEngineOptions {
   maxPerSecond: number;
   /** After a 421 halved the rate, it doubles back once per this long without another. */
   rateRecoveryMs: number;
+  /** Log the SMTP conversation at debug level (smtp-conversation-log.ts); never secrets. */
+  conversationLog: boolean;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | 'secure'> = {
@@ -61,6 +63,7 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | '
   probeMaxMs: 30_000,
   maxPerSecond: 0,
   rateRecoveryMs: 60_000,
+  conversationLog: false,
 };
 
 export function engineOptions(
