@@ -46,6 +46,8 @@ export class SmtpPool {
   };
   /** Each connect (error = it failed) and each accepted message: the relay's health follows. */
   onContact?: (error?: SmtpDeliveryError) => void;
+  /** The relay's rate cap: how long this message waits before its envelope goes out. */
+  pace?: () => number;
 
   constructor(private readonly options: SmtpEngineOptions) {
     this.sweeper = setInterval(() => this.sweepIdle(), Math.min(options.idleTimeoutMs, 5000));
@@ -151,13 +153,22 @@ export class SmtpPool {
     session.inflight++;
     this.busy++;
     this.running.add(job);
-    runTransaction(session, job.message, {
+    const link = {
       previous,
-      onBody: (final) => {
+      onBody: (final: Promise<SmtpReply>) => {
         job.phase = 'body';
         this.overlap(session, final);
       },
-    }).then(
+    };
+    // The rate cap spaces what goes on the wire, so warm-up or a backlog cannot bunch it.
+    const wait = this.pace?.() ?? 0;
+    const transaction =
+      wait > 0
+        ? new Promise((go) => setTimeout(go, wait)).then(() =>
+            runTransaction(session, job.message, link),
+          )
+        : runTransaction(session, job.message, link);
+    transaction.then(
       (result) => {
         this.busy--;
         this.running.delete(job);

@@ -40,6 +40,7 @@ export class SmtpRelay {
     this.pool = new SmtpPool(options);
     this.pool.onContact = (error) => this.contact(error);
     this.rate = new RelayRate(options.maxPerSecond, options.rateRecoveryMs);
+    this.pool.pace = () => this.rate.reserve();
   }
 
   /** False while the relay is known not to answer; a probe with backoff looks for it. */
@@ -61,10 +62,6 @@ export class SmtpRelay {
    */
   async send(message: BuiltMessage): Promise<TransactionResult> {
     if (this.down === 'stalled') throw this.downError();
-    // Half the attempt budget at most for a slot: the pool's watchdog bounds the rest.
-    const wait = this.rate.reserve(this.options.attemptTimeoutMs / 2);
-    if (wait === undefined) throw this.rateError();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     try {
       const result = await this.pool.send(message);
       this.count('sent');
@@ -155,16 +152,6 @@ export class SmtpRelay {
       this.probe();
     }, this.probeDelayMs);
     this.probeTimer.unref();
-  }
-
-  private rateError(): SmtpDeliveryError {
-    return new SmtpDeliveryError(
-      'deferred',
-      null,
-      `SMTP relay "${this.name}" is at its send-rate limit; the message was not sent`,
-      true,
-      'pool',
-    );
   }
 
   /** Retryable, with the code of what showed the relay down (`timeout` for a stalled one). */
