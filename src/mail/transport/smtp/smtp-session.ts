@@ -10,6 +10,7 @@ import {
 } from './smtp-error';
 import type { SmtpEngineOptions } from './smtp-options';
 import type { SmtpReply } from './smtp-reply';
+import { SessionState } from './smtp-session-state';
 
 export interface Capabilities {
   pipelining: boolean;
@@ -66,31 +67,41 @@ export function faultError(err: unknown, stage: SmtpStage, afterData = false): S
  * over it afterwards (transactions, RSET, QUIT) lives in smtp-transaction.ts and the pool.
  */
 export class SmtpSession {
-  /** Messages accepted over this connection. */
-  messages = 0;
-  /** Set when the server said it is closing (421) or the conversation went out of step. */
-  broken = false;
-  /**
-   * Transactions the pool runs over this connection whose outcome it has not handled yet. On
-   * the wire at most two are open: one message awaiting its end-of-data reply and the next
-   * envelope behind it (replies come in order, so a message is only written once the reply
-   * before its envelope's replies was read).
-   */
-  inflight = 0;
-  /** A transaction failed before its end of data: RSET once nothing else is in flight. */
-  needsReset = false;
-  idleSince = Date.now();
+  /** Owned here: the pool and the transaction report events to it and ask it. */
+  readonly state: SessionState;
 
   private constructor(
     readonly channel: SmtpChannel,
     readonly caps: Capabilities,
     readonly options: SmtpEngineOptions,
   ) {
+    this.state = new SessionState(options.maxMessagesPerConnection);
     channel.onUnsolicited = () => {
       // Typically 421 on an idle connection: the server is going away.
-      this.broken = true;
+      this.state.markBroken();
       channel.destroy();
     };
+  }
+
+  get messages(): number {
+    return this.state.messages;
+  }
+
+  get inflight(): number {
+    return this.state.inflight;
+  }
+
+  get broken(): boolean {
+    return this.state.broken;
+  }
+
+  get idleSince(): number {
+    return this.state.idleSince;
+  }
+
+  /** Called once when the connection closes, whatever closed it. */
+  onClose(listener: () => void): void {
+    this.channel.onClose = listener;
   }
 
   get closed(): boolean {

@@ -144,7 +144,7 @@ export async function runTransaction(
       }
     }
     const all = [mailReply, ...rcptReplies, ...(dataReply ? [dataReply] : [])];
-    if (all.some((r) => r.code === 421)) session.broken = true;
+    if (all.some((r) => r.code === 421)) session.state.markBroken();
     // A 354 we are not going to honour leaves the server reading our next lines as the body:
     // only closing the connection discards that transaction (RFC 5321 §4.1.1.4).
     const abandon = (error: SmtpDeliveryError): never => {
@@ -165,7 +165,7 @@ export async function runTransaction(
     bodySent = true;
     // Marks the session before anything chained to this reply looks at it.
     const finalRead = channel.readOne(options.dataTimeoutMs).then((reply) => {
-      if (reply.code === 421) session.broken = true;
+      if (reply.code === 421) session.state.markBroken();
       return reply;
     });
     link.onBody?.(finalRead);
