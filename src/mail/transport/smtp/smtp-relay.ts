@@ -1,6 +1,6 @@
 import type { BuiltMessage } from './message-builder';
 import { RelayRate } from './relay-rate';
-import { downCause, type DownCause } from './relay-reachability';
+import { downCause, type DownCause } from './smtp-classify';
 import { SmtpDeliveryError } from './smtp-error';
 import type { SmtpEngineOptions } from './smtp-options';
 import { SmtpPool } from './smtp-pool';

@@ -1,8 +1,7 @@
 import { ChannelFault, SmtpChannel } from './smtp-channel';
+import { faultError, replyError } from './smtp-classify';
 import {
-  connectionLost,
   protocolError,
-  replyError,
   SmtpDeliveryError,
   timedOut,
   unreachable,
@@ -46,20 +45,6 @@ function parseEhlo(reply: SmtpReply): Capabilities {
     }
   }
   return caps;
-}
-
-/** Maps a channel fault at some stage to a classified error. */
-export function faultError(err: unknown, stage: SmtpStage, afterData = false): SmtpDeliveryError {
-  if (err instanceof SmtpDeliveryError) return err;
-  if (err instanceof ChannelFault) {
-    const goodbye = err.partial.find((r) => r.code === 421);
-    if (goodbye) return replyError(stage, goodbye);
-    if (err.kind === 'timeout') return timedOut(stage, afterData);
-    if (err.kind === 'garbage') return protocolError(stage, 'server sent an unreadable reply');
-    if (err.kind === 'tls') return unreachable('tls');
-    return connectionLost(stage, afterData);
-  }
-  return protocolError(stage, 'unexpected failure');
 }
 
 /**

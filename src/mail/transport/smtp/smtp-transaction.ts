@@ -1,12 +1,10 @@
-import { faultError, type SmtpSession } from './smtp-session';
-import { messageError, replyError, SmtpDeliveryError, type SmtpStage } from './smtp-error';
+import type { SmtpSession } from './smtp-session';
+import { faultError, judgeRecipients, replyError, type RejectedRecipient } from './smtp-classify';
+import { messageError, SmtpDeliveryError, type SmtpStage } from './smtp-error';
 import type { SmtpReply } from './smtp-reply';
 import type { BuiltMessage } from './message-builder';
 
-export interface RejectedRecipient {
-  address: string;
-  smtpCode: number;
-}
+export type { RejectedRecipient };
 
 export interface TransactionResult {
   /** The server's reply to the end of DATA, e.g. `250 2.0.0 Ok: queued as …`. */
@@ -46,29 +44,6 @@ function mailCommand(session: SmtpSession, message: BuiltMessage): string {
     params += ` SIZE=${message.size}`;
   }
   return `MAIL FROM:<${message.envelope.from}>${params}\r\n`;
-}
-
-/**
- * Partial acceptance (README, "Partial acceptance"): recipients refused with 5xx are
- * reported and dropped while the others get the message, because retrying cannot help them
- * and would duplicate it for the rest. If any recipient is deferred (4xx) nothing is sent:
- * the whole email is retried later, so no recipient gets it twice and none is silently lost.
- */
-function judgeRecipients(addresses: string[], replies: SmtpReply[]) {
-  const accepted: string[] = [];
-  const rejected: RejectedRecipient[] = [];
-  let deferred: SmtpReply | undefined;
-  let refused: SmtpReply | undefined;
-  replies.forEach((reply, i) => {
-    if (reply.code >= 200 && reply.code < 300) accepted.push(addresses[i]);
-    else if (reply.code >= 400 && reply.code < 500) deferred ??= reply;
-    else {
-      refused ??= reply;
-      rejected.push({ address: addresses[i], smtpCode: reply.code });
-    }
-  });
-  const failure = deferred ?? (accepted.length === 0 ? refused : undefined);
-  return { accepted, rejected, failure };
 }
 
 /**
