@@ -28,6 +28,7 @@ export class SmtpRelay {
   private probing?: Promise<void>;
   private closed = false;
   private readonly listeners = new Set<() => void>();
+  readonly options: SmtpEngineOptions;
   readonly rate: RelayRate;
   /** Attempts that reached this relay, by outcome (`sent` or the failure's code). */
   readonly attempts = new Map<string, number>();
@@ -35,9 +36,10 @@ export class SmtpRelay {
   constructor(
     /** The `relay` label: chosen by the operator, never a hostname. */
     readonly name: string,
-    readonly options: SmtpEngineOptions,
+    options: SmtpEngineOptions,
   ) {
-    this.pool = new SmtpPool(options);
+    this.options = { ...options, relayName: name };
+    this.pool = new SmtpPool(this.options);
     this.pool.onContact = (error) => this.contact(error);
     this.rate = new RelayRate(options.maxPerSecond, options.rateRecoveryMs);
     this.pool.pace = () => this.rate.reserve();

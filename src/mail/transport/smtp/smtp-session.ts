@@ -159,17 +159,17 @@ export class SmtpSession {
     const t = options.commandTimeoutMs;
     let reply: SmtpReply;
     if (caps.auth.has('PLAIN')) {
-      channel.write(`AUTH PLAIN ${b64(`\0${user}\0${pass}`)}\r\n`);
+      channel.write(`AUTH PLAIN ${b64(`\0${user}\0${pass}`)}\r\n`, 'AUTH PLAIN ****');
       reply = await channel.readOne(t);
     } else if (caps.auth.has('LOGIN')) {
       channel.write('AUTH LOGIN\r\n');
       reply = await channel.readOne(t);
       if (reply.code === 334) {
-        channel.write(`${b64(user)}\r\n`);
+        channel.write(`${b64(user)}\r\n`, '**** (user)');
         reply = await channel.readOne(t);
       }
       if (reply.code === 334) {
-        channel.write(`${b64(pass)}\r\n`);
+        channel.write(`${b64(pass)}\r\n`, '**** (password)');
         reply = await channel.readOne(t);
       }
     } else {

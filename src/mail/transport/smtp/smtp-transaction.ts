@@ -136,7 +136,7 @@ export async function runTransaction(
     }
     if (dataReply.code !== 354) abandon(replyError('data', dataReply));
     stage = 'message';
-    channel.write(message.payload);
+    channel.write(message.payload, `[message, ${message.size} octets]`);
     bodySent = true;
     // Marks the session before anything chained to this reply looks at it.
     const finalRead = channel.readOne(options.dataTimeoutMs).then((reply) => {
