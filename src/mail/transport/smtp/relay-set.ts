@@ -2,7 +2,7 @@ import type { RelayAvailability } from '../mail-transport';
 import type { BuiltMessage } from './message-builder';
 import { handsOver } from './smtp-classify';
 import { SmtpDeliveryError } from './smtp-error';
-import type { SmtpRelay } from './smtp-relay';
+import { wakeAll, type SmtpRelay } from './smtp-relay';
 import type { TransactionResult } from './smtp-transaction';
 
 /** The relays of SMTP_URL in order: mail goes to the first that can take it. */
@@ -15,7 +15,7 @@ export class RelaySet {
       relay.onAvailable(() => {
         // The set turned available only if no other relay already was.
         if (relays.some((r) => r !== relay && r.available())) return;
-        this.listeners.forEach((listener) => listener());
+        wakeAll(this.listeners);
       });
     }
     this.availability = {

@@ -12,6 +12,17 @@ import type { TransactionResult } from './smtp-transaction';
  * an outage. `up` is email_smtp_up (did the last session open); `available()` is narrower,
  * false only while the relay does not answer at all (README, "Relay outages").
  */
+/** Calls every listener; one that throws neither stops the others nor the pool that got here. */
+export function wakeAll(listeners: Iterable<() => void>): void {
+  for (const listener of listeners) {
+    try {
+      listener();
+    } catch {
+      // The listener's own failure: the queue logs its errors, the engine must go on.
+    }
+  }
+}
+
 export class SmtpRelay {
   readonly pool: SmtpPool;
   /** Whether the relay took a session (or a message) last time we tried; undefined before. */
@@ -140,7 +151,7 @@ export class SmtpRelay {
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.probeDelayMs = 0;
-    if (wasDown) this.listeners.forEach((listener) => listener());
+    if (wasDown) wakeAll(this.listeners);
   }
 
   /** 0.5 s, 1 s, 2 s … up to probeMaxMs while the relay stays down; one timer at a time. */
