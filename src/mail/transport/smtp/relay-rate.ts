@@ -37,15 +37,14 @@ export class RelayRate {
   }
 
   /**
-   * Takes the next slot: how long to wait before starting this message (0 = now), or
-   * undefined when the slot is further away than `maxWaitMs` (nothing is taken then).
+   * Takes the next slot: how long to wait before starting this message (0 = now). The wait
+   * is bounded by the pool's watchdog (SMTP_ATTEMPT_TIMEOUT_MS), like any queueing.
    */
-  reserve(maxWaitMs: number, now = Date.now()): number | undefined {
+  reserve(now = Date.now()): number {
     this.count(now);
     const rate = this.current(now);
     if (rate === 0) return 0;
     const slot = Math.max(now, this.nextSlot);
-    if (slot - now > maxWaitMs) return undefined;
     this.nextSlot = slot + 1000 / rate;
     return slot - now;
   }

@@ -1,22 +1,9 @@
 import type { RelayAvailability } from '../mail-transport';
 import type { BuiltMessage } from './message-builder';
+import { handsOver } from './smtp-classify';
 import { SmtpDeliveryError } from './smtp-error';
-import type { SmtpRelay } from './smtp-relay';
+import { wakeAll, type SmtpRelay } from './smtp-relay';
 import type { TransactionResult } from './smtp-transaction';
-
-/**
- * Whether a failure on one relay hands the message to the next (README, "Several relays").
- * Yes when it says nothing about the message: the relay is down, timed out, deferred (4xx,
- * 421), refused the session or our credentials. No when the relay judged the message (5xx to
- * MAIL, RCPT, DATA or its end): asking another relay to take what one refused hurts the
- * sender's reputation with both and hides a real refusal. No either when the message may
- * already be delivered (connection lost after the body): another relay would duplicate it.
- */
-export function handsOver(error: SmtpDeliveryError): boolean {
-  if (error.possibleDuplicate) return false;
-  if (error.code === 'rejected' || error.code === 'message') return false;
-  return error.retryable || error.code === 'auth';
-}
 
 /** The relays of SMTP_URL in order: mail goes to the first that can take it. */
 export class RelaySet {
@@ -28,7 +15,7 @@ export class RelaySet {
       relay.onAvailable(() => {
         // The set turned available only if no other relay already was.
         if (relays.some((r) => r !== relay && r.available())) return;
-        this.listeners.forEach((listener) => listener());
+        wakeAll(this.listeners);
       });
     }
     this.availability = {

@@ -2,6 +2,7 @@ import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { ReplyParser, type SmtpReply } from './smtp-reply';
 import type { SmtpEngineOptions } from './smtp-options';
+import { ConversationLog } from './smtp-conversation-log';
 
 /** Why a read did not produce a reply; the session turns it into a classified error. */
 export class ChannelFault extends Error {
@@ -45,10 +46,14 @@ export class SmtpChannel {
   /** A reply nobody asked for (e.g. 421 on an idle connection). */
   onUnsolicited?: (reply: SmtpReply) => void;
   onClose?: () => void;
+  /** SMTP_DEBUG: the conversation at debug level, never secrets (smtp-conversation-log.ts). */
+  private readonly log?: ConversationLog;
 
-  private constructor(socket: Socket | TLSSocket, secure: boolean) {
+  private constructor(socket: Socket | TLSSocket, secure: boolean, options: SmtpEngineOptions) {
     this.socket = socket;
     this.secure = secure;
+    if (options.conversationLog) this.log = new ConversationLog(options.relayName ?? 'primary');
+    this.log?.event(secure ? 'connected (TLS)' : 'connected');
     this.attach(socket);
   }
 
@@ -72,7 +77,7 @@ export class SmtpChannel {
         socket.removeListener('error', onError);
         socket.setNoDelay(true);
         socket.setKeepAlive(true, 30_000);
-        resolve(new SmtpChannel(socket, options.secure));
+        resolve(new SmtpChannel(socket, options.secure, options));
       });
     });
   }
@@ -82,8 +87,9 @@ export class SmtpChannel {
    * one socket write (a message and the next transaction's envelope share one syscall, which
    * is most of the per-message cost on a busy connection).
    */
-  write(data: string | Buffer): void {
+  write(data: string | Buffer, shown?: string): void {
     if (this.closed) return;
+    this.log?.sent(data, shown);
     if (this.unsent) return void this.unsent.push(data);
     this.unsent = [data];
     queueMicrotask(() => this.flush());
@@ -126,6 +132,7 @@ export class SmtpChannel {
         secure.removeAllListeners('error');
         this.socket = secure;
         this.secure = true;
+        this.log?.event('TLS started');
         this.attach(secure);
         resolve();
       });
@@ -167,6 +174,7 @@ export class SmtpChannel {
   }
 
   private deliver(reply: SmtpReply): void {
+    this.log?.received(reply);
     const head = this.waiters[0];
     if (!head) {
       this.onUnsolicited?.(reply);
@@ -207,6 +215,7 @@ export class SmtpChannel {
     );
     if (this.closed) return;
     this.closed = true;
+    this.log?.event(`closed${fault.kind === 'closed' ? '' : ` (${fault.kind})`}`);
     this.onClose?.();
   }
 }

@@ -123,7 +123,7 @@ export class SmtpEngineTransport implements MailTransport {
     const outcomes = await Promise.allSettled(this.set.relays.map((r) => r.verify()));
     const failure = outcomes.find((o) => o.status === 'rejected');
     if (outcomes.some((o) => o.status === 'fulfilled') || !failure) return;
-    throw (failure).reason;
+    throw failure.reason;
   }
 
   /** Keeps `up` current while no mail flows (see SmtpRelay.startHealthProbe). */

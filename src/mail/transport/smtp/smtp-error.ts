@@ -1,5 +1,4 @@
 import { DeliveryError, type FailureReason } from '../../delivery/delivery-error';
-import type { SmtpReply } from './smtp-reply';
 
 /** Where in the conversation an error happened; part of the message, never a label. */
 export type SmtpStage =
@@ -15,11 +14,6 @@ export type SmtpStage =
   | 'message'
   | 'rset'
   | 'pool';
-
-function oneLine(text: string, max = 300): string {
-  const flat = text.replace(/[\r\n\t]+/g, ' ').trim();
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
-}
 
 /**
  * A failed send, already classified in the delivery layer's vocabulary, so nothing above
@@ -42,49 +36,6 @@ export class SmtpDeliveryError extends DeliveryError {
     super(code, message, retryable, smtpCode);
     this.name = 'SmtpDeliveryError';
   }
-}
-
-/** A reply that is not what the stage needed: 4xx is transient, 5xx final (RFC 5321 §4.2.1). */
-export function replyError(stage: SmtpStage, reply: SmtpReply): SmtpDeliveryError {
-  const text = oneLine(`${reply.code} ${reply.lines.join(' ')}`);
-  if (stage === 'auth' && reply.code >= 500) {
-    return new SmtpDeliveryError(
-      'auth',
-      reply.code,
-      'SMTP server rejected the configured credentials',
-      false,
-      stage,
-    );
-  }
-  if (reply.code >= 400 && reply.code < 500) {
-    return new SmtpDeliveryError(
-      'deferred',
-      reply.code,
-      `SMTP server deferred the message at ${stage}: ${text}`,
-      true,
-      stage,
-    );
-  }
-  if (reply.code >= 500 && reply.code < 600) {
-    // A refused greeting or EHLO says nothing about this message, and a different pod or a
-    // later attempt may fare better; a refused envelope or body is about the message.
-    const aboutMessage =
-      stage === 'mail' || stage === 'rcpt' || stage === 'data' || stage === 'message';
-    return new SmtpDeliveryError(
-      aboutMessage ? 'rejected' : 'protocol',
-      reply.code,
-      `SMTP server rejected the ${aboutMessage ? 'message' : 'session'} at ${stage}: ${text}`,
-      !aboutMessage,
-      stage,
-    );
-  }
-  return new SmtpDeliveryError(
-    'protocol',
-    reply.code,
-    `SMTP server answered ${reply.code} at ${stage}, outside the protocol`,
-    true,
-    stage,
-  );
 }
 
 export function connectionLost(stage: SmtpStage, afterData: boolean): SmtpDeliveryError {

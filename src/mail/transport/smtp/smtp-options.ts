@@ -44,6 +44,8 @@ export interface SmtpEngineOptions {
   rateRecoveryMs: number;
   /** Log the SMTP conversation at debug level (smtp-conversation-log.ts); never secrets. */
   conversationLog: boolean;
+  /** The relay's name in the conversation log (SmtpRelay sets it). */
+  relayName?: string;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | 'secure'> = {

@@ -1,6 +1,17 @@
 import type { BuiltMessage } from './message-builder';
-import type { Job, PoolStats } from './pool-job';
-import { SmtpDeliveryError, timedOut } from './smtp-error';
+import {
+  afterPause,
+  closingError,
+  cutShort,
+  newJob,
+  newStats,
+  quitIdleSince,
+  noConnectionInTime,
+  retryOnFreshConnection,
+  type Job,
+  type PoolStats,
+} from './pool-job';
+import type { SmtpDeliveryError } from './smtp-error';
 import type { SmtpEngineOptions } from './smtp-options';
 import { SmtpSession } from './smtp-session';
 import type { SmtpReply } from './smtp-reply';
@@ -14,9 +25,6 @@ export type { PoolStats } from './pool-job';
 
 /** After a failed connect, new connections wait this long unless none is open at all. */
 const RECONNECT_PAUSE_MS = 1000;
-
-const closingError = () =>
-  new SmtpDeliveryError('connection', null, 'the SMTP transport is shutting down', true, 'pool');
 
 /**
  * Up to `poolSize` warm sessions to one relay. Invariants that keep it from wedging:
@@ -37,44 +45,27 @@ export class SmtpPool {
   private closing = false;
   private drained: Array<() => void> = [];
   private readonly sweeper: NodeJS.Timeout;
-  readonly stats: PoolStats = {
-    sent: 0,
-    failed: 0,
-    possibleDuplicates: 0,
-    connects: 0,
-    connectFailures: 0,
-  };
+  readonly stats: PoolStats = newStats();
   /** Each connect (error = it failed) and each accepted message: the relay's health follows. */
   onContact?: (error?: SmtpDeliveryError) => void;
+  /** The relay's rate cap: how long this message waits before its envelope goes out. */
+  pace?: () => number;
 
   constructor(private readonly options: SmtpEngineOptions) {
-    this.sweeper = setInterval(() => this.sweepIdle(), Math.min(options.idleTimeoutMs, 5000));
+    const sweep = () => (this.idle = quitIdleSince(this.idle, Date.now() - options.idleTimeoutMs));
+    this.sweeper = setInterval(sweep, Math.min(options.idleTimeoutMs, 5000));
     this.sweeper.unref();
   }
 
   get size(): { open: number; idle: number; opening: number; busy: number; queued: number } {
-    return {
-      open: this.live.size,
-      idle: this.idle.length,
-      opening: this.opening,
-      busy: this.busy,
-      queued: this.queue.length,
-    };
+    const { live, idle, opening, busy, queue } = this;
+    return { open: live.size, idle: idle.length, opening, busy, queued: queue.length };
   }
 
   send(message: BuiltMessage): Promise<TransactionResult> {
     if (this.closing) return Promise.reject(closingError());
     return new Promise((resolve, reject) => {
-      const job: Job = {
-        message,
-        resolve,
-        reject,
-        timer: undefined,
-        done: false,
-        phase: 'queued',
-        overlapped: false,
-        staleRetried: false,
-      };
+      const job = newJob(message, resolve, reject);
       job.timer = setTimeout(() => this.expire(job), this.options.attemptTimeoutMs);
       this.queue.push(job);
       this.pump();
@@ -125,7 +116,7 @@ export class SmtpPool {
         this.onContact?.();
         if (this.closing) return void session.quit();
         this.live.add(session);
-        session.channel.onClose = () => this.forget(session);
+        session.onClose(() => this.forget(session));
         if (session.closed) return this.forget(session);
         this.release(session);
       },
@@ -148,46 +139,35 @@ export class SmtpPool {
     job.session = session;
     job.phase = 'envelope';
     job.overlapped = previous !== undefined;
-    session.inflight++;
+    session.state.begin();
     this.busy++;
     this.running.add(job);
-    runTransaction(session, job.message, {
+    const link = {
       previous,
-      onBody: (final) => {
+      onBody: (final: Promise<SmtpReply>) => {
         job.phase = 'body';
         this.overlap(session, final);
       },
-    }).then(
+    };
+    // The rate cap spaces what goes on the wire, so warm-up or a backlog cannot bunch it.
+    const transaction = afterPause(this.pace?.() ?? 0, () =>
+      runTransaction(session, job.message, link),
+    );
+    transaction.then(
       (result) => {
-        this.busy--;
-        this.running.delete(job);
-        job.session = undefined;
-        session.messages++;
+        this.leave(job);
+        session.state.delivered();
         this.onContact?.();
         this.settle(job, undefined, result);
         this.finish(session, true, false);
       },
       (failure: TransactionFailure) => {
-        this.busy--;
-        this.running.delete(job);
-        job.session = undefined;
+        this.leave(job);
         const error = failure.error;
         // Counted once: the watchdog already counted (and settled) the sends it cut short.
         if (error.possibleDuplicate && !job.done) this.stats.possibleDuplicates++;
-        // A reused connection the server closed while idle: nothing was sent, use a fresh one.
-        // Not for an overlapped job: its connection was busy, not stale, and it failed because
-        // the one before it ended the session (or the session broke): the caller retries.
-        const stale =
-          !job.overlapped &&
-          session.messages > 0 &&
-          error.code === 'connection' &&
-          error.stage === 'mail';
-        if (stale && !job.staleRetried && !job.done) {
-          job.staleRetried = true;
-          this.queue.unshift(job);
-        } else {
-          this.settle(job, error);
-        }
+        if (retryOnFreshConnection(job, session, error)) this.queue.unshift(job);
+        else this.settle(job, error);
         // After the end of data the transaction is over, whatever the reply (RFC 5321
         // §4.1.1.4): only a failure before it leaves one open that RSET has to clear.
         this.finish(session, failure.reusable, error.stage !== 'message');
@@ -197,32 +177,31 @@ export class SmtpPool {
     );
   }
 
+  private leave(job: Job): void {
+    this.busy--;
+    this.running.delete(job);
+    job.session = undefined;
+  }
+
   /**
    * A message was just written on `session`: the next queued job's envelope goes out in the
    * same write, ahead of that message's end-of-data reply (RFC 2920 §3.1 lets the message
    * content open a group). Only on pipelining sessions, and never past the per-connection cap.
    */
   private overlap(session: SmtpSession, final: Promise<SmtpReply>): void {
-    if (!session.pipelining || session.broken || session.closed || this.closing) return;
-    if (session.messages + session.inflight >= this.options.maxMessagesPerConnection) return;
+    if (!session.pipelining || session.closed || this.closing || !session.state.hasRoom()) return;
     const job = this.queue.shift();
     if (job) this.run(job, session, final);
   }
 
-  /** One transaction on `session` is over; the last one in flight decides what comes next. */
+  /** One transaction on `session` is over: the session says what its connection does next. */
   private finish(session: SmtpSession, reusable: boolean, needsReset: boolean): void {
-    session.inflight--;
-    if (needsReset) session.needsReset = true;
-    // Out of step: the transaction behind this one (if any) fails as a connection error.
-    if (!reusable) return session.destroy();
-    if (session.inflight > 0) return;
-    if (session.broken || session.closed) return session.destroy();
-    if (session.messages >= this.options.maxMessagesPerConnection || this.closing)
-      return void session.quit();
-    if (!session.needsReset) return this.release(session);
-    // RSET only now: nothing else is in flight, so it cannot cut into another transaction.
-    session.needsReset = false;
-    void session.reset().then((ok) => (ok ? this.release(session) : session.destroy()));
+    const next = session.state.end(reusable, needsReset, session.closed, this.closing);
+    if (next === 'destroy') session.destroy();
+    else if (next === 'quit') void session.quit();
+    else if (next === 'release') this.release(session);
+    else if (next === 'reset')
+      void session.reset().then((ok) => (ok ? this.release(session) : session.destroy()));
   }
 
   private release(session: SmtpSession): void {
@@ -230,7 +209,7 @@ export class SmtpPool {
     if (this.closing && this.queue.length === 0) return void session.quit();
     const job = this.queue.shift();
     if (job) return this.run(job, session);
-    session.idleSince = Date.now();
+    session.state.idle();
     this.idle.push(session);
     this.checkDrained();
   }
@@ -247,29 +226,15 @@ export class SmtpPool {
     if (job.done) return;
     const session = job.session;
     if (session) {
-      // The send overlapped with this one shares its fate and its cause (the relay stopped
-      // answering), and its classification: a duplicate risk only if its own body went out.
-      for (const cut of this.running) {
-        if (cut.session !== session) continue;
-        const afterData = cut.phase === 'body';
-        if (afterData) this.stats.possibleDuplicates++;
-        this.settle(cut, timedOut(afterData ? 'message' : 'mail', afterData));
-      }
-      session.destroy();
-      return;
+      cutShort(this.running, session, (cut, error, duplicate) => {
+        if (duplicate) this.stats.possibleDuplicates++;
+        this.settle(cut, error);
+      });
+      return session.destroy();
     }
     const at = this.queue.indexOf(job);
     if (at >= 0) this.queue.splice(at, 1);
-    this.settle(
-      job,
-      new SmtpDeliveryError(
-        'timeout',
-        null,
-        'no SMTP connection became ready in time',
-        true,
-        'pool',
-      ),
-    );
+    this.settle(job, noConnectionInTime());
   }
 
   private settle(job: Job, error: SmtpDeliveryError | undefined, result?: TransactionResult): void {
@@ -289,13 +254,5 @@ export class SmtpPool {
   private checkDrained(): void {
     if (this.drained.length === 0 || this.queue.length > 0 || this.busy > 0) return;
     this.drained.splice(0).forEach((wake) => wake());
-  }
-
-  private sweepIdle(): void {
-    const cutoff = Date.now() - this.options.idleTimeoutMs;
-    for (const session of this.idle.filter((s) => s.idleSince < cutoff)) {
-      this.idle.splice(this.idle.indexOf(session), 1);
-      void session.quit();
-    }
   }
 }

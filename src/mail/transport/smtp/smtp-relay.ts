@@ -1,6 +1,6 @@
 import type { BuiltMessage } from './message-builder';
 import { RelayRate } from './relay-rate';
-import { downCause, type DownCause } from './relay-reachability';
+import { downCause, type DownCause } from './smtp-classify';
 import { SmtpDeliveryError } from './smtp-error';
 import type { SmtpEngineOptions } from './smtp-options';
 import { SmtpPool } from './smtp-pool';
@@ -12,6 +12,17 @@ import type { TransactionResult } from './smtp-transaction';
  * an outage. `up` is email_smtp_up (did the last session open); `available()` is narrower,
  * false only while the relay does not answer at all (README, "Relay outages").
  */
+/** Calls every listener; one that throws neither stops the others nor the pool that got here. */
+export function wakeAll(listeners: Iterable<() => void>): void {
+  for (const listener of listeners) {
+    try {
+      listener();
+    } catch {
+      // The listener's own failure: the queue logs its errors, the engine must go on.
+    }
+  }
+}
+
 export class SmtpRelay {
   readonly pool: SmtpPool;
   /** Whether the relay took a session (or a message) last time we tried; undefined before. */
@@ -28,6 +39,7 @@ export class SmtpRelay {
   private probing?: Promise<void>;
   private closed = false;
   private readonly listeners = new Set<() => void>();
+  readonly options: SmtpEngineOptions;
   readonly rate: RelayRate;
   /** Attempts that reached this relay, by outcome (`sent` or the failure's code). */
   readonly attempts = new Map<string, number>();
@@ -35,11 +47,13 @@ export class SmtpRelay {
   constructor(
     /** The `relay` label: chosen by the operator, never a hostname. */
     readonly name: string,
-    readonly options: SmtpEngineOptions,
+    options: SmtpEngineOptions,
   ) {
-    this.pool = new SmtpPool(options);
+    this.options = { ...options, relayName: name };
+    this.pool = new SmtpPool(this.options);
     this.pool.onContact = (error) => this.contact(error);
     this.rate = new RelayRate(options.maxPerSecond, options.rateRecoveryMs);
+    this.pool.pace = () => this.rate.reserve();
   }
 
   /** False while the relay is known not to answer; a probe with backoff looks for it. */
@@ -61,10 +75,6 @@ export class SmtpRelay {
    */
   async send(message: BuiltMessage): Promise<TransactionResult> {
     if (this.down === 'stalled') throw this.downError();
-    // Half the attempt budget at most for a slot: the pool's watchdog bounds the rest.
-    const wait = this.rate.reserve(this.options.attemptTimeoutMs / 2);
-    if (wait === undefined) throw this.rateError();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     try {
       const result = await this.pool.send(message);
       this.count('sent');
@@ -141,7 +151,7 @@ export class SmtpRelay {
     clearTimeout(this.probeTimer);
     this.probeTimer = undefined;
     this.probeDelayMs = 0;
-    if (wasDown) this.listeners.forEach((listener) => listener());
+    if (wasDown) wakeAll(this.listeners);
   }
 
   /** 0.5 s, 1 s, 2 s … up to probeMaxMs while the relay stays down; one timer at a time. */
@@ -155,16 +165,6 @@ export class SmtpRelay {
       this.probe();
     }, this.probeDelayMs);
     this.probeTimer.unref();
-  }
-
-  private rateError(): SmtpDeliveryError {
-    return new SmtpDeliveryError(
-      'deferred',
-      null,
-      `SMTP relay "${this.name}" is at its send-rate limit; the message was not sent`,
-      true,
-      'pool',
-    );
   }
 
   /** Retryable, with the code of what showed the relay down (`timeout` for a stalled one). */

@@ -1,8 +1,7 @@
 import { ChannelFault, SmtpChannel } from './smtp-channel';
+import { faultError, replyError } from './smtp-classify';
 import {
-  connectionLost,
   protocolError,
-  replyError,
   SmtpDeliveryError,
   timedOut,
   unreachable,
@@ -10,6 +9,7 @@ import {
 } from './smtp-error';
 import type { SmtpEngineOptions } from './smtp-options';
 import type { SmtpReply } from './smtp-reply';
+import { SessionState } from './smtp-session-state';
 
 export interface Capabilities {
   pipelining: boolean;
@@ -47,50 +47,46 @@ function parseEhlo(reply: SmtpReply): Capabilities {
   return caps;
 }
 
-/** Maps a channel fault at some stage to a classified error. */
-export function faultError(err: unknown, stage: SmtpStage, afterData = false): SmtpDeliveryError {
-  if (err instanceof SmtpDeliveryError) return err;
-  if (err instanceof ChannelFault) {
-    const goodbye = err.partial.find((r) => r.code === 421);
-    if (goodbye) return replyError(stage, goodbye);
-    if (err.kind === 'timeout') return timedOut(stage, afterData);
-    if (err.kind === 'garbage') return protocolError(stage, 'server sent an unreadable reply');
-    if (err.kind === 'tls') return unreachable('tls');
-    return connectionLost(stage, afterData);
-  }
-  return protocolError(stage, 'unexpected failure');
-}
-
 /**
  * A logged-in SMTP session: greeting, EHLO (HELO for old servers), STARTTLS, AUTH. What runs
  * over it afterwards (transactions, RSET, QUIT) lives in smtp-transaction.ts and the pool.
  */
 export class SmtpSession {
-  /** Messages accepted over this connection. */
-  messages = 0;
-  /** Set when the server said it is closing (421) or the conversation went out of step. */
-  broken = false;
-  /**
-   * Transactions the pool runs over this connection whose outcome it has not handled yet. On
-   * the wire at most two are open: one message awaiting its end-of-data reply and the next
-   * envelope behind it (replies come in order, so a message is only written once the reply
-   * before its envelope's replies was read).
-   */
-  inflight = 0;
-  /** A transaction failed before its end of data: RSET once nothing else is in flight. */
-  needsReset = false;
-  idleSince = Date.now();
+  /** Owned here: the pool and the transaction report events to it and ask it. */
+  readonly state: SessionState;
 
   private constructor(
     readonly channel: SmtpChannel,
     readonly caps: Capabilities,
     readonly options: SmtpEngineOptions,
   ) {
+    this.state = new SessionState(options.maxMessagesPerConnection);
     channel.onUnsolicited = () => {
       // Typically 421 on an idle connection: the server is going away.
-      this.broken = true;
+      this.state.markBroken();
       channel.destroy();
     };
+  }
+
+  get messages(): number {
+    return this.state.messages;
+  }
+
+  get inflight(): number {
+    return this.state.inflight;
+  }
+
+  get broken(): boolean {
+    return this.state.broken;
+  }
+
+  get idleSince(): number {
+    return this.state.idleSince;
+  }
+
+  /** Called once when the connection closes, whatever closed it. */
+  onClose(listener: () => void): void {
+    this.channel.onClose = listener;
   }
 
   get closed(): boolean {
@@ -163,17 +159,17 @@ export class SmtpSession {
     const t = options.commandTimeoutMs;
     let reply: SmtpReply;
     if (caps.auth.has('PLAIN')) {
-      channel.write(`AUTH PLAIN ${b64(`\0${user}\0${pass}`)}\r\n`);
+      channel.write(`AUTH PLAIN ${b64(`\0${user}\0${pass}`)}\r\n`, 'AUTH PLAIN ****');
       reply = await channel.readOne(t);
     } else if (caps.auth.has('LOGIN')) {
       channel.write('AUTH LOGIN\r\n');
       reply = await channel.readOne(t);
       if (reply.code === 334) {
-        channel.write(`${b64(user)}\r\n`);
+        channel.write(`${b64(user)}\r\n`, '**** (user)');
         reply = await channel.readOne(t);
       }
       if (reply.code === 334) {
-        channel.write(`${b64(pass)}\r\n`);
+        channel.write(`${b64(pass)}\r\n`, '**** (password)');
         reply = await channel.readOne(t);
       }
     } else {

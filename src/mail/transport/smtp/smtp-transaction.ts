@@ -1,12 +1,10 @@
-import { faultError, type SmtpSession } from './smtp-session';
-import { messageError, replyError, SmtpDeliveryError, type SmtpStage } from './smtp-error';
+import type { SmtpSession } from './smtp-session';
+import { faultError, judgeRecipients, replyError, type RejectedRecipient } from './smtp-classify';
+import { messageError, SmtpDeliveryError, type SmtpStage } from './smtp-error';
 import type { SmtpReply } from './smtp-reply';
 import type { BuiltMessage } from './message-builder';
 
-export interface RejectedRecipient {
-  address: string;
-  smtpCode: number;
-}
+export type { RejectedRecipient };
 
 export interface TransactionResult {
   /** The server's reply to the end of DATA, e.g. `250 2.0.0 Ok: queued as …`. */
@@ -46,29 +44,6 @@ function mailCommand(session: SmtpSession, message: BuiltMessage): string {
     params += ` SIZE=${message.size}`;
   }
   return `MAIL FROM:<${message.envelope.from}>${params}\r\n`;
-}
-
-/**
- * Partial acceptance (README, "Partial acceptance"): recipients refused with 5xx are
- * reported and dropped while the others get the message, because retrying cannot help them
- * and would duplicate it for the rest. If any recipient is deferred (4xx) nothing is sent:
- * the whole email is retried later, so no recipient gets it twice and none is silently lost.
- */
-function judgeRecipients(addresses: string[], replies: SmtpReply[]) {
-  const accepted: string[] = [];
-  const rejected: RejectedRecipient[] = [];
-  let deferred: SmtpReply | undefined;
-  let refused: SmtpReply | undefined;
-  replies.forEach((reply, i) => {
-    if (reply.code >= 200 && reply.code < 300) accepted.push(addresses[i]);
-    else if (reply.code >= 400 && reply.code < 500) deferred ??= reply;
-    else {
-      refused ??= reply;
-      rejected.push({ address: addresses[i], smtpCode: reply.code });
-    }
-  });
-  const failure = deferred ?? (accepted.length === 0 ? refused : undefined);
-  return { accepted, rejected, failure };
 }
 
 /**
@@ -144,7 +119,7 @@ export async function runTransaction(
       }
     }
     const all = [mailReply, ...rcptReplies, ...(dataReply ? [dataReply] : [])];
-    if (all.some((r) => r.code === 421)) session.broken = true;
+    if (all.some((r) => r.code === 421)) session.state.markBroken();
     // A 354 we are not going to honour leaves the server reading our next lines as the body:
     // only closing the connection discards that transaction (RFC 5321 §4.1.1.4).
     const abandon = (error: SmtpDeliveryError): never => {
@@ -161,11 +136,11 @@ export async function runTransaction(
     }
     if (dataReply.code !== 354) abandon(replyError('data', dataReply));
     stage = 'message';
-    channel.write(message.payload);
+    channel.write(message.payload, `[message, ${message.size} octets]`);
     bodySent = true;
     // Marks the session before anything chained to this reply looks at it.
     const finalRead = channel.readOne(options.dataTimeoutMs).then((reply) => {
-      if (reply.code === 421) session.broken = true;
+      if (reply.code === 421) session.state.markBroken();
       return reply;
     });
     link.onBody?.(finalRead);
