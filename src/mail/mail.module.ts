@@ -6,6 +6,7 @@ import { Deliverer } from './delivery/deliverer';
 import { queueDriverProviders } from './delivery/drivers/queue-driver.factory';
 import { QueueHealthIndicator } from './health/queue.health';
 import { TransportHealthIndicator } from './health/transport.health';
+import { mailApiSchemasProvider } from './http/mail-api.schemas';
 import { MailClient } from './mail-client';
 import { MailController } from './mail.controller';
 import { MailService } from './mail.service';
@@ -32,6 +33,7 @@ import { transportProvider } from './transport/transport.factory';
     MailService,
     MailClient,
     ...privateMailerProviders,
+    mailApiSchemasProvider,
     BatchSender,
     Deliverer,
     MessagePolicy,
