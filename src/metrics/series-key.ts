@@ -30,8 +30,7 @@ export function keyOf(names: readonly string[], labels: Labels): string {
  * positional count is wrong.
  */
 export function labelsFrom(declared: readonly string[], args: unknown[]): Labels {
-  if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null)
-    return args[0];
+  if (args.length === 1 && typeof args[0] === 'object' && args[0] !== null) return args[0];
   if (declared.length !== args.length)
     throw new Error(
       `Invalid number of arguments (${args.length}): "${args.join(', ')}" for label names (${declared.length}): "${declared.join(', ')}".`,
