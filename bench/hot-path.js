@@ -1,6 +1,6 @@
 'use strict';
 // App CPU per `POST /send-email`, builds side by side: the figure used to judge hot-path
-// changes (docs/benchmarks.md, "Hot path"). Every build runs at once against one SMTP sink;
+// changes (docs/changelog.md, "Hot path"). Every build runs at once against one SMTP sink;
 // each round sends HOT_REQUESTS requests to each build in turn (order rotated per round), and
 // the table shows the median CPU ms per request over HOT_ROUNDS rounds. CPU is read once the
 // sink is quiet, before any scrape, so nothing the benchmark itself asks for is billed.

@@ -1,6 +1,6 @@
 'use strict';
 // App CPU per request, variants compared under the same controlled load: the figure behind
-// "metrics on vs off" (docs/benchmarks.md, "How CPU per request is compared").
+// "metrics on vs off" (docs/benchmarks.md, "Comparing two builds").
 //
 // Why not the closed-loop runs of scenario 3: there, each variant's own speed shapes its
 // load (how many requests share an event-loop turn, how often a socket write wakes an idle

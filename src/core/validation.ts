@@ -23,7 +23,7 @@ function prechecked(metatype: unknown): metatype is ClassConstructor<object> & P
  * ValidationPipe with a fast lane: a body its DTO's `precheck` accepts is turned into the
  * DTO exactly as ValidationPipe would (plainToInstance with the same, default options) and
  * skips class-validator's walk over the decorators, a tenth of a send's HTTP-side CPU
- * (docs/benchmarks.md, "Hot path"). Everything else, every error included, is
+ * (docs/changelog.md, "Hot path"). Everything else, every error included, is
  * ValidationPipe's: the 400s stay byte for byte the same.
  */
 export class DtoValidationPipe extends ValidationPipe {

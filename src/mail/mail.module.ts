@@ -1,40 +1,39 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { MailerModule } from '@nestjs-modules/mailer';
-import { mailConfig, type MailConfig } from '../config/mail.config';
 import { TemplatesModule } from '../templates/templates.module';
 import { BatchSender } from './batch/batch-sender';
 import { Deliverer } from './delivery/deliverer';
 import { queueDriverProviders } from './delivery/drivers/queue-driver.factory';
 import { QueueHealthIndicator } from './health/queue.health';
 import { TransportHealthIndicator } from './health/transport.health';
+import { mailApiSchemasProvider } from './http/mail-api.schemas';
+import { MailClient } from './mail-client';
 import { MailController } from './mail.controller';
 import { MailService } from './mail.service';
 import { DELIVERY_QUEUE } from './mail.constants';
 import { emailMetricProviders } from './metrics/email-metric.providers';
 import { EmailMetrics } from './metrics/email-metrics';
 import { MessagePolicy } from './policy/message-policy';
-import { buildMailerOptions } from './transport/mailer/mailer-options.factory';
+import { privateMailerProviders } from './private-mailer.providers';
 import { transportProvider } from './transport/transport.factory';
 
 /**
  * POST /send-email, GET /emails/:id, the delivery queue, the transports and the email
- * metrics. Exports MailService for other modules, the queue for shutdown, and its own
- * health indicators for /readyz.
+ * metrics. Exports MailClient, the one way other modules send (MailerService stays private:
+ * privateMailerProviders), the queue for shutdown, and its own health indicators for /readyz.
  */
 @Module({
   imports: [
     TemplatesModule,
     // HealthIndicatorService for the indicators this feature exports.
     TerminusModule,
-    MailerModule.forRootAsync({
-      inject: [mailConfig.KEY],
-      useFactory: (config: MailConfig) => buildMailerOptions(config),
-    }),
   ],
   controllers: [MailController],
   providers: [
     MailService,
+    MailClient,
+    ...privateMailerProviders,
+    mailApiSchemasProvider,
     BatchSender,
     Deliverer,
     MessagePolicy,
@@ -45,6 +44,6 @@ import { transportProvider } from './transport/transport.factory';
     QueueHealthIndicator,
     TransportHealthIndicator,
   ],
-  exports: [MailService, DELIVERY_QUEUE, QueueHealthIndicator, TransportHealthIndicator],
+  exports: [MailClient, DELIVERY_QUEUE, QueueHealthIndicator, TransportHealthIndicator],
 })
 export class MailModule {}

@@ -59,7 +59,8 @@ const asList = (value: string | string[] | undefined): string[] | undefined =>
   value == null ? undefined : Array.isArray(value) ? value : [value];
 
 /**
- * The public API for sending. Queues the email and waits for its outcome up to a bound;
+ * Sending, inside MailModule (REST, batch; other modules use MailClient, which validates
+ * first). Queues the email and waits for its outcome up to a bound;
  * delivery, retries and metrics happen in the queue whether or not anyone waits.
  *
  * ```ts

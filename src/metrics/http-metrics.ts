@@ -38,7 +38,7 @@ interface RouteSeries {
  * reaches a handler — 404s, 413/415 from the body parser, guard rejections (401/429).
  * `handler` is the route template, never the raw path, so ids in URLs add no series.
  *
- * Per request this does as little as it can (docs/benchmarks.md, "Metrics overhead"): series
+ * Per request this does as little as it can (docs/changelog.md, "Metrics overhead"): series
  * handles (hot-path-metrics.ts) are resolved once per route and method and found again by
  * two map lookups, so a request pays no label hashing and no string building; nothing is
  * stored on the request object (an added property changes the shape of every Fastify

@@ -5,6 +5,7 @@ import type {
   ParameterObject,
   ResponseObject,
 } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { OPENAPI_FEATURE_SCHEMAS, type FeatureSchemas } from './feature-schemas';
 import { RESPONSES } from './response-examples';
 import { SCHEMAS, schemaRef } from './schemas';
 
@@ -23,7 +24,8 @@ const OPERATIONS: Record<string, Record<string, ResponseObject>> = {
   '/readyz': {
     200: { description: 'Ready for traffic.', content: json(schemaRef('Health')) },
     503: {
-      description: 'Not ready: the queue is full or not accepting (draining, store unreachable). The relay never takes a pod out of the Service; see email_smtp_up.',
+      description:
+        'Not ready: the queue is full or not accepting (draining, store unreachable). The relay never takes a pod out of the Service; see email_smtp_up.',
       content: json(schemaRef('Health')),
     },
   },
@@ -91,6 +93,15 @@ function dedupeParameters(operation: OperationObject): void {
  * scrapes), operation ids and de-duplicated headers. Deterministic (no host, no time), so the
  * committed openapi.json can be compared with it (test/api/openapi-contract.e2e-spec.ts).
  */
+/** Every feature's own schemas (OPENAPI_FEATURE_SCHEMAS providers), by component name. */
+function featureSchemas(app: INestApplication): FeatureSchemas {
+  const contributed = app.get<symbol, FeatureSchemas[]>(OPENAPI_FEATURE_SCHEMAS, {
+    strict: false,
+    each: true,
+  });
+  return Object.assign({}, ...contributed) as FeatureSchemas;
+}
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const document = SwaggerModule.createDocument(app, baseDocument(), {
     operationIdFactory: (controller, method) =>
@@ -98,7 +109,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   });
   document.components = {
     ...document.components,
-    schemas: { ...document.components?.schemas, ...SCHEMAS },
+    schemas: { ...document.components?.schemas, ...SCHEMAS, ...featureSchemas(app) },
   };
   // Nest adds `bearerFormat: JWT`; our keys are opaque strings.
   const scheme = document.components.securitySchemes?.apiKey as { bearerFormat?: string };

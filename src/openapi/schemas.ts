@@ -2,17 +2,6 @@ import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec
 import { ERROR_CODES } from '../core/error-body';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const DELIVERY_CODES = [
-  'rejected',
-  'deferred',
-  'connection',
-  'timeout',
-  'auth',
-  'protocol',
-  'message',
-  'template',
-  'unknown',
-];
 
 /**
  * The answers of the API as JSON schemas, checked against live answers by
@@ -41,17 +30,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       errorId: { type: 'string', description: '500 only: the id of the logged error.' },
     },
   },
-  DeliveryError: {
-    type: 'object',
-    description: 'Why an email failed; never holds hostnames or credentials.',
-    required: ['code', 'smtpCode', 'message', 'retryable'],
-    properties: {
-      code: { type: 'string', enum: DELIVERY_CODES },
-      smtpCode: { type: 'integer', nullable: true, example: 550 },
-      message: { type: 'string' },
-      retryable: { type: 'boolean' },
-    },
-  },
+  // DeliveryError: the mail feature's (src/mail/http/mail-api.schemas.ts, its reason list).
   EmailResponse: {
     type: 'object',
     description:

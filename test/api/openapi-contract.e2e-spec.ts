@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { OpenAPIV3 } from 'openapi-types';
+import { FAILURE_REASONS } from '../../src/mail/delivery/delivery-error';
 import { buildOpenApiDocument } from '../../src/openapi/openapi-document';
 import { callEveryRoute } from '../client/call-every-route';
 import { contractViolations } from '../support/openapi-contract';
@@ -54,6 +55,14 @@ describe('openapi.json (the published API contract)', () => {
   it('is what the code generates (UPDATE_OPENAPI=1 npx jest test/api/openapi-contract to refresh)', () => {
     const committed = JSON.parse(readFileSync(CONTRACT, 'utf8')) as unknown;
     expect(committed).toEqual(generated);
+  });
+
+  it('takes the failure reasons from the mail feature (no copy in src/openapi)', () => {
+    const schema = generated.components?.schemas?.DeliveryError as OpenAPIV3.SchemaObject;
+    const code = schema.properties?.code as OpenAPIV3.SchemaObject;
+
+    expect(code.enum).toEqual([...FAILURE_REASONS]);
+    expect(code.enum).toContain('expired');
   });
 
   it('applies bearer security (probes and scrapes excepted), sets servers, repeats no header', () => {

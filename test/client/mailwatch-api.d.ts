@@ -246,15 +246,6 @@ export interface components {
             /** @description 500 only: the id of the logged error. */
             errorId?: string;
         };
-        /** @description Why an email failed; never holds hostnames or credentials. */
-        DeliveryError: {
-            /** @enum {string} */
-            code: "rejected" | "deferred" | "connection" | "timeout" | "auth" | "protocol" | "message" | "template" | "unknown";
-            /** @example 550 */
-            smtpCode: number | null;
-            message: string;
-            retryable: boolean;
-        };
         /** @description The answer of POST /send-email: sent (200), queued (202 + Location), or failed (422 refused by the relay / 502 delivery failed, with `error`). */
         EmailResponse: {
             /** Format: uuid */
@@ -331,6 +322,15 @@ export interface components {
         /** @description Cumulative email counters for the status page; rates come from two polls. */
         StatusData: {
             [key: string]: unknown;
+        };
+        /** @description Why an email failed; never holds hostnames or credentials. */
+        DeliveryError: {
+            /** @enum {string} */
+            code: "rejected" | "deferred" | "connection" | "timeout" | "auth" | "protocol" | "message" | "template" | "unknown" | "expired";
+            /** @example 550 */
+            smtpCode: number | null;
+            message: string;
+            retryable: boolean;
         };
     };
     responses: never;

@@ -24,7 +24,7 @@ describe(DigestService.name, () => {
     await smtp.stop();
   });
 
-  it('sends through MailService and counts on its own metric and the email metrics', async () => {
+  it('sends through MailClient and counts on its own metric and the email metrics', async () => {
     const view = await sut.sendWeekly('team@example.com', [
       { title: 'Release 1.2', url: 'https://example.com/r/1.2' },
       { title: 'Incident review', url: 'https://example.com/i/7' },

@@ -17,6 +17,7 @@ export const EXPECTED_ALERTS = [
   'MailwatchSendLatencyHigh',
   'MailwatchRetriesSurging',
   'MailwatchRelayDown',
+  'MailwatchDeferredMailExpiring',
   'MailwatchDeadLettersGrowing',
   'MailwatchTargetDown',
   'MailwatchAbsent',

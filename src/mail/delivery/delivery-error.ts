@@ -9,6 +9,8 @@ export const FAILURE_REASONS = [
   'message',
   'template',
   'unknown',
+  // Temporary failures past DELIVERY_LIFETIME (issue 19; the behaviour is the delivery loop's).
+  'expired',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 

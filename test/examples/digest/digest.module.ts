@@ -5,7 +5,7 @@ import { DIGEST_EMAILS_TOTAL } from './digest.constants';
 import { DigestService } from './digest.service';
 
 /**
- * MailModule exports MailService; MetricsModule is global, so the counter provider below
+ * MailModule exports MailClient; MetricsModule is global, so the counter provider below
  * is all it takes to get a metric on /metrics.
  */
 @Module({
@@ -14,7 +14,7 @@ import { DigestService } from './digest.service';
     DigestService,
     makeCounterProvider({
       name: DIGEST_EMAILS_TOTAL,
-      help: 'Weekly digests by the state MailService reported (sent, failed, queued, sending).',
+      help: 'Weekly digests by the state MailClient reported (sent, failed, queued, sending).',
       labelNames: ['result'],
     }),
   ],

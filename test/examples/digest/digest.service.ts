@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import type { EmailView } from '../../../src/mail/delivery/email-view';
-import { MailService } from '../../../src/mail/mail.service';
+import { MailClient } from '../../../src/mail/mail-client';
 import { DIGEST_CLIENT, DIGEST_EMAILS_TOTAL } from './digest.constants';
 
 export interface DigestItem {
@@ -10,11 +10,11 @@ export interface DigestItem {
   url: string;
 }
 
-/** Example team module: sends a weekly digest through MailService and counts its own outcomes. */
+/** Example team module: sends a weekly digest through MailClient and counts its own outcomes. */
 @Injectable()
 export class DigestService {
   constructor(
-    private readonly mail: MailService,
+    private readonly mail: MailClient,
     @InjectMetric(DIGEST_EMAILS_TOTAL) private readonly digests: Counter<'result'>,
   ) {}
 
