@@ -1,5 +1,6 @@
 import type { OutgoingEmail } from '../../transport/mail-transport';
 import type { EmailView } from '../email-view';
+import type { WaitOptions } from '../outcome-signals';
 import type { EmailMeta } from '../settled-email';
 
 export interface EnqueueRequest {
@@ -40,8 +41,16 @@ export type QueueStateCounts = Partial<Record<'waiting' | 'active' | 'delayed' |
 export interface DeliveryQueue {
   /** Stores the email for delivery; rejects with QueueFullError or DrainingError. */
   enqueue(request: EnqueueRequest): Promise<EmailView>;
-  /** The email's view once settled, or its current view after `timeoutMs`. */
-  waitForOutcome(id: string, timeoutMs: number): Promise<EmailView | undefined>;
+  /**
+   * The email's view once settled, or its current view after `timeoutMs` (see WaitOptions
+   * for waiting on an email a concurrent request is still storing). No polling: drivers wake
+   * waiters through OutcomeSignals.
+   */
+  waitForOutcome(
+    id: string,
+    timeoutMs: number,
+    options?: Pick<WaitOptions, 'untilStored' | 'storedOnly'>,
+  ): Promise<EmailView | undefined>;
   find(id: string): Promise<EmailView | undefined>;
   /** Emails accepted and not yet finally resolved (email_queue_size, read at scrape time). */
   size(): Promise<number>;

@@ -1,13 +1,10 @@
-import { Logger } from '@nestjs/common';
-import type { OutgoingEmail } from '../../../transport/mail-transport';
+import type { Logger } from '@nestjs/common';
 import type { AttemptOutcome, Deliverer } from '../../deliverer';
-import type { GroupCommit } from './group-commit';
-import { outcomeJson, type SpoolEntry } from './spool-row';
-import type { SpoolStore } from './spool-store';
+import type { EmailStore, LocalEntry } from './email-store';
 
-/** Pause before retrying a spool write that failed (disk full, I/O error). */
+/** Pause before retrying a store write that failed (disk full, I/O error). */
 const WRITE_RETRY_MS = 1_000;
-/** At most one log line per this period about failing spool writes. */
+/** At most one log line per this period about failing store writes. */
 const WRITE_ERROR_LOG_MS = 10_000;
 
 const unreadable: AttemptOutcome = {
@@ -15,37 +12,37 @@ const unreadable: AttemptOutcome = {
   error: {
     code: 'message',
     smtpCode: null,
-    message: 'the email could not be read from the spool',
+    message: 'the email could not be read from the queue store',
     retryable: false,
   },
 };
 
 /**
- * The spool's delivery loop: FIFO, at most `concurrency` sends, retries on timers. Every
- * state change is committed before it counts: `sending` (with the attempt number) before
- * the transport is called, and the final outcome before metrics and waiters learn it — so
- * a crash at any point leaves a row that the next start redelivers or already counted.
+ * The local delivery loop: FIFO, at most `concurrency` sends, retries on timers. Every
+ * state change is stored before it counts: `sending` (with the attempt number) before the
+ * transport is called, and the final outcome before metrics and waiters learn it — so with
+ * a durable store a crash at any point leaves a row the next start redelivers or already
+ * counted.
  */
-export class SpoolWorkers {
-  private readonly logger = new Logger('SpoolDeliveryQueue');
-  private ready: SpoolEntry[] = [];
+export class LocalWorkers {
+  private ready: LocalEntry[] = [];
   private readyHead = 0;
   private active = 0;
   private stopped = false;
-  private readonly waiting = new Set<SpoolEntry>();
+  private readonly waiting = new Set<LocalEntry>();
   private readonly running = new Set<Promise<void>>();
   private lastWriteErrorLog = 0;
 
   constructor(
     private readonly deliverer: Deliverer,
-    private readonly store: SpoolStore,
-    private readonly commits: GroupCommit,
+    private readonly store: EmailStore,
     private readonly concurrency: number,
-    private readonly onSettled: (entry: SpoolEntry) => void,
+    private readonly logger: Logger,
+    private readonly onSettled: (entry: LocalEntry) => void,
   ) {}
 
   /** Delivers the entry now, or at its next-attempt time. */
-  schedule(entry: SpoolEntry): void {
+  schedule(entry: LocalEntry): void {
     const delay = (entry.nextAttemptAt ?? 0) - Date.now();
     if (delay > 0) {
       this.later(entry, delay);
@@ -55,7 +52,7 @@ export class SpoolWorkers {
     this.pump();
   }
 
-  /** Stops starting sends; waits up to `graceMs` for those in flight to finish and commit. */
+  /** Stops starting sends; waits up to `graceMs` for those in flight to finish and be stored. */
   async stop(graceMs: number): Promise<void> {
     this.stopped = true;
     for (const entry of this.waiting) clearTimeout(entry.retryTimer);
@@ -65,14 +62,14 @@ export class SpoolWorkers {
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
     await Promise.race([Promise.allSettled([...this.running]), grace]);
     clearTimeout(timer);
-    if (this.running.size > 0) {
+    if (this.running.size > 0 && this.store.durable) {
       this.logger.warn(
-        `${this.running.size} sends still in flight after ${graceMs} ms; they stay in the spool and are retried after the next start (possible duplicates)`,
+        `${this.running.size} sends still in flight after ${graceMs} ms; they stay in the ${this.store.name} and are retried after the next start (possible duplicates)`,
       );
     }
   }
 
-  private later(entry: SpoolEntry, delayMs: number): void {
+  private later(entry: LocalEntry, delayMs: number): void {
     if (this.stopped) return;
     this.waiting.add(entry);
     entry.retryTimer = setTimeout(() => {
@@ -97,12 +94,13 @@ export class SpoolWorkers {
     }
   }
 
-  private async run(entry: SpoolEntry): Promise<void> {
+  private async run(entry: LocalEntry): Promise<void> {
     const attempt = entry.attempts + 1;
     const startedAt = Date.now();
     try {
-      await this.commits.run(() => this.store.markSending(entry.id, attempt, startedAt));
+      await this.store.markSending(entry, attempt, startedAt);
     } catch (err) {
+      // Not stored, so not started: the attempt is tried again later, not counted.
       this.writeFailed(err);
       this.active--;
       this.later(entry, WRITE_RETRY_MS);
@@ -114,7 +112,7 @@ export class SpoolWorkers {
       nextAttemptAt: undefined,
       updatedAt: startedAt,
     });
-    const email = this.load(entry.id);
+    const email = this.store.payload(entry.id);
     const outcome = email ? await this.deliverer.attempt(email, entry.id, attempt) : unreadable;
     this.active--;
     entry.updatedAt = Date.now();
@@ -124,23 +122,17 @@ export class SpoolWorkers {
         lastError: outcome.error,
         nextAttemptAt: entry.updatedAt + outcome.delayMs,
       });
-      const json = outcomeJson(undefined, outcome.error);
-      // Not committed is safe: the row stays `sending` and is retried after a restart.
-      await this.commits
-        .run(() =>
-          this.store.markRetry(entry.id, attempt, entry.nextAttemptAt!, json, entry.updatedAt),
-        )
-        .catch((err: unknown) => this.writeFailed(err));
+      // Not stored is safe: a durable row stays `sending` and is retried after a restart.
+      await this.store.markDeferred(entry).catch((err: unknown) => this.writeFailed(err));
       this.schedule(entry);
     } else {
       const status = outcome.kind === 'sent' ? 'sent' : 'failed';
       const messageId = outcome.kind === 'sent' ? outcome.receipt.messageId : undefined;
-      const error = outcome.kind === 'failed' ? outcome.error : undefined;
-      if (error) entry.lastError = error;
-      const json = outcomeJson(messageId, error);
+      if (outcome.kind === 'failed') entry.lastError = outcome.error;
+      const settlement = { status, attempts: attempt, messageId, now: entry.updatedAt } as const;
       if (
         await this.persist(() =>
-          this.store.markSettled(entry.id, status, attempt, json, entry.updatedAt),
+          this.store.markSettled(entry, { ...settlement, error: entry.lastError }),
         )
       ) {
         this.deliverer.settled({
@@ -158,11 +150,11 @@ export class SpoolWorkers {
     this.pump();
   }
 
-  /** Commits a final outcome, retrying while the disk refuses; false once the spool closed. */
-  private async persist(write: () => void): Promise<boolean> {
+  /** Stores a final outcome, retrying while the store refuses; false once it closed. */
+  private async persist(write: () => Promise<void>): Promise<boolean> {
     for (;;) {
       try {
-        await this.commits.run(write);
+        await write();
         return true;
       } catch (err) {
         if (!this.store.isOpen) return false;
@@ -172,18 +164,11 @@ export class SpoolWorkers {
     }
   }
 
-  private load(id: string): OutgoingEmail | undefined {
-    try {
-      const payload = this.store.payload(id);
-      return payload === undefined ? undefined : (JSON.parse(payload) as OutgoingEmail);
-    } catch {
-      return undefined;
-    }
-  }
-
   private writeFailed(err: unknown): void {
     if (!this.store.isOpen || Date.now() - this.lastWriteErrorLog < WRITE_ERROR_LOG_MS) return;
     this.lastWriteErrorLog = Date.now();
-    this.logger.error(`spool write failed, retrying every ${WRITE_RETRY_MS} ms: ${String(err)}`);
+    this.logger.error(
+      `${this.store.name} write failed, retrying every ${WRITE_RETRY_MS} ms: ${String(err)}`,
+    );
   }
 }
