@@ -12,6 +12,7 @@ const DELIVERY_CODES = [
   'message',
   'template',
   'unknown',
+  'expired',
 ];
 
 /**
@@ -73,7 +74,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
     additionalProperties: false,
     properties: {
       id: { type: 'string', format: 'uuid' },
-      status: { type: 'string', enum: ['queued', 'sending', 'sent', 'failed'] },
+      status: { type: 'string', enum: ['queued', 'deferred', 'sending', 'sent', 'failed'] },
       client: { type: 'string' },
       attempts: { type: 'integer', minimum: 0 },
       messageId: { type: 'string' },

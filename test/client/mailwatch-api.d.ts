@@ -249,7 +249,7 @@ export interface components {
         /** @description Why an email failed; never holds hostnames or credentials. */
         DeliveryError: {
             /** @enum {string} */
-            code: "rejected" | "deferred" | "connection" | "timeout" | "auth" | "protocol" | "message" | "template" | "unknown";
+            code: "rejected" | "deferred" | "connection" | "timeout" | "auth" | "protocol" | "message" | "template" | "unknown" | "expired";
             /** @example 550 */
             smtpCode: number | null;
             message: string;
@@ -271,7 +271,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            status: "queued" | "sending" | "sent" | "failed";
+            status: "queued" | "deferred" | "sending" | "sent" | "failed";
             client: string;
             attempts: number;
             messageId?: string;

@@ -9,6 +9,8 @@ export const FAILURE_REASONS = [
   'message',
   'template',
   'unknown',
+  /** Temporary failures until DELIVERY_LIFETIME was spent; the message quotes the last one. */
+  'expired',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 

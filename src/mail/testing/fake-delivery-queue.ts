@@ -55,8 +55,9 @@ export class FakeDeliveryQueue implements DeliveryQueue {
 
   size(): Promise<number> {
     return Promise.resolve(
-      [...this.views.values()].filter((v) => v.status === 'queued' || v.status === 'sending')
-        .length,
+      [...this.views.values()].filter(
+        (v) => v.status === 'queued' || v.status === 'deferred' || v.status === 'sending',
+      ).length,
     );
   }
 

@@ -1,6 +1,6 @@
 import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { DeliveryErrorInfo } from '../../delivery-error';
-import type { EmailStatus, EmailView } from '../../email-view';
+import { shownStatus, type EmailStatus, type EmailView } from '../../email-view';
 import type { EmailMeta } from '../../settled-email';
 
 /**
@@ -95,7 +95,7 @@ const iso = (ms: number | undefined): string | undefined =>
 export function entryView(entry: LocalEntry): EmailView {
   return {
     id: entry.id,
-    status: entry.status,
+    status: shownStatus(entry.status, entry.lastError),
     client: entry.client,
     attempts: entry.attempts,
     lastError: entry.lastError,

@@ -153,4 +153,59 @@ describe.each<[string, Build]>([
     expect(report).toMatchObject({ remaining: 0, timedOut: false });
     expect(relay.accepted).toHaveLength(20);
   });
+
+  it('holds mail without spending attempts while the relay is down, then releases it in order', async () => {
+    const relay = new ScriptedRelay();
+    relay.setUp(false);
+    const { sut } = start(relay, { concurrency: 2 });
+
+    const ids = [];
+    for (let i = 0; i < 6; i++) ids.push((await sut.enqueue(request())).id);
+    const held = await sut.find(ids[0]);
+    relay.setUp(true);
+    const outcomes = await Promise.all(ids.map((id) => sut.waitForOutcome(id, 5_000)));
+
+    expect(held).toMatchObject({
+      status: 'deferred',
+      attempts: 0,
+      lastError: { code: 'connection' },
+    });
+    expect(outcomes.map((v) => v?.attempts)).toEqual(ids.map(() => 1));
+    expect(relay.accepted).toEqual(ids);
+  });
+
+  it('expires an email whose temporary failures outlast DELIVERY_LIFETIME, never earlier', async () => {
+    const relay = new ScriptedRelay(() => 'defer');
+    const { sut } = start(relay, { deliveryLifetimeMs: 300, maxAttempts: 10_000 });
+
+    const began = Date.now();
+    const { id } = await sut.enqueue(request());
+    const outcome = await sut.waitForOutcome(id, 5_000);
+
+    expect(Date.now() - began).toBeGreaterThanOrEqual(300);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      lastError: { code: 'expired', smtpCode: 451 },
+    });
+  });
+
+  it('drains without spending attempts on deferred mail (durable stores keep it; memory retries)', async () => {
+    const relay = new ScriptedRelay(() => 'defer');
+    const { sut } = start(relay, { retryBaseMs: 100, retryMaxMs: 100, maxAttempts: 100 });
+    const { id } = await sut.enqueue(request());
+    await sut.waitForOutcome(id, 0);
+    while ((await sut.find(id))?.status !== 'deferred') await new Promise((r) => setTimeout(r, 5));
+
+    const began = Date.now();
+    const report = await sut.drain(1_500);
+
+    expect(report).toMatchObject({ remaining: 1 });
+    if (_name === 'spool') {
+      expect(Date.now() - began).toBeLessThan(1_000);
+      expect(relay.attemptCount).toBe(1);
+      expect(await sut.find(id)).toMatchObject({ status: 'deferred', attempts: 1 });
+    } else {
+      expect(relay.attemptCount).toBeGreaterThan(1);
+    }
+  });
 });

@@ -2,7 +2,7 @@ import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common'
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { MailConfig } from '../../../../config/mail.config';
-import type { Deliverer } from '../../deliverer';
+import { RELAY_DOWN, type Deliverer } from '../../deliverer';
 import type { EmailView } from '../../email-view';
 import { OutcomeSignals, waitForView, type WaitOptions } from '../../outcome-signals';
 import type { DeliveryQueue, DrainReport, EnqueueRequest, RetryResult } from '../delivery-queue';
@@ -46,7 +46,7 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   recovery: RecoveryReport = { recovered: 0, possibleDuplicates: 0 };
 
   constructor(
-    deliverer: Deliverer,
+    private readonly deliverer: Deliverer,
     protected readonly config: MailConfig,
     protected readonly emails: EmailStore,
     private readonly options: LocalQueueOptions,
@@ -165,14 +165,16 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       let timer: NodeJS.Timeout | undefined;
       const idle = new Promise<void>((resolve) => this.idleWaiters.push(resolve));
       const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
-      await Promise.race([idle, timeout]);
+      // A durable store stops retrying at once: what is deferred waits for the next start.
+      const quiet = this.emails.durable ? this.workers.drain() : idle;
+      await Promise.race([idle, quiet, timeout]);
       clearTimeout(timer);
     }
     const remaining = this.pending.size;
     const ids = listIds([...this.pending.keys()]);
     if (remaining > 0 && this.emails.durable) {
       this.logger.warn(
-        `drain ended after ${timeoutMs} ms with ${remaining} emails unfinished; they stay in the ${this.emails.name} and are delivered after the next start: ${ids}`,
+        `drain ended with ${remaining} emails unfinished; they stay in the ${this.emails.name} with their attempt counts and are delivered after the next start: ${ids}`,
       );
     } else if (remaining > 0) {
       this.logger.error(
@@ -205,6 +207,11 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
 
   private view(id: string): EmailView | undefined {
     const entry = this.pending.get(id);
+    if (entry?.status === 'queued' && !this.deliverer.available()) {
+      // Held for a relay, not attempted: shown as deferred, with why.
+      const view = entryView(entry);
+      return { ...view, status: 'deferred', lastError: view.lastError ?? RELAY_DOWN };
+    }
     if (entry) return entryView(entry);
     return this.emails.isOpen ? this.emails.get(id) : undefined;
   }

@@ -1,6 +1,6 @@
 import type { DeliveryErrorInfo } from '../../delivery-error';
 import type { EmailMeta } from '../../settled-email';
-import type { EmailView } from '../../email-view';
+import { shownStatus, type EmailView } from '../../email-view';
 import type { LocalEntry } from '../local/email-store';
 import type { SpoolRow } from './spool-store';
 
@@ -40,7 +40,7 @@ export function rowView(row: SpoolRow): EmailView {
   const outcome = parseOutcome(row.outcome);
   return {
     id: row.id,
-    status: row.status,
+    status: shownStatus(row.status, outcome.lastError),
     client: row.client,
     attempts: row.attempts,
     messageId: outcome.messageId,
