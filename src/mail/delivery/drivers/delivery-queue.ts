@@ -28,6 +28,15 @@ export interface DrainReport {
   kept?: boolean;
 }
 
+/** Unfinished emails by state (email_queue_emails, email_queue_oldest_age_seconds). */
+export type Backlog = Record<
+  'queued' | 'deferred' | 'sending',
+  {
+    count: number;
+    /** Epoch ms of the oldest email's acceptance, when any. */ oldestAcceptedAt?: number;
+  }
+>;
+
 /** Jobs by state, for drivers that can tell (email_queue_jobs). */
 export type QueueStateCounts = Partial<Record<'waiting' | 'active' | 'delayed' | 'failed', number>>;
 
@@ -59,6 +68,8 @@ export interface DeliveryQueue {
    * (email_possible_duplicates_total), when the driver can tell; omit otherwise.
    */
   possibleDuplicates?(): number;
+  /** Unfinished emails by state; their counts add up to size(). Omit when it cannot tell. */
+  backlog?(): Promise<Backlog>;
   /** Jobs by state, when the driver can tell (email_queue_jobs); omit otherwise. */
   states?(): Promise<QueueStateCounts>;
   /** False while draining or when the backing store is unreachable. */

@@ -5,7 +5,13 @@ import type { MailConfig } from '../../../../config/mail.config';
 import { RELAY_DOWN, type Deliverer } from '../../deliverer';
 import type { EmailView } from '../../email-view';
 import { OutcomeSignals, waitForView, type WaitOptions } from '../../outcome-signals';
-import type { DeliveryQueue, DrainReport, EnqueueRequest, RetryResult } from '../delivery-queue';
+import type {
+  Backlog,
+  DeliveryQueue,
+  DrainReport,
+  EnqueueRequest,
+  RetryResult,
+} from '../delivery-queue';
 import { DrainingError, QueueFullError } from '../queue-errors';
 import { entryView, type EmailStore, type LocalEntry, type RecoveryReport } from './email-store';
 import { LocalWorkers } from './local-workers';
@@ -149,6 +155,28 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   /** Synchronous size, for the scrape-time gauge. */
   pendingCount(): number {
     return this.pending.size;
+  }
+
+  /** One pass over the unfinished emails, at scrape time. */
+  backlog(): Promise<Backlog> {
+    const backlog: Backlog = {
+      queued: { count: 0 },
+      deferred: { count: 0 },
+      sending: { count: 0 },
+    };
+    const relayDown = !this.deliverer.available();
+    for (const entry of this.pending.values()) {
+      const state =
+        entry.status === 'sending'
+          ? 'sending'
+          : entry.lastError !== undefined || relayDown
+            ? 'deferred'
+            : 'queued';
+      const slot = backlog[state];
+      slot.count++;
+      slot.oldestAcceptedAt = Math.min(slot.oldestAcceptedAt ?? Infinity, entry.acceptedAt);
+    }
+    return Promise.resolve(backlog);
   }
 
   possibleDuplicates(): number {
