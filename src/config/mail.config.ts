@@ -72,6 +72,27 @@ function chooseTransport(env: EnvReader, smtpUrl: unknown): MailTransportName {
   return transport;
 }
 
+const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/**
+ * DELIVERY_LIFETIME: seconds (`86400`) or one number with a unit (`30s`, `10m`, `24h`, `5d`).
+ * How long a temporarily failing email is retried, counted from its acceptance.
+ */
+function lifetimeMs(env: EnvReader): number {
+  const value = env.raw('DELIVERY_LIFETIME');
+  if (value === undefined) return 24 * 3_600_000;
+  const match = /^(\d+)\s*([smhd]?)$/.exec(value);
+  const seconds = match ? Number(match[1]) * DURATION_UNITS[match[2] || 's'] : NaN;
+  if (!Number.isSafeInteger(seconds) || seconds < 1 || seconds > 30 * 86_400) {
+    throw new ConfigValidationError(
+      'DELIVERY_LIFETIME',
+      'must be seconds or a duration like 30s, 10m, 24h, 5d (1 s to 30 d)',
+      value,
+    );
+  }
+  return seconds * 1000;
+}
+
 /** The `mail` namespace from an environment; pure, so tests pass an object. */
 export function parseMailConfig(source: Environment) {
   const env = new EnvReader(source);
@@ -100,7 +121,18 @@ export function parseMailConfig(source: Environment) {
     mailFrom: env.string('MAIL_FROM', 'mailwatch@localhost'),
     /** How long POST /send-email waits for an outcome before answering 202. */
     sendWaitMs: env.int('SEND_WAIT_MS', 10_000, { min: 0, max: 120_000 }),
-    maxAttempts: env.int('MAX_ATTEMPTS', 5, { min: 1, max: 50 }),
+    /**
+     * Temporary failures are retried until this much time after acceptance, then fail as
+     * `expired` (README, "Delivery"). 5xx fails at once whatever the lifetime.
+     */
+    deliveryLifetimeMs: lifetimeMs(env),
+    /**
+     * A guard, not the limit: the lifetime decides for temporary failures. It stops a relay
+     * that takes the message and then drops the session in a loop from being fed forever.
+     * The default never binds before the default lifetime (RETRY_MAX_MS 60 s: at most
+     * ~2,900 attempts in 24 h); a smaller MAX_ATTEMPTS fails earlier with the last error.
+     */
+    maxAttempts: env.int('MAX_ATTEMPTS', 10_000, { min: 1, max: 1_000_000 }),
     retryBaseMs,
     retryMaxMs,
     /** Emails accepted and not yet resolved; beyond this POST /send-email answers 503. */

@@ -193,23 +193,18 @@ export class MailService {
         'Idempotency-Key was already used with a different request body',
       );
     }
-    // A concurrent first request may not have stored its email yet.
-    const deadline = Date.now() + Math.max(waitMs, CLAIM_SETTLE_MS);
-    for (;;) {
-      const view =
-        waitMs > 0
-          ? await this.queue.waitForOutcome(held.id, Math.max(0, deadline - Date.now()))
-          : await this.queue.find(held.id);
-      if (view) return view;
-      if (Date.now() >= deadline) {
-        throw new ApiError(
-          409,
-          'idempotency_expired',
-          'Idempotency-Key was used before, but its email is not stored (its first request failed, or the email is past retention); it was not sent again',
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    // A concurrent first request may not have stored its email yet: wait for it to be
+    // stored (woken by the queue), then for its outcome as a first request would.
+    const view = await this.queue.waitForOutcome(held.id, Math.max(waitMs, CLAIM_SETTLE_MS), {
+      untilStored: true,
+      storedOnly: waitMs <= 0,
+    });
+    if (view) return view;
+    throw new ApiError(
+      409,
+      'idempotency_expired',
+      'Idempotency-Key was used before, but its email is not stored (its first request failed, or the email is past retention); it was not sent again',
+    );
   }
 
   /**

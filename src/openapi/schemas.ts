@@ -52,7 +52,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
     additionalProperties: false,
     properties: {
       id: { type: 'string', format: 'uuid' },
-      status: { type: 'string', enum: ['queued', 'sending', 'sent', 'failed'] },
+      status: { type: 'string', enum: ['queued', 'deferred', 'sending', 'sent', 'failed'] },
       client: { type: 'string' },
       attempts: { type: 'integer', minimum: 0 },
       messageId: { type: 'string' },

@@ -177,7 +177,7 @@ describe('delivery when the SMTP server is unreachable or stalls', () => {
     const res = await postJson(`${sut.url}/send-email`, email());
     expect(res.status).toBe(202);
     const pending = await request(`${sut.url}/emails/${String(res.body.id)}`);
-    expect(pending.body).toMatchObject({ status: 'queued', lastError: { code: 'connection' } });
+    expect(pending.body).toMatchObject({ status: 'deferred', lastError: { code: 'connection' } });
 
     const smtp = await TestSmtpServer.start({ port });
     servers.push(smtp);

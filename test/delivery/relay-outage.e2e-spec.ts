@@ -111,7 +111,7 @@ describe.each([2, 20])('relay down %i s under load', (outageSeconds) => {
 });
 
 describe('a relay that accepts connections and never answers', () => {
-  it('/readyz answers at once and the email fails by timeout after its attempts', async () => {
+  it('/readyz answers at once and the email waits deferred (relay known down), its attempts not spent', async () => {
     const smtp = await ScriptedSmtpServer.start();
     smtp.greeting = 'stall';
     const app = await createTestApp({
@@ -133,11 +133,13 @@ describe('a relay that accepts connections and never answers', () => {
       expect((await request(`${app.url}/readyz`)).status).toBe(200);
       expect(Date.now() - started).toBeLessThan(1000);
       let view: Record<string, unknown> = {};
-      await until('the email to fail', async () => {
+      await until('the email to be deferred', async () => {
         view = (await request(`${app.url}/emails/${res.body.id as string}`)).body;
-        return view.status === 'failed';
+        return view.status === 'deferred';
       });
-      expect(view).toMatchObject({ attempts: 2, lastError: { code: 'timeout', retryable: true } });
+      // MAX_ATTEMPTS is 2, yet the relay is known down: the queue holds the email rather
+      // than spend its second attempt (issue 19); it fails only when its lifetime is spent.
+      expect(view).toMatchObject({ attempts: 1, lastError: { code: 'timeout', retryable: true } });
     } finally {
       await app.close();
       await smtp.stop();

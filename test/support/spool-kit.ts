@@ -70,6 +70,27 @@ export class ScriptedRelay implements MailTransport {
   verify(): Promise<void> {
     return Promise.resolve();
   }
+
+  /** Relay availability as the SMTP engine reports it; `setUp(true)` wakes the queue. */
+  private up = true;
+  private readonly listeners = new Set<() => void>();
+  readonly availability = {
+    available: () => this.up,
+    onAvailable: (listener: () => void) => {
+      this.listeners.add(listener);
+      return () => void this.listeners.delete(listener);
+    },
+  };
+
+  setUp(up: boolean): void {
+    this.up = up;
+    if (up) [...this.listeners].forEach((listener) => listener());
+  }
+
+  /** Attempts the relay was asked for, all emails together. */
+  get attemptCount(): number {
+    return [...this.attempts.values()].reduce((sum, n) => sum + n, 0);
+  }
 }
 
 export function testMailConfig(overrides: Partial<MailConfig> = {}): MailConfig {

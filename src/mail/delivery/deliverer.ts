@@ -15,6 +15,14 @@ export type AttemptOutcome =
   | { kind: 'retry'; error: DeliveryErrorInfo; delayMs: number }
   | { kind: 'failed'; error: DeliveryErrorInfo };
 
+/** What mail held while every relay is down shows as its last error. */
+export const RELAY_DOWN: DeliveryErrorInfo = {
+  code: 'connection',
+  smtpCode: null,
+  message: 'every relay was down',
+  retryable: true,
+};
+
 /**
  * One delivery attempt and what follows from it, shared by every queue driver so that
  * retry decisions, metrics and logs are the same whichever queue runs them. Classification
@@ -38,26 +46,53 @@ export class Deliverer {
     this.outcomes = events?.lines('Delivery') ?? eventLines('Delivery');
   }
 
-  /** `attemptNumber` counts from 1. */
-  async attempt(email: OutgoingEmail, id: string, attemptNumber: number): Promise<AttemptOutcome> {
+  /**
+   * `attemptNumber` counts from 1; `acceptedAt` (epoch ms: the request's arrival, or the job's
+   * creation) starts the email's DELIVERY_LIFETIME.
+   */
+  async attempt(
+    email: OutgoingEmail,
+    id: string,
+    attemptNumber: number,
+    acceptedAt?: number,
+  ): Promise<AttemptOutcome> {
     try {
       const receipt = await this.transport.send(email, id);
       this.metrics.attempt('success');
       return { kind: 'sent', receipt };
     } catch (err) {
       const error = toDeliveryError(err).toInfo();
-      if (this.policy.shouldRetry(error, attemptNumber)) {
+      const decision = this.policy.decide(error, attemptNumber, acceptedAt);
+      if (decision.kind === 'retry') {
         this.metrics.attempt('transient');
         this.metrics.retry(error.code);
-        const delayMs = this.policy.delayMs(attemptNumber);
+        const { delayMs } = decision;
         this.logger.warn(
-          `email ${id} attempt ${attemptNumber} failed (${error.code}${error.smtpCode ? ` ${error.smtpCode}` : ''}); retrying in ${delayMs} ms`,
+          `email ${id} attempt ${attemptNumber} failed (${error.code}${error.smtpCode ? ` ${error.smtpCode}` : ''}); deferred, retrying in ${delayMs} ms`,
         );
         return { kind: 'retry', error, delayMs };
       }
       this.metrics.attempt(error.retryable ? 'transient' : 'permanent');
-      return { kind: 'failed', error };
+      return { kind: 'failed', error: decision.error };
     }
+  }
+
+  /**
+   * For mail held while every relay is down (no attempt made): the `expired` failure once
+   * its lifetime is spent, else undefined.
+   */
+  expiry(acceptedAt: number, last?: DeliveryErrorInfo): DeliveryErrorInfo | undefined {
+    return this.policy.expiry(acceptedAt, last ?? RELAY_DOWN);
+  }
+
+  /** Whether the transport can take mail now (false while every relay is known down). */
+  available(): boolean {
+    return this.transport.availability?.available() ?? true;
+  }
+
+  /** Calls `listener` when the relay is available again; returns the unsubscribe. */
+  onAvailable(listener: () => void): () => void {
+    return this.transport.availability?.onAvailable(listener) ?? (() => undefined);
   }
 
   /** Records an email's final outcome; drivers call it exactly once per email. */

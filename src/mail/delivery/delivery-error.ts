@@ -9,7 +9,7 @@ export const FAILURE_REASONS = [
   'message',
   'template',
   'unknown',
-  // Temporary failures past DELIVERY_LIFETIME (issue 19; the behaviour is the delivery loop's).
+  /** Temporary failures until DELIVERY_LIFETIME was spent; the message quotes the last one. */
   'expired',
 ] as const;
 export type FailureReason = (typeof FAILURE_REASONS)[number];

@@ -1,6 +1,15 @@
 import type { DeliveryErrorInfo } from './delivery-error';
 
-export type EmailStatus = 'queued' | 'sending' | 'sent' | 'failed';
+/**
+ * `deferred`: waiting for its next attempt after a temporary failure (`nextAttemptAt`,
+ * `lastError`), or for a relay to come back; stored as `queued`, shown as `deferred`.
+ */
+export type EmailStatus = 'queued' | 'deferred' | 'sending' | 'sent' | 'failed';
+
+/** How an unfinished email is shown: `queued` after a failure means it is deferred. */
+export function shownStatus(status: EmailStatus, lastError: unknown): EmailStatus {
+  return status === 'queued' && lastError !== undefined ? 'deferred' : status;
+}
 
 /** The state of one email as GET /emails/:id and the send endpoint report it. */
 export interface EmailView {

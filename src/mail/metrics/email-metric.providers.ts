@@ -11,7 +11,10 @@ import {
   EMAIL_DURATION_BUCKETS,
   EMAIL_FAILURES_TOTAL,
   EMAIL_POSSIBLE_DUPLICATES_TOTAL,
+  EMAIL_DELIVERY_LIFETIME_SECONDS,
+  EMAIL_QUEUE_EMAILS,
   EMAIL_QUEUE_JOBS,
+  EMAIL_QUEUE_OLDEST_AGE_SECONDS,
   EMAIL_QUEUE_SIZE,
   EMAIL_RETRIES_TOTAL,
   EMAIL_SEND_ATTEMPTS_TOTAL,
@@ -79,6 +82,42 @@ export const emailMetricProviders: Provider[] = [
     inject: [DELIVERY_QUEUE],
     async collect(this: Gauge, queue: DeliveryQueue) {
       this.set(await queue.size());
+    },
+  }),
+  makeGaugeProvider({
+    name: EMAIL_QUEUE_EMAILS,
+    help: 'Emails accepted and not yet resolved, by state: queued (waiting for a worker), deferred (waiting for a retry after a temporary failure, or for a relay to come back), sending. The states add up to email_queue_size.',
+    labelNames: ['state'],
+    inject: [DELIVERY_QUEUE],
+    async collect(this: Gauge, queue: DeliveryQueue) {
+      const backlog = await queue.backlog?.();
+      this.reset();
+      if (!backlog) return;
+      for (const [state, { count }] of Object.entries(backlog)) this.set({ state }, count);
+    },
+  }),
+  makeGaugeProvider({
+    name: EMAIL_QUEUE_OLDEST_AGE_SECONDS,
+    help: 'Seconds since the oldest unfinished email of each state was accepted (0 when none). Compare deferred with email_delivery_lifetime_seconds: at that age it expires.',
+    labelNames: ['state'],
+    inject: [DELIVERY_QUEUE],
+    async collect(this: Gauge, queue: DeliveryQueue) {
+      const backlog = await queue.backlog?.();
+      this.reset();
+      if (!backlog) return;
+      const now = Date.now();
+      for (const [state, { oldestAcceptedAt }] of Object.entries(backlog)) {
+        const age = oldestAcceptedAt === undefined ? 0 : Math.max(0, now - oldestAcceptedAt);
+        this.set({ state }, age / 1000);
+      }
+    },
+  }),
+  makeGaugeProvider({
+    name: EMAIL_DELIVERY_LIFETIME_SECONDS,
+    help: 'DELIVERY_LIFETIME: how long after acceptance temporary failures are retried before the email fails as expired.',
+    inject: [mailConfig.KEY],
+    collect(this: Gauge, config: MailConfig) {
+      this.set(config.deliveryLifetimeMs / 1000);
     },
   }),
   makeCounterProvider({

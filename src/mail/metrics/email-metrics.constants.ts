@@ -5,6 +5,12 @@
 export const EMAIL_SENT_TOTAL = 'email_sent_total';
 export const EMAIL_QUEUE_SIZE = 'email_queue_size';
 export const EMAIL_QUEUE_JOBS = 'email_queue_jobs';
+/** email_queue_size split by state (queued, deferred, sending): the states add up to it. */
+export const EMAIL_QUEUE_EMAILS = 'email_queue_emails';
+/** Age of the oldest unfinished email per state, from its acceptance. */
+export const EMAIL_QUEUE_OLDEST_AGE_SECONDS = 'email_queue_oldest_age_seconds';
+/** DELIVERY_LIFETIME, so alert rules can compare ages with it. */
+export const EMAIL_DELIVERY_LIFETIME_SECONDS = 'email_delivery_lifetime_seconds';
 export const EMAIL_SEND_DURATION_SECONDS = 'email_send_duration_seconds';
 export const EMAIL_SEND_ATTEMPTS_TOTAL = 'email_send_attempts_total';
 export const EMAIL_RETRIES_TOTAL = 'email_retries_total';

@@ -26,6 +26,28 @@ export class FakeDeliverer {
     );
   }
 
+  /** Relay availability as a test sets it; `release()` calls the listeners. */
+  relayUp = true;
+  private listeners = new Set<() => void>();
+
+  available(): boolean {
+    return this.relayUp;
+  }
+
+  onAvailable(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  expiry(): undefined {
+    return undefined;
+  }
+
+  setRelayUp(up: boolean): void {
+    this.relayUp = up;
+    if (up) [...this.listeners].forEach((listener) => listener());
+  }
+
   settled(outcome: SettledEmail): void {
     this.settledEmails.push(outcome);
   }

@@ -5,6 +5,7 @@ import type {
   RetryResult,
 } from '../delivery/drivers/delivery-queue';
 import type { EmailStatus, EmailView } from '../delivery/email-view';
+import { OutcomeSignals, waitForView, type WaitOptions } from '../delivery/outcome-signals';
 
 /**
  * A DeliveryQueue for unit specs: stores what it is given, settles on command, never
@@ -15,7 +16,7 @@ export class FakeDeliveryQueue implements DeliveryQueue {
   readonly views = new Map<string, EmailView>();
   failNextEnqueue?: Error;
   private counter = 0;
-  private readonly waiters = new Map<string, Array<() => void>>();
+  private readonly signals = new OutcomeSignals();
 
   enqueue(request: EnqueueRequest): Promise<EmailView> {
     if (this.failNextEnqueue) {
@@ -27,6 +28,7 @@ export class FakeDeliveryQueue implements DeliveryQueue {
     const id = request.id ?? `generated-${++this.counter}`;
     const view = viewOf(id, request.client, 'queued');
     this.views.set(id, view);
+    this.signals.wake(id);
     return Promise.resolve({ ...view });
   }
 
@@ -35,23 +37,15 @@ export class FakeDeliveryQueue implements DeliveryQueue {
     const view = this.views.get(id);
     if (!view) throw new Error(`no email ${id}`);
     this.views.set(id, { ...view, status, attempts: 1 });
-    this.waiters.get(id)?.forEach((wake) => wake());
-    this.waiters.delete(id);
+    this.signals.wake(id);
   }
 
-  waitForOutcome(id: string, timeoutMs: number): Promise<EmailView | undefined> {
-    const view = this.views.get(id);
-    if (!view || view.status === 'sent' || view.status === 'failed' || timeoutMs <= 0) {
-      return Promise.resolve(view && { ...view });
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        resolve({ ...this.views.get(id)! });
-      };
-      const timer = setTimeout(done, timeoutMs);
-      this.waiters.set(id, [...(this.waiters.get(id) ?? []), done]);
-    });
+  waitForOutcome(
+    id: string,
+    timeoutMs: number,
+    options: Pick<WaitOptions, 'untilStored' | 'storedOnly'> = {},
+  ): Promise<EmailView | undefined> {
+    return waitForView(this.signals, (key) => this.find(key), id, timeoutMs, options);
   }
 
   find(id: string): Promise<EmailView | undefined> {
@@ -61,8 +55,9 @@ export class FakeDeliveryQueue implements DeliveryQueue {
 
   size(): Promise<number> {
     return Promise.resolve(
-      [...this.views.values()].filter((v) => v.status === 'queued' || v.status === 'sending')
-        .length,
+      [...this.views.values()].filter(
+        (v) => v.status === 'queued' || v.status === 'deferred' || v.status === 'sending',
+      ).length,
     );
   }
 

@@ -1,5 +1,6 @@
 import type { OutgoingEmail } from '../../transport/mail-transport';
 import type { EmailView } from '../email-view';
+import type { WaitOptions } from '../outcome-signals';
 import type { EmailMeta } from '../settled-email';
 
 export interface EnqueueRequest {
@@ -27,6 +28,15 @@ export interface DrainReport {
   kept?: boolean;
 }
 
+/** Unfinished emails by state (email_queue_emails, email_queue_oldest_age_seconds). */
+export type Backlog = Record<
+  'queued' | 'deferred' | 'sending',
+  {
+    count: number;
+    /** Epoch ms of the oldest email's acceptance, when any. */ oldestAcceptedAt?: number;
+  }
+>;
+
 /** Jobs by state, for drivers that can tell (email_queue_jobs). */
 export type QueueStateCounts = Partial<Record<'waiting' | 'active' | 'delayed' | 'failed', number>>;
 
@@ -40,8 +50,16 @@ export type QueueStateCounts = Partial<Record<'waiting' | 'active' | 'delayed' |
 export interface DeliveryQueue {
   /** Stores the email for delivery; rejects with QueueFullError or DrainingError. */
   enqueue(request: EnqueueRequest): Promise<EmailView>;
-  /** The email's view once settled, or its current view after `timeoutMs`. */
-  waitForOutcome(id: string, timeoutMs: number): Promise<EmailView | undefined>;
+  /**
+   * The email's view once settled, or its current view after `timeoutMs` (see WaitOptions
+   * for waiting on an email a concurrent request is still storing). No polling: drivers wake
+   * waiters through OutcomeSignals.
+   */
+  waitForOutcome(
+    id: string,
+    timeoutMs: number,
+    options?: Pick<WaitOptions, 'untilStored' | 'storedOnly'>,
+  ): Promise<EmailView | undefined>;
   find(id: string): Promise<EmailView | undefined>;
   /** Emails accepted and not yet finally resolved (email_queue_size, read at scrape time). */
   size(): Promise<number>;
@@ -50,6 +68,8 @@ export interface DeliveryQueue {
    * (email_possible_duplicates_total), when the driver can tell; omit otherwise.
    */
   possibleDuplicates?(): number;
+  /** Unfinished emails by state; their counts add up to size(). Omit when it cannot tell. */
+  backlog?(): Promise<Backlog>;
   /** Jobs by state, when the driver can tell (email_queue_jobs); omit otherwise. */
   states?(): Promise<QueueStateCounts>;
   /** False while draining or when the backing store is unreachable. */

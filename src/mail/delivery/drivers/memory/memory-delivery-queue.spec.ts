@@ -52,7 +52,7 @@ describe(MemoryDeliveryQueue.name, () => {
 
     const queued = await enqueue();
     await jest.advanceTimersByTimeAsync(999);
-    expect(await sut.find(queued.id)).toMatchObject({ status: 'queued', attempts: 1 });
+    expect(await sut.find(queued.id)).toMatchObject({ status: 'deferred', attempts: 1 });
     expect(deliverer.attempts).toHaveLength(1);
 
     await jest.advanceTimersByTimeAsync(1);

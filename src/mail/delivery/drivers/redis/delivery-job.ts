@@ -83,6 +83,9 @@ function statusOf(state: JobType | 'unknown'): EmailStatus {
       return 'failed';
     case 'active':
       return 'sending';
+    case 'delayed':
+      // Waiting for its next attempt after a temporary failure.
+      return 'deferred';
     default:
       return 'queued';
   }

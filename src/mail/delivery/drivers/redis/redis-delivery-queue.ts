@@ -3,7 +3,7 @@ import type { DeliveryConfig } from '../../../../config/delivery.config';
 import type { MailConfig } from '../../../../config/mail.config';
 import type { RedisConnections } from '../../../../redis/redis-connections';
 import type { Deliverer } from '../../deliverer';
-import { isSettled, type EmailView } from '../../email-view';
+import type { EmailView } from '../../email-view';
 import type {
   DeliveryQueue,
   DrainReport,
@@ -12,7 +12,7 @@ import type {
   RetryResult,
 } from '../delivery-queue';
 import { OutcomeLedger } from './outcome-ledger';
-import { OutcomeSignals } from './outcome-signals';
+import { OutcomeSignals, waitForView, type WaitOptions } from '../../outcome-signals';
 import { RedisBounds } from './redis-bounds';
 import { RedisProducer } from './redis-producer';
 import { RedisWorker } from './redis-worker';
@@ -74,30 +74,24 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     await Promise.allSettled([this.producer.close()]);
   }
 
-  enqueue(request: EnqueueRequest): Promise<EmailView> {
-    return this.producer.enqueue(request, this.accepting);
+  async enqueue(request: EnqueueRequest): Promise<EmailView> {
+    const view = await this.producer.enqueue(request, this.accepting);
+    // A repeated Idempotency-Key in this replica may be waiting for the email to be stored.
+    this.signals.wake(view.id);
+    return view;
   }
 
-  async waitForOutcome(id: string, timeoutMs: number): Promise<EmailView | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    let view: EmailView | undefined;
-    for (;;) {
-      // Listen before reading, so an outcome between the read and the wait is not missed.
-      const signal = this.signals.listen(id);
-      try {
-        view = await this.find(id);
-      } catch {
-        signal.cancel();
-        return view;
-      }
-      const left = deadline - Date.now();
-      if (!view || isSettled(view) || left <= 0 || this.closed) {
-        signal.cancel();
-        return view;
-      }
-      // Events can lag or be missed across a reconnect: re-read at least every second.
-      await signal.wait(Math.min(left, 1_000));
-    }
+  /** Events can lag or be missed across a reconnect: the wait re-reads at least every second. */
+  waitForOutcome(
+    id: string,
+    timeoutMs: number,
+    options: Pick<WaitOptions, 'untilStored' | 'storedOnly'> = {},
+  ): Promise<EmailView | undefined> {
+    return waitForView(this.signals, (key) => this.find(key), id, timeoutMs, {
+      ...options,
+      recheckMs: 1_000,
+      closed: () => this.closed,
+    });
   }
 
   find(id: string): Promise<EmailView | undefined> {

@@ -125,7 +125,8 @@ export class RedisWorker {
     this.activeHere++;
     try {
       const attempt = job.attemptsMade + 1;
-      const outcome = await this.deliverer.attempt(job.data.email, job.id!, attempt);
+      // The job's creation time starts DELIVERY_LIFETIME, as acceptance does for local drivers.
+      const outcome = await this.deliverer.attempt(job.data.email, job.id!, attempt, job.timestamp);
       const now = Date.now();
       switch (outcome.kind) {
         case 'sent':

@@ -149,7 +149,7 @@ describe(SpoolDeliveryQueue.name, () => {
     const outcome = await second.queue.waitForOutcome(id, 5_000);
 
     expect(waiting).toMatchObject({
-      status: 'queued',
+      status: 'deferred',
       attempts: 1,
       lastError: { code: 'deferred' },
     });

@@ -1,21 +1,8 @@
 import type { Logger } from '@nestjs/common';
-import { entryFromRow, type SpoolEntry } from './spool-row';
+import type { LocalEntry, RecoveryReport } from '../local/email-store';
+import { listIds } from '../local/local-delivery-queue';
+import { entryFromRow } from './spool-row';
 import type { SpoolStore } from './spool-store';
-
-/** What start-up found in the spool. */
-export interface RecoveryReport {
-  recovered: number;
-  /** Were being sent when the previous process stopped: delivered again, may arrive twice. */
-  possibleDuplicates: number;
-}
-
-/** Ids named in a log line, at most; the rest are counted. */
-const IDS_IN_LOG = 20;
-
-export function listIds(ids: string[]): string {
-  const shown = ids.slice(0, IDS_IN_LOG).join(', ');
-  return ids.length > IDS_IN_LOG ? `${shown} and ${ids.length - IDS_IN_LOG} more` : shown;
-}
 
 /**
  * Everything the previous owner left unfinished, in acceptance order. Rows still `sending`
@@ -25,7 +12,7 @@ export function listIds(ids: string[]): string {
 export function recoverUnfinished(
   store: SpoolStore,
   logger: Logger,
-): { entries: SpoolEntry[]; report: RecoveryReport } {
+): { entries: LocalEntry[]; report: RecoveryReport } {
   const rows = store.unfinished();
   const sending = rows.filter((row) => row.status === 'sending').map((row) => row.id);
   if (sending.length > 0) {

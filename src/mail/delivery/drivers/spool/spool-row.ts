@@ -1,24 +1,8 @@
 import type { DeliveryErrorInfo } from '../../delivery-error';
 import type { EmailMeta } from '../../settled-email';
-import type { EmailStatus, EmailView } from '../../email-view';
+import { shownStatus, type EmailView } from '../../email-view';
+import type { LocalEntry } from '../local/email-store';
 import type { SpoolRow } from './spool-store';
-
-/** An unfinished email as the spool queue tracks it in memory (the payload stays on disk). */
-export interface SpoolEntry {
-  id: string;
-  client: string;
-  status: Extract<EmailStatus, 'queued' | 'sending'>;
-  attempts: number;
-  /** Epoch ms of the request's arrival: durations span restarts. */
-  acceptedAt: number;
-  /** Opaque to the driver (EmailMeta): stored as given, handed back when the email settles. */
-  meta: EmailMeta;
-  createdAt: number;
-  updatedAt: number;
-  nextAttemptAt?: number;
-  lastError?: DeliveryErrorInfo;
-  retryTimer?: NodeJS.Timeout;
-}
 
 interface Outcome {
   messageId?: string;
@@ -36,7 +20,7 @@ function parseOutcome(text: string | null): Outcome {
 const iso = (ms: number | null | undefined): string | undefined =>
   ms == null ? undefined : new Date(ms).toISOString();
 
-export function entryFromRow(row: SpoolRow): SpoolEntry {
+export function entryFromRow(row: SpoolRow): LocalEntry {
   return {
     id: row.id,
     client: row.client,
@@ -52,24 +36,11 @@ export function entryFromRow(row: SpoolRow): SpoolEntry {
   };
 }
 
-export function entryView(entry: SpoolEntry): EmailView {
-  return {
-    id: entry.id,
-    status: entry.status,
-    client: entry.client,
-    attempts: entry.attempts,
-    lastError: entry.lastError,
-    createdAt: new Date(entry.createdAt).toISOString(),
-    updatedAt: new Date(entry.updatedAt).toISOString(),
-    nextAttemptAt: iso(entry.nextAttemptAt),
-  };
-}
-
 export function rowView(row: SpoolRow): EmailView {
   const outcome = parseOutcome(row.outcome);
   return {
     id: row.id,
-    status: row.status,
+    status: shownStatus(row.status, outcome.lastError),
     client: row.client,
     attempts: row.attempts,
     messageId: outcome.messageId,

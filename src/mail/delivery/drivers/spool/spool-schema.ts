@@ -61,6 +61,8 @@ export const STATEMENTS = {
   payload: `SELECT payload FROM emails WHERE id = ?`,
   failed: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
         ORDER BY settled_at DESC, seq DESC LIMIT ?`,
+  failedOf: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
+        AND client = ? ORDER BY settled_at DESC, seq DESC LIMIT ?`,
   unfinished: `SELECT ${COLUMNS} FROM emails WHERE settled_at IS NULL ORDER BY seq`,
   unsend: `UPDATE emails SET status = 'queued' WHERE status = 'sending'`,
   putKey: `INSERT OR REPLACE INTO idempotency_keys (key, email_id, fingerprint,

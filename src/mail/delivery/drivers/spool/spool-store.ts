@@ -216,8 +216,13 @@ export class SpoolStore {
     return row?.payload ?? undefined;
   }
 
-  listFailed(limit: number, visibleAfter: number): SpoolRow[] {
-    return this.sql.failed.all(visibleAfter, limit) as unknown as SpoolRow[];
+  /** Newest first; only `client`'s when given. */
+  listFailed(limit: number, visibleAfter: number, client?: string): SpoolRow[] {
+    const rows =
+      client === undefined
+        ? this.sql.failed.all(visibleAfter, limit)
+        : this.sql.failedOf.all(visibleAfter, client, limit);
+    return rows as unknown as SpoolRow[];
   }
 
   unfinished(): SpoolRow[] {

@@ -1,0 +1,259 @@
+import type { Logger } from '@nestjs/common';
+import type { AttemptOutcome, Deliverer } from '../../deliverer';
+import type { EmailStore, LocalEntry } from './email-store';
+
+/** Pause before retrying a store write that failed (disk full, I/O error). */
+const WRITE_RETRY_MS = 1_000;
+/** How often mail held for a down relay is checked for a spent lifetime. */
+const HELD_EXPIRY_CHECK_MS = 1_000;
+/** At most one log line per this period about failing store writes. */
+const WRITE_ERROR_LOG_MS = 10_000;
+
+const unreadable: AttemptOutcome = {
+  kind: 'failed',
+  error: {
+    code: 'message',
+    smtpCode: null,
+    message: 'the email could not be read from the queue store',
+    retryable: false,
+  },
+};
+
+/**
+ * The local delivery loop: FIFO, at most `concurrency` sends, retries on timers. Every
+ * state change is stored before it counts: `sending` (with the attempt number) before the
+ * transport is called, and the final outcome before metrics and waiters learn it — so with
+ * a durable store a crash at any point leaves a row the next start redelivers or already
+ * counted.
+ */
+export class LocalWorkers {
+  private ready: LocalEntry[] = [];
+  private readyHead = 0;
+  private active = 0;
+  private stopped = false;
+  private readonly waiting = new Set<LocalEntry>();
+  private readonly running = new Set<Promise<void>>();
+  private lastWriteErrorLog = 0;
+  /** Shutting down a durable store: deferred emails wait for the next start. */
+  private draining = false;
+  /** No new attempt starts (durable drain after a temporary failure or with the relay down). */
+  private halted = false;
+  private unsubscribe?: () => void;
+  private quietWaiters: Array<() => void> = [];
+
+  constructor(
+    private readonly deliverer: Deliverer,
+    private readonly store: EmailStore,
+    private readonly concurrency: number,
+    private readonly logger: Logger,
+    private readonly onSettled: (entry: LocalEntry) => void,
+  ) {}
+
+  /** Now, or at its next-attempt time. */
+  schedule(entry: LocalEntry): void {
+    const delay = (entry.nextAttemptAt ?? 0) - Date.now();
+    if (delay > 0) return this.later(entry, delay);
+    this.ready.push(entry);
+    this.pump();
+  }
+
+  /**
+   * Shutdown of a durable store: deferred emails are not retried (they keep their attempt
+   * count and next-attempt time for the next start); queued ones still go out while the
+   * relay takes them, and the first temporary failure (or a relay known down) stops new
+   * attempts. Resolves when nothing more will start here.
+   */
+  drain(): Promise<void> {
+    this.draining = true;
+    for (const entry of this.waiting) clearTimeout(entry.retryTimer);
+    this.waiting.clear();
+    if (!this.deliverer.available()) this.halted = true;
+    const quiet = new Promise<void>((resolve) => this.quietWaiters.push(resolve));
+    this.checkQuiet();
+    return quiet;
+  }
+
+  /** Stops starting sends; waits up to `graceMs` for those in flight to finish and be stored. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
+    this.unsubscribe?.();
+    for (const entry of this.waiting) clearTimeout(entry.retryTimer);
+    this.waiting.clear();
+    if (this.running.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([Promise.allSettled([...this.running]), grace]);
+    clearTimeout(timer);
+    if (this.running.size > 0 && this.store.durable) {
+      this.logger.warn(
+        `${this.running.size} sends still in flight after ${graceMs} ms; they stay in the ${this.store.name} and are retried after the next start (possible duplicates)`,
+      );
+    }
+  }
+
+  private later(entry: LocalEntry, delayMs: number): void {
+    if (this.stopped || this.draining) return;
+    this.waiting.add(entry);
+    entry.retryTimer = setTimeout(() => {
+      entry.retryTimer = undefined;
+      this.waiting.delete(entry);
+      this.ready.push(entry);
+      this.pump();
+    }, delayMs);
+  }
+
+  private pump(): void {
+    if (this.readyHead < this.ready.length && !this.deliverer.available()) {
+      this.holdForRelay();
+      return;
+    }
+    while (
+      !this.stopped &&
+      !this.halted &&
+      this.active < this.concurrency &&
+      this.readyHead < this.ready.length
+    ) {
+      const entry = this.ready[this.readyHead++];
+      this.active++;
+      const run = this.run(entry).finally(() => this.running.delete(run));
+      this.running.add(run);
+    }
+    // Compact the FIFO now and then instead of shift()ing (O(n)) on every dequeue.
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready = this.ready.slice(this.readyHead);
+      this.readyHead = 0;
+    }
+    this.checkQuiet();
+  }
+
+  /**
+   * Every relay is known down: no attempt starts and none is spent; emails wait in order.
+   * When a relay answers again they are released in acceptance order, at most
+   * DELIVERY_CONCURRENCY in flight, each completion starting the next — no burst.
+   */
+  private holdForRelay(): void {
+    if (this.draining) this.halted = true;
+    if (this.unsubscribe || this.stopped) return;
+    // Held mail still expires at the end of its lifetime, without an attempt.
+    const expiry = setInterval(() => this.expireHeld(), HELD_EXPIRY_CHECK_MS);
+    expiry.unref();
+    const unsubscribe = this.deliverer.onAvailable(() => {
+      this.unsubscribe?.();
+      this.pump();
+    });
+    this.unsubscribe = () => {
+      clearInterval(expiry);
+      unsubscribe();
+      this.unsubscribe = undefined;
+    };
+  }
+
+  private expireHeld(): void {
+    const kept: LocalEntry[] = [];
+    for (let i = this.readyHead; i < this.ready.length; i++) {
+      const entry = this.ready[i];
+      const error = this.deliverer.expiry(entry.acceptedAt, entry.lastError);
+      if (error) void this.settle(entry, { kind: 'failed', error }, entry.attempts);
+      else kept.push(entry);
+    }
+    this.ready = kept;
+    this.readyHead = 0;
+  }
+
+  private checkQuiet(): void {
+    if (!this.draining || this.active > 0 || this.quietWaiters.length === 0) return;
+    if (!this.halted && this.readyHead < this.ready.length) return;
+    const waiters = this.quietWaiters;
+    this.quietWaiters = [];
+    waiters.forEach((resolve) => resolve());
+  }
+
+  private async run(entry: LocalEntry): Promise<void> {
+    const attempt = entry.attempts + 1;
+    const startedAt = Date.now();
+    try {
+      await this.store.markSending(entry, attempt, startedAt);
+    } catch (err) {
+      // Not stored, so not started: the attempt is tried again later, not counted.
+      this.writeFailed(err);
+      this.active--;
+      this.later(entry, WRITE_RETRY_MS);
+      return;
+    }
+    Object.assign(entry, {
+      status: 'sending',
+      attempts: attempt,
+      nextAttemptAt: undefined,
+      updatedAt: startedAt,
+    });
+    const email = this.store.payload(entry.id);
+    const outcome = email
+      ? await this.deliverer.attempt(email, entry.id, attempt, entry.acceptedAt)
+      : unreadable;
+    this.active--;
+    entry.updatedAt = Date.now();
+    if (outcome.kind === 'retry') {
+      Object.assign(entry, {
+        status: 'queued',
+        lastError: outcome.error,
+        nextAttemptAt: entry.updatedAt + outcome.delayMs,
+      });
+      // Not stored is safe: a durable row stays `sending` and is retried after a restart.
+      await this.store.markDeferred(entry).catch((err: unknown) => this.writeFailed(err));
+      // Draining: a temporary failure means the relay is in trouble; keep the rest stored.
+      if (this.draining) this.halted = true;
+      else this.schedule(entry);
+    } else {
+      await this.settle(entry, outcome, attempt);
+    }
+    this.pump();
+  }
+
+  private async settle(
+    entry: LocalEntry,
+    outcome: Exclude<AttemptOutcome, { kind: 'retry' }>,
+    attempt: number,
+  ): Promise<void> {
+    const status = outcome.kind === 'sent' ? 'sent' : 'failed';
+    const messageId = outcome.kind === 'sent' ? outcome.receipt.messageId : undefined;
+    if (outcome.kind === 'failed') entry.lastError = outcome.error;
+    entry.updatedAt = Date.now();
+    const settlement = { status, attempts: attempt, messageId, now: entry.updatedAt } as const;
+    const stored = await this.persist(() =>
+      this.store.markSettled(entry, { ...settlement, error: entry.lastError }),
+    );
+    if (!stored) return;
+    this.deliverer.settled({
+      id: entry.id,
+      client: entry.client,
+      status,
+      durationSeconds: (Date.now() - entry.acceptedAt) / 1000,
+      error: entry.lastError,
+      attempts: attempt,
+      meta: entry.meta,
+    });
+    this.onSettled(entry);
+  }
+
+  /** Stores a final outcome, retrying while the store refuses; false once it closed. */
+  private async persist(write: () => Promise<void>): Promise<boolean> {
+    for (;;) {
+      try {
+        await write();
+        return true;
+      } catch (err) {
+        if (!this.store.isOpen) return false;
+        this.writeFailed(err);
+        await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS).unref());
+      }
+    }
+  }
+
+  private writeFailed(err: unknown): void {
+    if (!this.store.isOpen || Date.now() - this.lastWriteErrorLog < WRITE_ERROR_LOG_MS) return;
+    this.lastWriteErrorLog = Date.now();
+    this.logger.error(
+      `${this.store.name} write failed, retrying every ${WRITE_RETRY_MS} ms: ${String(err)}`,
+    );
+  }
+}

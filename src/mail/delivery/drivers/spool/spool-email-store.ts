@@ -1,0 +1,133 @@
+import { Logger } from '@nestjs/common';
+import type { OutgoingEmail } from '../../../transport/mail-transport';
+import type { EmailView } from '../../email-view';
+import type { EmailStore, LocalEntry, RecoveryReport, Settlement } from '../local/email-store';
+import { GroupCommit } from './group-commit';
+import { SpoolUnavailableError } from './spool-errors';
+import { SpoolIdempotencyStore } from './spool-idempotency-store';
+import { recoverUnfinished } from './spool-recovery';
+import { entryFromRow, outcomeJson, rowView } from './spool-row';
+import { SpoolStore, type SpoolSynchronous } from './spool-store';
+
+export interface SpoolStoreSettings {
+  path: string;
+  synchronous: SpoolSynchronous;
+  idempotencyTtlMs: number;
+  retentionMs: number;
+  retentionMax: number;
+}
+
+/**
+ * The spool driver's EmailStore: every write goes through group commit, so a change counts
+ * only once it is on disk, and many writes share one transaction (one fsync). An email and
+ * its idempotency key are written in the same transaction.
+ */
+export class SpoolEmailStore implements EmailStore {
+  readonly durable = true;
+  readonly name = 'spool';
+  private readonly logger = new Logger('SpoolDeliveryQueue');
+  readonly store: SpoolStore;
+  readonly commits: GroupCommit;
+  readonly idempotency: SpoolIdempotencyStore;
+
+  /** Opens and locks the spool: throws SpoolOpenError, so a bad spool stops start-up. */
+  constructor(private readonly settings: SpoolStoreSettings) {
+    this.store = SpoolStore.open(settings);
+    this.commits = new GroupCommit(this.store);
+    this.idempotency = new SpoolIdempotencyStore(this.store, settings.idempotencyTtlMs);
+  }
+
+  get isOpen(): boolean {
+    return this.store.isOpen;
+  }
+
+  recover(): { entries: LocalEntry[]; report: RecoveryReport } {
+    return recoverUnfinished(this.store, this.logger);
+  }
+
+  async insert(entry: LocalEntry, email: OutgoingEmail): Promise<void> {
+    const claim = this.idempotency.reservationFor(entry.id);
+    const payload = JSON.stringify(email);
+    try {
+      await this.commits.run(() => {
+        this.store.insert({
+          id: entry.id,
+          client: entry.client,
+          payload,
+          metadata: JSON.stringify(entry.meta),
+          acceptedAt: entry.acceptedAt,
+          now: entry.createdAt,
+        });
+        // The key and its email commit together: a key on disk always has its email.
+        if (claim) this.store.putKey(claim.key, claim.record, claim.expiresAt);
+      });
+    } catch (err) {
+      this.logger.error(`spool write failed; email refused with 503: ${String(err)}`);
+      throw new SpoolUnavailableError();
+    }
+    if (claim) this.idempotency.forget(entry.id);
+  }
+
+  markSending(entry: LocalEntry, attempt: number, now: number): Promise<void> {
+    return this.commits.run(() => this.store.markSending(entry.id, attempt, now));
+  }
+
+  markDeferred(entry: LocalEntry): Promise<void> {
+    const json = outcomeJson(undefined, entry.lastError);
+    return this.commits.run(() =>
+      this.store.markRetry(entry.id, entry.attempts, entry.nextAttemptAt!, json, entry.updatedAt),
+    );
+  }
+
+  markSettled(entry: LocalEntry, outcome: Settlement): Promise<void> {
+    const json = outcomeJson(outcome.messageId, outcome.error);
+    return this.commits.run(() =>
+      this.store.markSettled(entry.id, outcome.status, outcome.attempts, json, outcome.now),
+    );
+  }
+
+  payload(id: string): OutgoingEmail | undefined {
+    try {
+      const payload = this.store.payload(id);
+      return payload === undefined ? undefined : (JSON.parse(payload) as OutgoingEmail);
+    } catch {
+      return undefined;
+    }
+  }
+
+  get(id: string): EmailView | undefined {
+    const row = this.store.get(id, this.visibleAfter());
+    return row && rowView(row);
+  }
+
+  listFailed(limit: number, client?: string): EmailView[] {
+    return this.store.listFailed(limit, this.visibleAfter(), client).map(rowView);
+  }
+
+  async requeue(id: string, now: number): Promise<LocalEntry | undefined> {
+    let requeued = false;
+    try {
+      await this.commits.run(() => (requeued = this.store.requeue(id, now, now)));
+    } catch {
+      throw new SpoolUnavailableError();
+    }
+    if (!requeued) return undefined;
+    return { ...entryFromRow(this.store.get(id, 0)!), acceptedAt: now };
+  }
+
+  purge(now: number): void {
+    this.store.purge(now - this.settings.retentionMs, this.settings.retentionMax, now);
+  }
+
+  close(): void {
+    if (!this.store.isOpen) return;
+    this.commits.flush();
+    this.store.close();
+    const { commits, writes } = this.commits.stats;
+    this.logger.log(`spool closed: ${writes} writes in ${commits} commits since start`);
+  }
+
+  private visibleAfter(): number {
+    return Date.now() - this.settings.retentionMs;
+  }
+}
