@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { Redis } from 'ioredis';
 import { deliveryConfig, type DeliveryConfig } from '../config/delivery.config';
 import { queueConfig, type QueueConfig } from '../config/queue.config';
+import { RedisClock } from './redis-clock';
 import { createRedisConnection } from './redis-connection.factory';
 
 /**
@@ -14,6 +15,7 @@ import { createRedisConnection } from './redis-connection.factory';
 export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private shared?: Redis;
+  private sharedClock?: RedisClock;
   private readonly opened: Redis[] = [];
   private lastErrorLog = 0;
 
@@ -38,6 +40,12 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.shared;
   }
 
+  /** The Redis server's clock as seen through the command connection (see RedisClock). */
+  clock(): RedisClock {
+    this.sharedClock ??= new RedisClock(this.command());
+    return this.sharedClock;
+  }
+
   /** A new connection for a blocking reader (BullMQ worker, queue events). */
   blocking(name: string): Redis {
     return this.open('blocking', name);
@@ -51,6 +59,7 @@ export class RedisConnections implements OnApplicationShutdown {
     this.opened.forEach((connection) => connection.disconnect());
     this.opened.length = 0;
     this.shared = undefined;
+    this.sharedClock = undefined;
   }
 
   private open(kind: 'command' | 'blocking', name: string): Redis {

@@ -41,7 +41,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     delivery: DeliveryConfig,
   ): RedisDeliveryQueue {
     const bounds = new RedisBounds(delivery.redisTimeoutMs);
-    const producer = new RedisProducer(redis.command(), redis.prefix, mail, bounds);
+    const producer = new RedisProducer(redis.command(), redis.prefix, mail, bounds, redis.clock());
     const ledger = new OutcomeLedger(redis.command(), producer.queue, deliverer);
     return new RedisDeliveryQueue(
       producer,

@@ -14,6 +14,8 @@ import {
   type JobData,
   type JobResult,
 } from './delivery-job';
+import type { RedisClock } from '../../../../redis/redis-clock';
+import { Admission } from './admission';
 import type { RedisBounds } from './redis-bounds';
 
 /** Dead letters read per Redis call, and at most this many looked at, when listing one client's. */
@@ -26,6 +28,7 @@ const FAILED_SCAN_MAX = 10_000;
  */
 export class RedisProducer {
   readonly queue: Queue<JobData, JobResult>;
+  private readonly admission: Admission;
   private backlog = { count: 0, readAt: 0 };
   private lastCounts: Record<string, number> = {};
 
@@ -34,8 +37,10 @@ export class RedisProducer {
     prefix: string,
     private readonly mail: MailConfig,
     private readonly bounds: RedisBounds,
+    private readonly clock: RedisClock,
   ) {
     this.queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection, prefix });
+    this.admission = new Admission(connection, this.queue, clock);
     this.queue.on('error', (err: Error) => bounds.logError('queue', err));
   }
 
@@ -59,8 +64,9 @@ export class RedisProducer {
       .finally(() => (this.probing = false));
   }
 
-  waitUntilReady(): Promise<unknown> {
-    return this.bounds.run(this.queue.waitUntilReady());
+  async waitUntilReady(): Promise<void> {
+    await this.bounds.run(this.queue.waitUntilReady());
+    await this.bounds.run(this.clock.sync());
   }
 
   async enqueue(
@@ -74,6 +80,8 @@ export class RedisProducer {
     }
     const retention = { age: this.retentionSeconds(), count: this.mail.retentionMax };
     const jobId = id ?? randomUUID();
+    // The fence goes out first, on the same connection: see Admission.
+    const admitted = this.admission.admit(jobId, this.bounds.timeoutMs);
     const adding = this.queue.add(
       JOB_NAME,
       { email, client, meta },
@@ -87,29 +95,21 @@ export class RedisProducer {
     );
     let job: Awaited<typeof adding>;
     try {
-      job = await this.bounds.run(adding);
+      const [admittedInTime, added] = await this.bounds.run(Promise.all([admitted, adding]));
+      if (!admittedInTime) throw this.bounds.unavailable();
+      job = added;
     } catch (err) {
-      this.withdraw(jobId);
+      this.admission.withdraw(jobId);
       throw err;
     }
     this.backlog.count++;
     return jobToView(job, 'waiting');
   }
 
-  /**
-   * The caller is told "503, nothing was queued", but a timed-out add may still run when a
-   * frozen Redis wakes up. Removing the job right away puts the removal on the same
-   * connection just behind the add, so Redis runs it before any worker can take the job
-   * (a worker needs another round trip to move it to active). Found by fault injection:
-   * without it, requests refused during a 6 s freeze were delivered anyway.
-   */
-  private withdraw(jobId: string): void {
-    this.queue.remove(jobId).catch(() => undefined);
-  }
-
   async find(id: string): Promise<EmailView | undefined> {
     const job = await this.bounds.run(this.queue.getJob(id));
-    if (!job) return undefined;
+    // A withdrawn id (Admission's marker) is no email.
+    if (!job || job.name !== JOB_NAME) return undefined;
     return jobToView(job, await this.bounds.run(job.getState()));
   }
 
