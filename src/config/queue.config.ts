@@ -19,6 +19,8 @@ export function parseQueueConfig(source: Environment) {
     redisEnabled: driver === 'redis',
     redisUrl: redisUrl?.toString() ?? 'redis://127.0.0.1:6379',
     redisPrefix: env.string('REDIS_PREFIX', 'mailwatch'),
+    /** Start even when Redis may evict keys (maxmemory-policy other than noeviction). */
+    redisAllowEviction: env.bool('REDIS_ALLOW_EVICTION', false),
     /** The spool driver's SQLite file (one process owns it). */
     spoolPath: env.string('SPOOL_PATH', './var/spool.db'),
     /** `full`: a commit survives a power cut; `normal`: a process crash (docs/spool.md). */

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { Redis } from 'ioredis';
 import { deliveryConfig, type DeliveryConfig } from '../config/delivery.config';
 import { queueConfig, type QueueConfig } from '../config/queue.config';
+import { checkEvictionPolicy } from './eviction-policy';
 import { RedisClock } from './redis-clock';
 import { createRedisConnection } from './redis-connection.factory';
 
@@ -44,6 +45,19 @@ export class RedisConnections implements OnApplicationShutdown {
   clock(): RedisClock {
     this.sharedClock ??= new RedisClock(this.command());
     return this.sharedClock;
+  }
+
+  /**
+   * Refuses (throws EvictingRedisError) a Redis that may evict keys, unless
+   * REDIS_ALLOW_EVICTION: BullMQ's jobs and our idempotency keys would vanish silently.
+   */
+  async checkEvictionPolicy(): Promise<void> {
+    const policy = await checkEvictionPolicy(this.command(), this.queue.redisAllowEviction);
+    if (policy === undefined) {
+      this.logger.warn('Redis maxmemory-policy could not be read (CONFIG and INFO refused)');
+    } else if (policy !== 'noeviction') {
+      this.logger.warn({ msg: 'Redis may evict queued emails (REDIS_ALLOW_EVICTION)', policy });
+    }
   }
 
   /** A new connection for a blocking reader (BullMQ worker, queue events). */

@@ -2,6 +2,7 @@ import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common'
 import type { DeliveryConfig } from '../../../../config/delivery.config';
 import type { MailConfig } from '../../../../config/mail.config';
 import type { RedisConnections } from '../../../../redis/redis-connections';
+import { EvictingRedisError } from '../../../../redis/eviction-policy';
 import type { Deliverer } from '../../deliverer';
 import { isSettled, type EmailView } from '../../email-view';
 import type {
@@ -31,6 +32,8 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   constructor(
     private readonly producer: RedisProducer,
     private readonly worker: RedisWorker,
+    /** Start-up checks of the server itself (RedisConnections.checkEvictionPolicy). */
+    private readonly checkServer: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** The driver on the shared Redis connections (see queue-driver.factory.ts). */
@@ -46,6 +49,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     return new RedisDeliveryQueue(
       producer,
       new RedisWorker(deliverer, redis, mail, delivery, bounds, ledger),
+      () => redis.checkEvictionPolicy(),
     );
   }
 
@@ -57,6 +61,14 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       () => false,
     );
     if (!reachable) this.logger.warn('Redis is not reachable at start-up; not ready until it is');
+    // An evicting Redis stops start-up (one line, see main.ts); a check that cannot finish
+    // in time does not.
+    if (reachable) {
+      await this.checkServer().catch((err: Error) => {
+        if (err instanceof EvictingRedisError) throw err;
+        this.logger.warn(`Redis maxmemory-policy not checked: ${err.message}`);
+      });
+    }
     this.worker.start((id) => this.signals.wake(id));
     if (reachable) {
       await this.worker
