@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 
 /** Thrown at start-up when Redis may evict keys (jobs) and no override says that is fine. */
 export class EvictingRedisError extends Error {
@@ -26,14 +26,19 @@ export async function readMaxmemoryPolicy(redis: Redis): Promise<string | undefi
   return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
 }
 
-/** The policy read, or the reason start-up must stop (EvictingRedisError). */
+/** The policy read (every master's in a cluster), or why start-up must stop (EvictingRedisError). */
 export async function checkEvictionPolicy(
   redis: Redis,
   allowEviction: boolean,
 ): Promise<string | undefined> {
-  const policy = await readMaxmemoryPolicy(redis);
-  if (policy !== undefined && policy !== 'noeviction' && !allowEviction) {
-    throw new EvictingRedisError(policy);
+  const client = redis as unknown;
+  const nodes = client instanceof Cluster ? client.nodes('master') : [redis];
+  let policy: string | undefined;
+  for (const node of nodes) {
+    policy = await readMaxmemoryPolicy(node);
+    if (policy !== undefined && policy !== 'noeviction' && !allowEviction) {
+      throw new EvictingRedisError(policy);
+    }
   }
   return policy;
 }

@@ -35,6 +35,11 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.queue.redisPrefix;
   }
 
+  /** Replicas that must hold an email before it is acknowledged (REDIS_WAIT_REPLICAS). */
+  get waitReplicas(): number {
+    return this.queue.redisWaitReplicas;
+  }
+
   /** The shared, bounded command connection (see createRedisConnection). */
   command(): Redis {
     this.shared ??= this.open('command', 'mailwatch-producer');
@@ -77,11 +82,17 @@ export class RedisConnections implements OnApplicationShutdown {
   }
 
   private open(kind: 'command' | 'blocking', name: string): Redis {
+    // A Cluster offers the same command API as one Redis (keys routed by slot); typed as
+    // one Redis so that the users of a connection need not care which it is.
     const connection = createRedisConnection(
-      { url: this.queue.redisUrl, timeoutMs: this.delivery.redisTimeoutMs },
+      {
+        url: this.queue.redisUrl,
+        topology: this.queue.redisTopology,
+        timeoutMs: this.delivery.redisTimeoutMs,
+      },
       kind,
       name,
-    );
+    ) as Redis;
     connection.on('error', (err: Error) => this.logError(name, err));
     this.opened.push(connection);
     return connection;

@@ -62,17 +62,22 @@ export class Admission {
 
   /** After a timed-out add: withdraws the id whenever Redis runs this (right behind the add). */
   withdraw(jobId: string): void {
-    this.fence(jobId, 0).then(
-      (verdict) => {
-        if (verdict === -1) {
-          this.logger.warn({
-            msg: 'a refused email was already taken by a worker and will be sent',
-            emailId: jobId,
-          });
-        }
-      },
-      () => undefined,
-    );
+    this.withdrawNow(jobId).catch(() => undefined);
+  }
+
+  /** Withdraws the id; 0 = nothing will be sent, -1 = a worker holds it and it goes out. */
+  async withdrawNow(jobId: string): Promise<number> {
+    const verdict = await this.fence(jobId, 0);
+    if (verdict === -1) this.possibleDuplicate(jobId, 'a worker had already taken it');
+    return verdict;
+  }
+
+  /**
+   * A refused email that may go out anyway: a client retrying the 503 sends it twice. Only
+   * where Redis could not tell (a master lost mid-write), or a reply slower than the margin.
+   */
+  possibleDuplicate(jobId: string, why: string): void {
+    this.logger.warn({ msg: 'refused email may still be delivered', emailId: jobId, why });
   }
 
   private async fence(jobId: string, deadline: number): Promise<number> {

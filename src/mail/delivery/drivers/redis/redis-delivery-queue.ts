@@ -17,6 +17,7 @@ import { OutcomeSignals } from './outcome-signals';
 import { RedisBounds } from './redis-bounds';
 import { RedisProducer } from './redis-producer';
 import { RedisWorker } from './redis-worker';
+import { ReplicaAck } from './replica-ack';
 
 /**
  * The shared delivery queue on BullMQ: one Redis queue for all replicas, a producer
@@ -44,7 +45,14 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     delivery: DeliveryConfig,
   ): RedisDeliveryQueue {
     const bounds = new RedisBounds(delivery.redisTimeoutMs);
-    const producer = new RedisProducer(redis.command(), redis.prefix, mail, bounds, redis.clock());
+    const producer = new RedisProducer(
+      redis.command(),
+      redis.prefix,
+      mail,
+      bounds,
+      redis.clock(),
+      new ReplicaAck(redis.command(), redis.waitReplicas, delivery.redisTimeoutMs),
+    );
     const ledger = new OutcomeLedger(redis.command(), producer.queue, deliverer);
     return new RedisDeliveryQueue(
       producer,

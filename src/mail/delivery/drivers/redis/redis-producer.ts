@@ -17,6 +17,7 @@ import {
 import type { RedisClock } from '../../../../redis/redis-clock';
 import { Admission } from './admission';
 import type { RedisBounds } from './redis-bounds';
+import type { ReplicaAck } from './replica-ack';
 
 /** Dead letters read per Redis call, and at most this many looked at, when listing one client's. */
 const FAILED_PAGE = 200;
@@ -38,6 +39,7 @@ export class RedisProducer {
     private readonly mail: MailConfig,
     private readonly bounds: RedisBounds,
     private readonly clock: RedisClock,
+    private readonly replicas: ReplicaAck,
   ) {
     this.queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection, prefix });
     this.admission = new Admission(connection, this.queue, clock);
@@ -103,7 +105,24 @@ export class RedisProducer {
       throw err;
     }
     this.backlog.count++;
+    await this.confirmReplicated(jobId);
     return jobToView(job, 'waiting');
+  }
+
+  /**
+   * With REDIS_WAIT_REPLICAS, an email is acknowledged once that many replicas hold it.
+   * Short of that it is withdrawn (503), unless a worker took it already: then it is on
+   * its way and accepted. When Redis cannot tell (the master died), 503 and a log line: a
+   * possible duplicate, never a loss.
+   */
+  private async confirmReplicated(jobId: string): Promise<void> {
+    if (this.replicas.required === 0) return;
+    const acked = await this.bounds.run(this.replicas.ack(this.queue.toKey(jobId))).catch(() => 0);
+    if (acked >= this.replicas.required) return;
+    const verdict = await this.bounds.run(this.admission.withdrawNow(jobId)).catch(() => undefined);
+    if (verdict === -1) return;
+    if (verdict === undefined) this.admission.possibleDuplicate(jobId, 'Redis failed mid-write');
+    throw this.bounds.unavailable();
   }
 
   async find(id: string): Promise<EmailView | undefined> {
