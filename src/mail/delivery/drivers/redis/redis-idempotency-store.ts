@@ -17,8 +17,20 @@ return redis.call('GET', KEYS[1])`;
 /** Deletes the key only while it still holds this claim (a later owner's claim survives). */
 const RELEASE_SCRIPT = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
+/** Releases kept for a retry at most (an outage's worth of refused keyed requests). */
+const PENDING_MAX = 10_000;
+const RETRY_RELEASES_MS = 500;
+
 /** Idempotency keys shared by every replica: the first claim wins, for the key's TTL. */
 export class RedisIdempotencyStore implements IdempotencyStore {
+  /**
+   * Releases that failed (Redis down or failing over after the claim was written): retried
+   * until they run, and always sent before a new claim of the same key from this replica,
+   * so the client's retry is not told "already used" for an email never queued.
+   */
+  private readonly pending = new Map<string, string>();
+  private retryTimer?: NodeJS.Timeout;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -32,6 +44,8 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     record: IdempotencyRecord,
   ): Promise<IdempotencyRecord | undefined> {
     const value = JSON.stringify(record);
+    const owed = this.pending.get(scopedKey);
+    if (owed !== undefined) this.sendRelease(scopedKey, owed);
     let answer: unknown;
     try {
       // Plain EVAL, so nothing is re-sent out of order after a NOSCRIPT.
@@ -45,7 +59,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
       );
     } catch (err) {
       // Timed out after the server ran it in time (a slow reply): the release goes on the
-      // same connection right behind it, so it runs after the claim.
+      // same connection right behind it, so it runs after the claim (or is retried).
       this.release(scopedKey, record).catch(() => undefined);
       throw err;
     }
@@ -58,7 +72,35 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   }
 
   async release(scopedKey: string, record: IdempotencyRecord): Promise<void> {
-    await this.redis.eval(RELEASE_SCRIPT, 1, this.key(scopedKey), JSON.stringify(record));
+    const value = JSON.stringify(record);
+    try {
+      await this.redis.eval(RELEASE_SCRIPT, 1, this.key(scopedKey), value);
+    } catch (err) {
+      this.owe(scopedKey, value);
+      throw err;
+    }
+  }
+
+  private owe(scopedKey: string, value: string): void {
+    if (this.pending.size >= PENDING_MAX) return;
+    this.pending.set(scopedKey, value);
+    this.retryTimer ??= setInterval(() => {
+      for (const [key, owed] of this.pending) this.sendRelease(key, owed);
+    }, RETRY_RELEASES_MS).unref();
+  }
+
+  /** Sent now (ordered before whatever this replica sends next); forgotten once it ran. */
+  private sendRelease(scopedKey: string, value: string): void {
+    this.redis.eval(RELEASE_SCRIPT, 1, this.key(scopedKey), value).then(
+      () => {
+        if (this.pending.get(scopedKey) === value) this.pending.delete(scopedKey);
+        if (this.pending.size === 0) {
+          clearInterval(this.retryTimer);
+          this.retryTimer = undefined;
+        }
+      },
+      () => undefined,
+    );
   }
 
   private key(scopedKey: string): string {

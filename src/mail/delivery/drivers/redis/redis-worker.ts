@@ -69,7 +69,14 @@ export class RedisWorker {
       },
     });
     this.worker.on('error', (err: Error) => this.bounds.logError('worker', err));
-    this.worker.on('active', (job) => this.unsettledHere.add(job.id!));
+    this.worker.on('active', (job) => {
+      this.unsettledHere.add(job.id!);
+      // Taken over from a replica that lost it (killed, or its Redis failed over mid-send):
+      // that attempt may have reached the relay already.
+      if (job.stalledCounter > 0) {
+        this.logger.warn({ msg: 'email may be delivered twice', emailId: job.id, why: 'stalled' });
+      }
+    });
     this.worker.on('completed', (job) => this.onCompleted(job));
     this.worker.on('failed', (job, err) => this.onFailed(job, err));
 
