@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -73,7 +73,12 @@ abstract class Topology {
 
   protected async node(args: (port: number) => string[]): Promise<Node> {
     const port = await freePort();
-    const node = new Node(port, args(port));
+    // Its own directory: a replica's full sync writes dump.rdb, and a node must not load
+    // one left in the working directory.
+    const dir = join(this.dir, String(port));
+    mkdirSync(dir);
+    const list = args(port);
+    const node = new Node(port, list.includes('--sentinel') ? list : [...list, '--dir', dir]);
     this.nodes.push(node);
     node.start();
     return node;
