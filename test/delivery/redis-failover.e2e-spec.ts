@@ -1,5 +1,5 @@
 import { AppProcess, buildApp } from '../support/app-process';
-import { ClusterSet, SentinelSet } from '../support/redis-ha';
+import { SentinelSet } from '../support/redis-ha';
 import { uniquePrefix } from '../support/redis';
 import { valueOf } from '../support/scrape';
 import { TestSmtpServer } from '../support/smtp-server';
@@ -160,23 +160,6 @@ describe('redis driver across a failover', () => {
       apps = await Promise.all([AppProcess.start(env), AppProcess.start(env)]);
       const result = await loadThrough(apps, smtp, 1_000, 300, () => set!.killMaster());
       await checkExact('sentinel failover', apps, result);
-    }, 300_000);
-  });
-
-  describe('Redis Cluster: 3 masters with a replica each', () => {
-    let set: ClusterSet | undefined;
-    afterEach(() => set?.stop());
-
-    it('the master of our slot killed mid-load: nothing accepted lost, extras flagged, counts exact, no 5xx but 503', async () => {
-      set = new ClusterSet();
-      await set.start();
-      const prefix = uniquePrefix('cluster');
-      const env = appEnv(smtp, prefix, { REDIS_CLUSTER_NODES: set.nodeList });
-      apps = await Promise.all([AppProcess.start(env), AppProcess.start(env)]);
-      const result = await loadThrough(apps, smtp, 2_000, 600, () =>
-        set!.killMasterOf(`{${prefix}}`),
-      );
-      await checkExact('cluster failover', apps, result);
     }, 300_000);
   });
 });
