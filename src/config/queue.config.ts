@@ -1,5 +1,6 @@
 import { ConfigType, registerAs } from '@nestjs/config';
 import { EnvReader, type Environment } from './env-reader';
+import { clusterSafePrefix, parseRedisTopology } from './redis-topology';
 
 export const QUEUE_DRIVERS = ['spool', 'memory', 'redis'] as const;
 export type QueueDriverName = (typeof QUEUE_DRIVERS)[number];
@@ -10,6 +11,7 @@ export function parseQueueConfig(source: Environment) {
   const env = new EnvReader(source);
   const redisUrl = env.optionalUrl('REDIS_URL', ['redis:', 'rediss:']);
   const driver = env.oneOf<QueueDriverName>('QUEUE_DRIVER', QUEUE_DRIVERS, 'spool');
+  const redisTopology = parseRedisTopology(env);
   return {
     driver,
     /**
@@ -18,7 +20,19 @@ export function parseQueueConfig(source: Environment) {
      */
     redisEnabled: driver === 'redis',
     redisUrl: redisUrl?.toString() ?? 'redis://127.0.0.1:6379',
-    redisPrefix: env.string('REDIS_PREFIX', 'mailwatch'),
+    /** One server, Sentinel or Cluster (src/config/redis-topology.ts). */
+    redisTopology,
+    redisPrefix: clusterSafePrefix(env.string('REDIS_PREFIX', 'mailwatch'), redisTopology),
+    /**
+     * Replicas that must hold an email before it is acknowledged (WAIT): a failover then
+     * promotes a replica that has it. 1 by default with Sentinel or Cluster.
+     */
+    redisWaitReplicas: env.int('REDIS_WAIT_REPLICAS', redisTopology.kind === 'single' ? 0 : 1, {
+      min: 0,
+      max: 16,
+    }),
+    /** Start even when Redis may evict keys (maxmemory-policy other than noeviction). */
+    redisAllowEviction: env.bool('REDIS_ALLOW_EVICTION', false),
     /** The spool driver's SQLite file (one process owns it). */
     spoolPath: env.string('SPOOL_PATH', './var/spool.db'),
     /** `full`: a commit survives a power cut; `normal`: a process crash (docs/spool.md). */

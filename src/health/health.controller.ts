@@ -3,10 +3,13 @@ import { HealthCheck, HealthCheckService, type HealthCheckResult } from '@nestjs
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { QueueHealthIndicator } from '../mail/health/queue.health';
 import { TransportHealthIndicator } from '../mail/health/transport.health';
+import { ReadinessLog } from './readiness-log';
 
 @ApiTags('operations')
 @Controller()
 export class HealthController {
+  private readonly readiness = new ReadinessLog();
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly transport: TransportHealthIndicator,
@@ -29,10 +32,17 @@ export class HealthController {
   @Get('readyz')
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: queue accepting and not full, not draining' })
-  ready(): Promise<HealthCheckResult> {
-    return this.health.check([
-      () => this.queue.check('queue'),
-      () => this.transport.check('transport'),
-    ]);
+  async ready(): Promise<HealthCheckResult> {
+    try {
+      const result = await this.health.check([
+        () => this.queue.check('queue'),
+        () => this.transport.check('transport'),
+      ]);
+      this.readiness.ready();
+      return result;
+    } catch (err) {
+      this.readiness.notReady(err);
+      throw err;
+    }
   }
 }

@@ -1,13 +1,22 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisTopology } from '../config/redis-topology';
 
 export interface RedisConnectionSettings {
   url: string;
+  topology: RedisTopology;
   /** Connect bound, and per-command bound on connections that never block. */
   timeoutMs: number;
 }
 
 /** Reconnect forever, at most every 2 s: the service recovers by itself when Redis is back. */
 const retryStrategy = (times: number): number => Math.min(times * 200, 2_000);
+
+/**
+ * After a failover the old master may come back as a replica: a write there fails with
+ * READONLY. Reconnecting asks the sentinels (or the cluster) for the master again; the
+ * command itself is not re-sent (1, not 2): its caller answers 503 as for any failure.
+ */
+const reconnectOnError = (err: Error): 1 | false => err.message.startsWith('READONLY') && 1;
 
 /**
  * Redis connections, in two shapes:
@@ -17,16 +26,18 @@ const retryStrategy = (times: number): number => Math.min(times * 200, 2_000);
  * - `blocking`: BullMQ workers and event readers issue blocking reads and must wait out
  *   an outage (BullMQ requires maxRetriesPerRequest null there), so they get no bounds
  *   beyond the connect timeout; nothing on the request path waits on them.
+ * Each shape on one server, through Sentinel, or on a Redis Cluster (settings.topology).
  */
 export function createRedisConnection(
   settings: RedisConnectionSettings,
   kind: 'command' | 'blocking',
   name: string,
-): Redis {
+): Redis | Cluster {
   const common: RedisOptions = {
     connectionName: name,
     connectTimeout: settings.timeoutMs,
     retryStrategy,
+    reconnectOnError,
   };
   const options: RedisOptions =
     kind === 'command'
@@ -37,5 +48,40 @@ export function createRedisConnection(
           commandTimeout: settings.timeoutMs,
         }
       : { ...common, maxRetriesPerRequest: null, enableOfflineQueue: true };
-  return new Redis(settings.url, options);
+  const topology = settings.topology;
+  switch (topology.kind) {
+    case 'single':
+      return new Redis(settings.url, options);
+    case 'sentinel':
+      return new Redis({
+        ...options,
+        ...credentialsOf(settings.url),
+        sentinels: topology.sentinels,
+        name: topology.master,
+        sentinelPassword: topology.sentinelPassword,
+        sentinelRetryStrategy: retryStrategy,
+        // No failoverDetector: with it, connections ended for good after a failover under
+        // load (seen in redis-failover.e2e-spec); a killed master closes them anyway.
+      });
+    case 'cluster':
+      return new Cluster(topology.nodes, {
+        redisOptions: { ...options, ...credentialsOf(settings.url) },
+        clusterRetryStrategy: retryStrategy,
+        enableOfflineQueue: options.enableOfflineQueue,
+        // Slots move during a failover: follow MOVED/ASK, refresh the map.
+        slotsRefreshTimeout: settings.timeoutMs,
+      });
+  }
+}
+
+/** User, password, database and TLS from REDIS_URL, for the data nodes behind Sentinel/Cluster. */
+function credentialsOf(url: string): RedisOptions {
+  const parsed = new URL(url);
+  const db = Number(parsed.pathname.replace('/', '') || 0);
+  return {
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db > 0 ? { db } : {}),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
 }

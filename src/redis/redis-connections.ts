@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { Redis } from 'ioredis';
 import { deliveryConfig, type DeliveryConfig } from '../config/delivery.config';
 import { queueConfig, type QueueConfig } from '../config/queue.config';
+import { checkEvictionPolicy } from './eviction-policy';
+import { RedisClock } from './redis-clock';
 import { createRedisConnection } from './redis-connection.factory';
 
 /**
@@ -14,6 +16,7 @@ import { createRedisConnection } from './redis-connection.factory';
 export class RedisConnections implements OnApplicationShutdown {
   private readonly logger = new Logger('Redis');
   private shared?: Redis;
+  private sharedClock?: RedisClock;
   private readonly opened: Redis[] = [];
   private lastErrorLog = 0;
 
@@ -32,10 +35,34 @@ export class RedisConnections implements OnApplicationShutdown {
     return this.queue.redisPrefix;
   }
 
+  /** Replicas that must hold an email before it is acknowledged (REDIS_WAIT_REPLICAS). */
+  get waitReplicas(): number {
+    return this.queue.redisWaitReplicas;
+  }
+
   /** The shared, bounded command connection (see createRedisConnection). */
   command(): Redis {
     this.shared ??= this.open('command', 'mailwatch-producer');
     return this.shared;
+  }
+
+  /** The Redis server's clock as seen through the command connection (see RedisClock). */
+  clock(): RedisClock {
+    this.sharedClock ??= new RedisClock(this.command());
+    return this.sharedClock;
+  }
+
+  /**
+   * Refuses (throws EvictingRedisError) a Redis that may evict keys, unless
+   * REDIS_ALLOW_EVICTION: BullMQ's jobs and our idempotency keys would vanish silently.
+   */
+  async checkEvictionPolicy(): Promise<void> {
+    const policy = await checkEvictionPolicy(this.command(), this.queue.redisAllowEviction);
+    if (policy === undefined) {
+      this.logger.warn('Redis maxmemory-policy could not be read (CONFIG and INFO refused)');
+    } else if (policy !== 'noeviction') {
+      this.logger.warn({ msg: 'Redis may evict queued emails (REDIS_ALLOW_EVICTION)', policy });
+    }
   }
 
   /** A new connection for a blocking reader (BullMQ worker, queue events). */
@@ -51,15 +78,23 @@ export class RedisConnections implements OnApplicationShutdown {
     this.opened.forEach((connection) => connection.disconnect());
     this.opened.length = 0;
     this.shared = undefined;
+    this.sharedClock = undefined;
   }
 
   private open(kind: 'command' | 'blocking', name: string): Redis {
+    // A Cluster offers the same command API as one Redis (keys routed by slot); typed as
+    // one Redis so that the users of a connection need not care which it is.
     const connection = createRedisConnection(
-      { url: this.queue.redisUrl, timeoutMs: this.delivery.redisTimeoutMs },
+      {
+        url: this.queue.redisUrl,
+        topology: this.queue.redisTopology,
+        timeoutMs: this.delivery.redisTimeoutMs,
+      },
       kind,
       name,
-    );
+    ) as Redis;
     connection.on('error', (err: Error) => this.logError(name, err));
+    connection.on('end', () => this.logger.warn({ msg: 'redis connection ended', connection: name }));
     this.opened.push(connection);
     return connection;
   }

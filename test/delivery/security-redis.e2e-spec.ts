@@ -7,7 +7,11 @@ const PREFIX = `mailwatch-security-test-${process.pid}`;
 
 /** A storage on its own command connection, as src/redis builds it for the app. */
 function connect(url: string): RedisThrottlerStorage & { close(): void; ready: Promise<unknown> } {
-  const connection = createRedisConnection({ url, timeoutMs: 2000 }, 'command', 'test');
+  const connection = createRedisConnection(
+    { url, topology: { kind: 'single' }, timeoutMs: 2000 },
+    'command',
+    'test',
+  ) as Redis;
   connection.on('error', () => undefined);
   return Object.assign(new RedisThrottlerStorage(connection, PREFIX), {
     close: () => connection.disconnect(),

@@ -196,14 +196,15 @@ describe('quiet logs', () => {
       expect(queued.status).toBe(202);
       expect((await request(`${app.url}/readyz`)).status).toBe(503);
       const deadline = Date.now() + 5000;
-      const failure = () => app.log.split('\n').find((l) => l.includes('Health Check has failed'));
+      const failure = () => app.log.split('\n').find((l) => l.includes('"msg":"not ready"'));
       while (failure() === undefined && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      const line = JSON.parse(failure()!) as { msg: string };
-      expect(line.msg).not.toContain('\n');
-      expect(line.msg).not.toContain('\u001b'); // no ANSI colours
-      expect(line.msg).not.toContain('127.0.0.1');
+      // Structured fields (issue 24), not JSON inside a string.
+      const line = JSON.parse(failure()!) as { msg: string; checks: Record<string, string> };
+      expect(line.checks).toEqual({ queue: 'delivery queue is full' });
+      expect(failure()).not.toContain('\u001b'); // no ANSI colours
+      expect(failure()).not.toContain('127.0.0.1');
     } finally {
       await app.stop();
     }

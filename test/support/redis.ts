@@ -50,7 +50,11 @@ export async function deletePrefix(prefix: string, url = SHARED_REDIS_URL): Prom
 export class DedicatedRedis {
   private process?: ChildProcess;
 
-  constructor(readonly port: number) {}
+  /** `args`: more redis-server options, e.g. `['--maxmemory-policy', 'allkeys-lru']`. */
+  constructor(
+    readonly port: number,
+    private readonly args: string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -59,7 +63,17 @@ export class DedicatedRedis {
   async start(): Promise<void> {
     const child = spawn(
       'redis-server',
-      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        ...this.args,
+      ],
       { stdio: 'ignore' },
     );
     this.process = child;

@@ -62,6 +62,8 @@ export const QUEUE_DRIVER_FACTORIES: Record<
       redis.command(),
       redis.prefix,
       delivery.idempotencyTtlSeconds,
+      redis.clock(),
+      delivery.redisTimeoutMs,
     ),
   }),
 };

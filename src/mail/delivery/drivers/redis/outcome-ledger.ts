@@ -16,15 +16,17 @@ if not finished or redis.call('HGET', KEYS[1], 'mwCounted') == finished then ret
 redis.call('HSET', KEYS[1], 'mwCounted', finished)
 return 1`;
 
-/** The same for a batch of finished jobs (ARGV[1] = job key prefix); returns the claimed ids. */
+/**
+ * The same for a batch of finished jobs, their keys declared (KEYS, one slot in a cluster:
+ * the prefix's hash tag); returns the positions (1-based) of the claimed ones.
+ */
 const CLAIM_MANY = `
 local claimed = {}
-for i = 2, #ARGV do
-  local key = ARGV[1] .. ARGV[i]
-  local finished = redis.call('HGET', key, 'finishedOn')
-  if finished and redis.call('HGET', key, 'mwCounted') ~= finished then
-    redis.call('HSET', key, 'mwCounted', finished)
-    table.insert(claimed, ARGV[i])
+for i = 1, #KEYS do
+  local finished = redis.call('HGET', KEYS[i], 'finishedOn')
+  if finished and redis.call('HGET', KEYS[i], 'mwCounted') ~= finished then
+    redis.call('HSET', KEYS[i], 'mwCounted', finished)
+    table.insert(claimed, i)
   end
 end
 return claimed`;
@@ -64,12 +66,13 @@ export class OutcomeLedger {
     for (const state of ['completed', 'failed'] as const) {
       const ids = await this.redis.zrangebyscore(this.queue.toKey(state), since, before);
       for (let i = 0; i < ids.length; i += BATCH) {
-        const claimed = (await this.redis.eval(
+        const batch = ids.slice(i, i + BATCH);
+        const positions = (await this.redis.eval(
           CLAIM_MANY,
-          0,
-          this.queue.toKey(''),
-          ...ids.slice(i, i + BATCH),
-        )) as string[];
+          batch.length,
+          ...batch.map((id) => this.queue.toKey(id)),
+        )) as number[];
+        const claimed = positions.map((position) => batch[position - 1]);
         for (const id of claimed) {
           const job = await this.queue.getJob(id);
           if (job) this.count(job, state === 'completed' ? 'sent' : 'failed');

@@ -14,7 +14,7 @@ export class RedisBounds {
   /** Redis answered nothing in time since this moment (TCP up, server frozen or overloaded). */
   private stalledSince?: number;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(readonly timeoutMs: number) {}
 
   /** False while the last bounded call timed out and none has succeeded since. */
   get responsive(): boolean {

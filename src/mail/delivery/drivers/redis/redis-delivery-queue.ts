@@ -2,6 +2,7 @@ import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common'
 import type { DeliveryConfig } from '../../../../config/delivery.config';
 import type { MailConfig } from '../../../../config/mail.config';
 import type { RedisConnections } from '../../../../redis/redis-connections';
+import { EvictingRedisError } from '../../../../redis/eviction-policy';
 import type { Deliverer } from '../../deliverer';
 import type { EmailView } from '../../email-view';
 import type {
@@ -16,6 +17,7 @@ import { OutcomeSignals, waitForView, type WaitOptions } from '../../outcome-sig
 import { RedisBounds } from './redis-bounds';
 import { RedisProducer } from './redis-producer';
 import { RedisWorker } from './redis-worker';
+import { ReplicaAck } from './replica-ack';
 
 /**
  * The shared delivery queue on BullMQ: one Redis queue for all replicas, a producer
@@ -31,6 +33,8 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   constructor(
     private readonly producer: RedisProducer,
     private readonly worker: RedisWorker,
+    /** Start-up checks of the server itself (RedisConnections.checkEvictionPolicy). */
+    private readonly checkServer: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   /** The driver on the shared Redis connections (see queue-driver.factory.ts). */
@@ -41,11 +45,19 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     delivery: DeliveryConfig,
   ): RedisDeliveryQueue {
     const bounds = new RedisBounds(delivery.redisTimeoutMs);
-    const producer = new RedisProducer(redis.command(), redis.prefix, mail, bounds);
+    const producer = new RedisProducer(
+      redis.command(),
+      redis.prefix,
+      mail,
+      bounds,
+      redis.clock(),
+      new ReplicaAck(redis.command(), redis.waitReplicas, delivery.redisTimeoutMs),
+    );
     const ledger = new OutcomeLedger(redis.command(), producer.queue, deliverer);
     return new RedisDeliveryQueue(
       producer,
       new RedisWorker(deliverer, redis, mail, delivery, bounds, ledger),
+      () => redis.checkEvictionPolicy(),
     );
   }
 
@@ -57,6 +69,14 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       () => false,
     );
     if (!reachable) this.logger.warn('Redis is not reachable at start-up; not ready until it is');
+    // An evicting Redis stops start-up (one line, see main.ts); a check that cannot finish
+    // in time does not.
+    if (reachable) {
+      await this.checkServer().catch((err: Error) => {
+        if (err instanceof EvictingRedisError) throw err;
+        this.logger.warn(`Redis maxmemory-policy not checked: ${err.message}`);
+      });
+    }
     this.worker.start((id) => this.signals.wake(id));
     if (reachable) {
       await this.worker

@@ -14,7 +14,10 @@ import {
   type JobData,
   type JobResult,
 } from './delivery-job';
+import type { RedisClock } from '../../../../redis/redis-clock';
+import { Admission } from './admission';
 import type { RedisBounds } from './redis-bounds';
+import type { ReplicaAck } from './replica-ack';
 
 /** Dead letters read per Redis call, and at most this many looked at, when listing one client's. */
 const FAILED_PAGE = 200;
@@ -26,6 +29,7 @@ const FAILED_SCAN_MAX = 10_000;
  */
 export class RedisProducer {
   readonly queue: Queue<JobData, JobResult>;
+  private readonly admission: Admission;
   private backlog = { count: 0, readAt: 0 };
   private lastCounts: Record<string, number> = {};
 
@@ -34,8 +38,11 @@ export class RedisProducer {
     prefix: string,
     private readonly mail: MailConfig,
     private readonly bounds: RedisBounds,
+    private readonly clock: RedisClock,
+    private readonly replicas: ReplicaAck,
   ) {
     this.queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection, prefix });
+    this.admission = new Admission(connection, this.queue, clock);
     this.queue.on('error', (err: Error) => bounds.logError('queue', err));
   }
 
@@ -59,8 +66,9 @@ export class RedisProducer {
       .finally(() => (this.probing = false));
   }
 
-  waitUntilReady(): Promise<unknown> {
-    return this.bounds.run(this.queue.waitUntilReady());
+  async waitUntilReady(): Promise<void> {
+    await this.bounds.run(this.queue.waitUntilReady());
+    await this.bounds.run(this.clock.sync());
   }
 
   async enqueue(
@@ -74,6 +82,8 @@ export class RedisProducer {
     }
     const retention = { age: this.retentionSeconds(), count: this.mail.retentionMax };
     const jobId = id ?? randomUUID();
+    // The fence goes out first, on the same connection: see Admission.
+    const admitted = this.admission.admit(jobId, this.bounds.timeoutMs);
     const adding = this.queue.add(
       JOB_NAME,
       { email, client, meta },
@@ -87,29 +97,38 @@ export class RedisProducer {
     );
     let job: Awaited<typeof adding>;
     try {
-      job = await this.bounds.run(adding);
+      const [admittedInTime, added] = await this.bounds.run(Promise.all([admitted, adding]));
+      if (!admittedInTime) throw this.bounds.unavailable();
+      job = added;
     } catch (err) {
-      this.withdraw(jobId);
+      this.admission.withdraw(jobId);
       throw err;
     }
     this.backlog.count++;
+    await this.confirmReplicated(jobId);
     return jobToView(job, 'waiting');
   }
 
   /**
-   * The caller is told "503, nothing was queued", but a timed-out add may still run when a
-   * frozen Redis wakes up. Removing the job right away puts the removal on the same
-   * connection just behind the add, so Redis runs it before any worker can take the job
-   * (a worker needs another round trip to move it to active). Found by fault injection:
-   * without it, requests refused during a 6 s freeze were delivered anyway.
+   * With REDIS_WAIT_REPLICAS, an email is acknowledged once that many replicas hold it.
+   * Short of that it is withdrawn (503), unless a worker took it already: then it is on
+   * its way and accepted. When Redis cannot tell (the master died), 503 and a log line: a
+   * possible duplicate, never a loss.
    */
-  private withdraw(jobId: string): void {
-    this.queue.remove(jobId).catch(() => undefined);
+  private async confirmReplicated(jobId: string): Promise<void> {
+    if (this.replicas.required === 0) return;
+    const acked = await this.bounds.run(this.replicas.ack(this.queue.toKey(jobId))).catch(() => 0);
+    if (acked >= this.replicas.required) return;
+    const verdict = await this.bounds.run(this.admission.withdrawNow(jobId)).catch(() => undefined);
+    if (verdict === -1) return;
+    if (verdict === undefined) this.admission.possibleDuplicate(jobId, 'Redis failed mid-write');
+    throw this.bounds.unavailable();
   }
 
   async find(id: string): Promise<EmailView | undefined> {
     const job = await this.bounds.run(this.queue.getJob(id));
-    if (!job) return undefined;
+    // A withdrawn id (Admission's marker) is no email.
+    if (!job || job.name !== JOB_NAME) return undefined;
     return jobToView(job, await this.bounds.run(job.getState()));
   }
 

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { DeliveryConfig } from '../../../../config/delivery.config';
 import type { MailConfig } from '../../../../config/mail.config';
 import type { RedisConnections } from '../../../../redis/redis-connections';
@@ -26,12 +27,19 @@ import type { RedisBounds } from './redis-bounds';
  */
 /** How often finished jobs are checked for outcomes nobody counted. */
 const RECONCILE_EVERY_MS = 60_000;
+/** How long closing waits for BullMQ's connections when Redis is down and nothing is ours. */
+const CLOSE_DOWN_MS = 200;
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export class RedisWorker {
   private readonly logger = new Logger('RedisDeliveryQueue');
   private worker?: Worker<JobData, JobResult>;
   private events?: QueueEvents;
   private activeHere = 0;
+  /** Jobs this replica took and whose final move in Redis it has not yet seen succeed. */
+  private readonly unsettledHere = new Set<string>();
+  private connection?: Redis;
   private reconcileTimer?: NodeJS.Timeout;
 
   constructor(
@@ -47,8 +55,9 @@ export class RedisWorker {
   start(onSettled: (id: string) => void): void {
     const lockMs = this.delivery.redisLockMs;
     const prefix = this.redis.prefix;
+    this.connection = this.redis.blocking('mailwatch-worker');
     this.worker = new Worker<JobData, JobResult>(QUEUE_NAME, (job) => this.process(job), {
-      connection: this.redis.blocking('mailwatch-worker'),
+      connection: this.connection,
       prefix,
       concurrency: this.mail.concurrency,
       lockDuration: lockMs,
@@ -60,6 +69,14 @@ export class RedisWorker {
       },
     });
     this.worker.on('error', (err: Error) => this.bounds.logError('worker', err));
+    this.worker.on('active', (job) => {
+      this.unsettledHere.add(job.id!);
+      // Taken over from a replica that lost it (killed, or its Redis failed over mid-send):
+      // that attempt may have reached the relay already.
+      if (job.stalledCounter > 0) {
+        this.logger.warn({ msg: 'email may be delivered twice', emailId: job.id, why: 'stalled' });
+      }
+    });
     this.worker.on('completed', (job) => this.onCompleted(job));
     this.worker.on('failed', (job, err) => this.onFailed(job, err));
 
@@ -98,11 +115,18 @@ export class RedisWorker {
   async drain(timeoutMs: number): Promise<DrainReport> {
     if (!this.worker) return { remaining: 0, timedOut: false };
     let timer: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       this.worker.close().then(() => false),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
+      // BullMQ's close waits for its connections, which with Redis down never finish: with
+      // nothing of ours in flight there is nothing to wait for (issue 24: 30 s → 0).
+      new Promise<boolean>(
+        (resolve) => (poll = setInterval(() => this.idleWithRedisDown() && resolve(false), 100)),
+      ),
     ]);
     clearTimeout(timer);
+    clearInterval(poll);
     if (timedOut) {
       this.logger.error(
         `drain timed out after ${timeoutMs} ms with ${this.activeHere} sends active; their jobs stay in Redis and are retried by another replica`,
@@ -118,7 +142,14 @@ export class RedisWorker {
    */
   async close(): Promise<void> {
     clearInterval(this.reconcileTimer);
-    await Promise.allSettled([this.worker?.close(true), this.events?.close()]);
+    const closing = Promise.allSettled([this.worker?.close(true), this.events?.close()]);
+    // With Redis down the connections never close politely: RedisConnections cuts them next.
+    await (this.idleWithRedisDown() ? Promise.race([closing, delay(CLOSE_DOWN_MS)]) : closing);
+  }
+
+  /** Nothing of this replica's is in flight, and Redis is not connected. */
+  private idleWithRedisDown(): boolean {
+    return this.unsettledHere.size === 0 && this.connection?.status !== 'ready';
   }
 
   private async process(job: Job<JobData, JobResult>): Promise<JobResult> {
@@ -153,11 +184,14 @@ export class RedisWorker {
   }
 
   private onCompleted(job: Job<JobData, JobResult>): void {
+    this.unsettledHere.delete(job.id!);
     this.settle(job, 'sent');
   }
 
   private onFailed(job: Job<JobData, JobResult> | undefined, err: Error): void {
     if (!job) return;
+    // Moved in Redis (to delayed for a retry, or to failed): no longer this replica's.
+    this.unsettledHere.delete(job.id!);
     // RetryLater means another attempt is scheduled: not an outcome yet.
     if (err instanceof RetryLater && job.attemptsMade < this.mail.maxAttempts) return;
     this.settle(job, 'failed');

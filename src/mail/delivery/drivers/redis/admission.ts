@@ -1,0 +1,97 @@
+import { Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RedisClock } from '../../../../redis/redis-clock';
+import type { JobData, JobResult } from './delivery-job';
+
+/**
+ * The fence of one job id. Within its deadline (server clock) it answers 1 and changes
+ * nothing. Past it, the id is withdrawn: a job still waiting is taken off the wait list and
+ * deleted, and a marker hash is left under the job's key, so an add that runs later (behind
+ * on a frozen connection, or re-sent as EVAL after NOSCRIPT) finds the id taken and adds
+ * nothing (BullMQ ignores an add whose job id exists). Returns 0 when nothing will be sent,
+ * -1 when a worker already holds the job (it goes out: a refusal that could not be kept).
+ * KEYS: job hash, wait list, job lock. ARGV: deadline ms (0 = now), job id, marker TTL ms.
+ */
+const FENCE = `
+local t = redis.call('TIME')
+if tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) <= tonumber(ARGV[1]) then return 1 end
+if redis.call('HEXISTS', KEYS[1], 'mwWithdrawn') == 0 then
+  if redis.call('EXISTS', KEYS[1]) == 1 then
+    if redis.call('EXISTS', KEYS[3]) == 1 or redis.call('LREM', KEYS[2], 1, ARGV[2]) == 0 then
+      return -1
+    end
+    redis.call('DEL', KEYS[1])
+  end
+  redis.call('HSET', KEYS[1], 'mwWithdrawn', '1')
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 0`;
+
+/** Long enough for any add still behind the fence to run into the marker. */
+const MARKER_TTL_MS = 600_000;
+
+/**
+ * "503 means nothing was queued" for the redis driver. A timed-out add may still run when a
+ * frozen Redis wakes up, and a worker can take the job before a removal sent after it
+ * (Redis serves other connections between chunks of a long backlog): found under load
+ * with 6 s freezes. So every add is preceded, on the same connection, by a fence with a
+ * deadline: an add that would run too late to be answered in time runs into a withdrawn id
+ * instead. Plain EVAL, never EVALSHA: a NOSCRIPT retry would be sent after the add.
+ */
+export class Admission {
+  private readonly logger = new Logger('RedisDeliveryQueue');
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly queue: Queue<JobData, JobResult>,
+    private readonly clock: RedisClock,
+  ) {}
+
+  /**
+   * Sends the fence now, before the caller's add; resolves true when the add behind it may
+   * run, false when the server saw it too late (the add behind it then adds nothing).
+   */
+  admit(jobId: string, boundMs: number): Promise<boolean> {
+    return this.fence(jobId, this.clock.deadline(boundMs)).then((verdict) => {
+      // Answered in time, yet late on the server's clock: our estimate of it is off.
+      if (verdict !== 1) this.clock.refresh(true);
+      return verdict === 1;
+    });
+  }
+
+  /** After a timed-out add: withdraws the id whenever Redis runs this (right behind the add). */
+  withdraw(jobId: string): void {
+    this.withdrawNow(jobId).catch(() => undefined);
+  }
+
+  /** Withdraws the id; 0 = nothing will be sent, -1 = a worker holds it and it goes out. */
+  async withdrawNow(jobId: string): Promise<number> {
+    const verdict = await this.fence(jobId, 0);
+    if (verdict === -1) this.possibleDuplicate(jobId, 'a worker had already taken it');
+    return verdict;
+  }
+
+  /**
+   * A refused email that may go out anyway: a client retrying the 503 sends it twice. Only
+   * where Redis could not tell (a master lost mid-write), or a reply slower than the margin.
+   */
+  possibleDuplicate(jobId: string, why: string): void {
+    this.logger.warn({ msg: 'refused email may still be delivered', emailId: jobId, why });
+  }
+
+  private async fence(jobId: string, deadline: number): Promise<number> {
+    const jobKey = this.queue.toKey(jobId);
+    const verdict = await this.redis.eval(
+      FENCE,
+      3,
+      jobKey,
+      this.queue.toKey('wait'),
+      `${jobKey}:lock`,
+      deadline,
+      jobId,
+      MARKER_TTL_MS,
+    );
+    return Number(verdict);
+  }
+}
