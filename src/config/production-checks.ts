@@ -6,7 +6,7 @@ type ParsedConfig = ReturnType<typeof parseAllConfig>;
 /** `Name <user@example.com>` or `user@example.com`, split into its lower-cased parts. */
 function senderAddress(mailFrom: string): { local: string; domain: string } | undefined {
   const address = /<([^<>]*)>\s*$/.exec(mailFrom)?.[1] ?? mailFrom;
-  const match = /^([^@\s<>]+)@([^@\s<>]+\.[^@\s<>]+)$/.exec(address.trim());
+  const match = /^([^@\s<>]+)@([^@\s<>]+)$/.exec(address.trim());
   return match ? { local: match[1].toLowerCase(), domain: match[2].toLowerCase() } : undefined;
 }
 

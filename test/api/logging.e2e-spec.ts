@@ -30,7 +30,7 @@ describe('Structured logs', () => {
         requestId: 'abc-123',
         client: 'billing',
         attempts: 1,
-        level: 30,
+        level: 'info',
       });
       const access = sut.lines.filter((l) => l.requestId === 'abc-123' && l.res !== undefined);
       expect(access).toHaveLength(1);
@@ -91,7 +91,7 @@ describe('Structured logs', () => {
         reason: 'rejected',
         smtpCode: 550,
         attempts: 1,
-        level: 40,
+        level: 'warn',
       });
       expect(sut.raw.join('')).not.toContain('ghost@example.com');
     } finally {
