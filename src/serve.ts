@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
+import { resolve } from 'node:path';
 import { createApp } from './bootstrap';
 import { appConfig } from './config/app.config';
+import { queueConfig } from './config/queue.config';
 import { earlyLogFormat } from './config/runtime';
 import { templatesConfig } from './config/templates.config';
 import { ConfigValidationErrors, validateEnvironment } from './config/validate-all';
@@ -99,7 +101,24 @@ async function main(): Promise<void> {
   }
   // Start-up lines were buffered for the JSON logger (bufferLogs); app.listen() would flush.
   app.flushLogs();
-  logger.log(`mailwatch listening on http://${config.host}:${config.port}`);
+  logger.log(listeningLine(config));
+}
+
+/**
+ * The last start-up line says where mail waits (issue 25): the queue driver and its spool
+ * file or Redis (never its credentials), as text and, in JSON, as fields too.
+ */
+function listeningLine(config: ReturnType<typeof appConfig>): string | Record<string, string> {
+  const queue = queueConfig();
+  const store: Record<string, string> =
+    queue.driver === 'spool'
+      ? { spoolPath: resolve(queue.spoolPath) }
+      : queue.driver === 'redis'
+        ? { redis: queue.redisDisplayName, redisPrefix: queue.redisPrefix }
+        : {};
+  const where = Object.values(store)[0];
+  const msg = `mailwatch listening on http://${config.host}:${config.port}; queue ${queue.driver}${where ? ` (${where})` : ''}`;
+  return earlyLogFormat() === 'json' ? { msg, queueDriver: queue.driver, ...store } : msg;
 }
 
 // Every start-up failure is one line (issue 14): a port clash, a locked or corrupt spool, a

@@ -18,6 +18,10 @@ export function parseQueueConfig(source: Environment) {
      */
     redisEnabled: driver === 'redis',
     redisUrl: redisUrl?.toString() ?? 'redis://127.0.0.1:6379',
+    /** Shown in the start-up line instead of the URL, which may carry a password. */
+    redisDisplayName: redisUrl
+      ? `${redisUrl.protocol}//${redisUrl.host}${redisUrl.pathname === '/' ? '' : redisUrl.pathname}`
+      : 'redis://127.0.0.1:6379',
     redisPrefix: env.string('REDIS_PREFIX', 'mailwatch'),
     /** The spool driver's SQLite file (one process owns it). */
     spoolPath: env.string('SPOOL_PATH', './var/spool.db'),
