@@ -1,3 +1,4 @@
+import { SpoolWriteHealth } from './spool-write-health';
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -41,6 +42,7 @@ type Wake = () => void;
 export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('SpoolDeliveryQueue');
   readonly store: SpoolStore;
+  private readonly writes: SpoolWriteHealth;
   readonly commits: GroupCommit;
   readonly idempotency: SpoolIdempotencyStore;
   private readonly workers: SpoolWorkers;
@@ -60,6 +62,7 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   ) {
     this.store = SpoolStore.open(settings);
     this.commits = new GroupCommit(this.store);
+    this.writes = new SpoolWriteHealth(this.store, this.commits);
     this.idempotency = new SpoolIdempotencyStore(this.store, settings.idempotencyTtlMs);
     this.workers = new SpoolWorkers(
       deliverer,
@@ -111,10 +114,12 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       });
     } catch (err) {
       this.logger.error(`spool write failed; email refused with 503: ${String(err)}`);
+      this.writes.failed();
       throw new SpoolUnavailableError();
     } finally {
       this.inserting--;
     }
+    this.writes.succeeded();
     if (claim) this.idempotency.forget(entry.id);
     this.pending.set(entry.id, entry);
     this.workers.schedule(entry);
@@ -177,8 +182,9 @@ export class SpoolDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     return this.recovery.possibleDuplicates;
   }
 
+  /** False while draining, and while the spool cannot write (readiness, issue 25). */
   isAccepting(): boolean {
-    return this.accepting;
+    return this.accepting && this.writes.healthy();
   }
 
   async drain(timeoutMs: number): Promise<DrainReport> {
