@@ -75,3 +75,22 @@ describe(validateEnvironment.name, () => {
     expect(error?.message).not.toContain('aaaa');
   });
 });
+
+describe('EMAIL_DURATION_BUCKETS', () => {
+  it.each(['0.5,0.1', '0,1', '-1,2', 'a,b', '1,1', ' , '])(
+    'refuses %p, naming the variable',
+    (value) => {
+      expect(() => validateEnvironment({ EMAIL_DURATION_BUCKETS: value })).toThrow(
+        /EMAIL_DURATION_BUCKETS must be 1-30 positive numbers of seconds in ascending order/,
+      );
+    },
+  );
+
+  it('accepts finer ascending buckets', () => {
+    expect(() =>
+      validateEnvironment({
+        EMAIL_DURATION_BUCKETS: '0.005,0.01,0.025,0.05,0.1,0.25,0.5,1,2.5,5,10',
+      }),
+    ).not.toThrow();
+  });
+});
