@@ -70,7 +70,7 @@ export async function createApp(): Promise<NestFastifyApplication> {
 /** Logger and API docs (issue 8); before init, while Fastify still accepts routes. */
 export function configureApp(app: NestFastifyApplication): void {
   const observability = app.get<ObservabilityConfig>(observabilityConfig.KEY);
-  useAppLogger(app, observability);
+  useAppLogger(app, observability, logLevelsFrom(app.get<AppConfig>(appConfig.KEY).logLevel));
   const keys = app.get(ApiKeys);
   setupOpenApi(
     app,

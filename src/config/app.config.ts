@@ -1,8 +1,25 @@
 import { ConfigType, registerAs } from '@nestjs/config';
-import { EnvReader, type Environment } from './env-reader';
+import { ConfigValidationError, EnvReader, type Environment } from './env-reader';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
+/** pino's names for Nest's `log` and `verbose`: what the JSON lines print (`"level":"info"`). */
+const LOG_LEVEL_ALIASES: Readonly<Record<string, LogLevelName>> = { info: 'log', trace: 'verbose' };
+
+/** LOG_LEVEL in Nest's names or pino's (`info`, `trace`), any case. */
+function logLevel(env: EnvReader): LogLevelName {
+  const raw = env.raw('LOG_LEVEL')?.toLowerCase();
+  if (raw === undefined) return 'log';
+  const level = LOG_LEVEL_ALIASES[raw] ?? raw;
+  if (!(LOG_LEVELS as readonly string[]).includes(level)) {
+    throw new ConfigValidationError(
+      'LOG_LEVEL',
+      `must be one of ${LOG_LEVELS.join(', ')} (or info, trace)`,
+      env.raw('LOG_LEVEL'),
+    );
+  }
+  return level as LogLevelName;
+}
 
 /** The `app` namespace from an environment; pure, so tests pass an object. */
 export function parseAppConfig(source: Environment) {
@@ -19,7 +36,7 @@ export function parseAppConfig(source: Environment) {
     requestTimeoutMs: env.int('REQUEST_TIMEOUT_MS', 30_000, { min: 1000, max: 600_000 }),
     /** How long SIGTERM waits for queued and in-flight emails before exiting anyway. */
     shutdownDrainMs: env.int('SHUTDOWN_DRAIN_MS', 25_000, { min: 0, max: 600_000 }),
-    logLevel: env.oneOf<LogLevelName>('LOG_LEVEL', LOG_LEVELS, 'log'),
+    logLevel: logLevel(env),
   };
 }
 

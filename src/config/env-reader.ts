@@ -3,7 +3,12 @@
  * deployment stops at start-up with one clear line instead of misbehaving later.
  */
 export class ConfigValidationError extends Error {
-  constructor(variable: string, problem: string, value?: string) {
+  constructor(
+    /** The variable to fix: start-up reports every bad one at once, each once (validate-all). */
+    readonly variable: string,
+    problem: string,
+    value?: string,
+  ) {
     super(
       `Invalid configuration: ${variable} ${problem}` +
         (value === undefined ? '' : ` (got ${JSON.stringify(truncate(value))})`),

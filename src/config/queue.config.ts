@@ -33,6 +33,10 @@ export function parseQueueConfig(source: Environment) {
     }),
     /** Start even when Redis may evict keys (maxmemory-policy other than noeviction). */
     redisAllowEviction: env.bool('REDIS_ALLOW_EVICTION', false),
+    /** Shown in the start-up line instead of the URL, which may carry a password. */
+    redisDisplayName: redisUrl
+      ? `${redisUrl.protocol}//${redisUrl.host}${redisUrl.pathname === '/' ? '' : redisUrl.pathname}`
+      : 'redis://127.0.0.1:6379',
     /** The spool driver's SQLite file (one process owns it). */
     spoolPath: env.string('SPOOL_PATH', './var/spool.db'),
     /** `full`: a commit survives a power cut; `normal`: a process crash (docs/spool.md). */

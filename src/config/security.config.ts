@@ -35,29 +35,78 @@ export function normaliseDomain(domain: string): string {
 }
 const PLAIN_DOMAIN = /^(?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*$/;
 
+/** RFC 6750's b64token without its `=` padding (`=` separates key and client); `:` for `sha256:`. */
+const KEY_CHARACTERS = /^[A-Za-z0-9._~+/:-]+$/;
+
+/** A separator someone may have used instead of the comma, named in the error. */
+function straySeparator(entry: string): string | undefined {
+  if (entry.includes(';')) return '";"';
+  if (/\s/.test(entry)) return 'whitespace';
+  if (entry.includes('|')) return '"|"';
+  return undefined;
+}
+
 /**
- * `key=client` pairs. Errors name the variable and the entry's position, never the key.
- * `hashed`: entries may be `sha256:<hex>=client` (API_KEYS_FILE).
+ * `key=client` pairs, strictly (issue 25): exactly one `=` per entry, keys of bearer-token
+ * characters, entries separated by commas only. Errors name the variable and the entry's
+ * position, never the key. `API_KEYS_FILE` entries may be `sha256:<hex>=client`.
  */
 function parseKeyEntries(variable: string, entries: string[]): ApiKeyEntry[] {
   return entries.map((entry, index) => {
-    const at = entry.lastIndexOf('=');
-    const secret = at < 0 ? '' : entry.slice(0, at).trim();
-    const client = at < 0 ? '' : entry.slice(at + 1).trim();
+    const problem = `entry ${index + 1}`;
+    const separator = straySeparator(entry);
+    const parts = entry.split('=');
+    if (parts.length !== 2) {
+      throw new ConfigValidationError(
+        variable,
+        `${problem} must be one key=client pair` +
+          (separator ? ` (entries are separated by commas, not ${separator})` : '') +
+          ' (value not shown)',
+      );
+    }
+    const [secret, client] = parts.map((part) => part.trim());
     if (secret === '' || !CLIENT_NAME.test(client)) {
       throw new ConfigValidationError(
         variable,
-        `entry ${index + 1} must be key=client with a client of letters, digits, . _ - (value not shown)`,
+        `${problem} must be key=client with a client of letters, digits, . _ - (value not shown)`,
+      );
+    }
+    if (!KEY_CHARACTERS.test(secret)) {
+      throw new ConfigValidationError(
+        variable,
+        `${problem} has a key with a character outside A-Z a-z 0-9 . _ ~ + / - ` +
+          (separator ? `(entries are separated by commas, not ${separator}) ` : '') +
+          '(value not shown)',
       );
     }
     const hashed = SHA256_HEX.exec(secret);
     if (!hashed && secret.length < 16) {
       throw new ConfigValidationError(
         variable,
-        `entry ${index + 1} has a key shorter than 16 characters (value not shown)`,
+        `${problem} has a key shorter than 16 characters (value not shown)`,
       );
     }
     return { sha256: hashed ? Buffer.from(hashed[1], 'hex') : sha256(secret), client };
+  });
+}
+
+/** The same key twice would authenticate as whichever entry comes first: refused. */
+function refuseDuplicateKeys(entries: readonly ApiKeyEntry[]): void {
+  const seen = new Map<string, number>();
+  entries.forEach((entry, index) => {
+    const digest = entry.sha256.toString('hex');
+    const first = seen.get(digest);
+    if (first !== undefined) {
+      const clients =
+        entries[first].client === entry.client
+          ? `client ${entry.client} twice`
+          : `clients ${entries[first].client} and ${entry.client}`;
+      throw new ConfigValidationError(
+        'API_KEYS',
+        `entries ${first + 1} and ${index + 1} (counting API_KEYS, then API_KEYS_FILE) are the same key, for ${clients}: give each client its own key (value not shown)`,
+      );
+    }
+    seen.set(digest, index);
   });
 }
 
@@ -121,6 +170,7 @@ export function parseSecurityConfig(source: Environment) {
     ...parseKeyEntries('API_KEYS', env.list('API_KEYS', [])),
     ...(keysFile === undefined ? [] : parseKeyEntries('API_KEYS_FILE', readKeysFile(keysFile))),
   ];
+  refuseDuplicateKeys(apiKeys);
   const perMinute = env.optionalInt('RATE_LIMIT_PER_MINUTE', { min: 0, max: 10_000_000 });
   const rateLimit = env.int('RATE_LIMIT', 0, { min: 0, max: 10_000_000 });
   const windowMs = env.int('RATE_LIMIT_WINDOW_MS', 60_000, { min: 100, max: 86_400_000 });

@@ -1,32 +1,16 @@
-import { ConfigValidationError, EnvReader, KNOWN_VARIABLES, type Environment } from './env-reader';
+import { ConfigValidationError, KNOWN_VARIABLES, type Environment } from './env-reader';
 import type { parseAllConfig } from './namespaces';
 
 type ParsedConfig = ReturnType<typeof parseAllConfig>;
 
 /** Checks across namespaces, run by validateEnvironment once every namespace has parsed. */
-export function checkAcrossNamespaces(config: ParsedConfig, env: Environment): void {
+export function checkAcrossNamespaces(config: ParsedConfig): void {
   const { port } = config.app.value;
   const metrics = config.metrics.value;
   if (metrics.port !== undefined && metrics.port === port) {
     throw new ConfigValidationError(
       'METRICS_PORT',
       `must differ from PORT (both ${port}); unset METRICS_PORT to serve /metrics on PORT`,
-    );
-  }
-  const reader = new EnvReader(env);
-  const openRelayAccepted = reader.bool('ALLOW_OPEN_RELAY', false);
-  if (!reader.isProduction() || openRelayAccepted) return;
-  const security = config.security.value;
-  if (security.apiKeys.length === 0) {
-    throw new ConfigValidationError(
-      'API_KEYS',
-      'must be set when NODE_ENV=production: without keys anyone who reaches the port can send as anybody (ALLOW_OPEN_RELAY=true accepts that deliberately)',
-    );
-  }
-  if (security.allowedSenderDomains.length === 0 && security.clientSenders.size === 0) {
-    throw new ConfigValidationError(
-      'ALLOWED_SENDER_DOMAINS',
-      'or CLIENT_SENDERS must be set when NODE_ENV=production: otherwise every client may send as any address (ALLOW_OPEN_RELAY=true accepts that deliberately)',
     );
   }
 }

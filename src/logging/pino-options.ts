@@ -34,6 +34,8 @@ export function buildRootLogger(app: AppConfig): Logger {
       level: PINO_LEVELS[app.logLevel],
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       mixin: requestContextMixin,
+      // `"level":"info"` rather than 30: readable, and what log pipelines match on.
+      formatters: { level: (label) => ({ level: label }) },
     },
     stream,
   );

@@ -1,4 +1,9 @@
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import {
+  ConsoleLogger,
+  type INestApplication,
+  type LoggerService,
+  type LogLevel,
+} from '@nestjs/common';
 import { Logger } from 'nestjs-pino';
 import type { ObservabilityConfig } from '../config/observability.config';
 
@@ -14,9 +19,13 @@ const FRAMEWORK_CONTEXTS = new Set([
   'NestApplication',
 ]);
 
-/** nestjs-pino's Logger with the framework's `log` lines demoted to `debug`. */
+/** A logger (nestjs-pino's or Nest's console) with the framework's `log` lines demoted to `debug`. */
 class QuietFrameworkLogger implements LoggerService {
-  constructor(private readonly pino: Logger) {}
+  constructor(
+    private readonly pino: Required<
+      Pick<LoggerService, 'log' | 'error' | 'warn' | 'debug' | 'verbose' | 'fatal'>
+    >,
+  ) {}
 
   log(message: unknown, ...rest: unknown[]): void {
     const context = rest[rest.length - 1];
@@ -43,7 +52,18 @@ class QuietFrameworkLogger implements LoggerService {
   }
 }
 
-/** LOG_FORMAT=json routes every Nest log through pino; `pretty` keeps Nest's console lines. */
-export function useAppLogger(app: INestApplication, config: ObservabilityConfig): void {
-  if (config.logFormat === 'json') app.useLogger(new QuietFrameworkLogger(app.get(Logger)));
+/**
+ * LOG_FORMAT=json routes every Nest log through pino; `pretty` keeps Nest's console lines.
+ * Both print the same start-up lines (the framework's narration at debug in both).
+ */
+export function useAppLogger(
+  app: INestApplication,
+  config: ObservabilityConfig,
+  logLevels: LogLevel[],
+): void {
+  app.useLogger(
+    new QuietFrameworkLogger(
+      config.logFormat === 'json' ? app.get(Logger) : new ConsoleLogger({ logLevels }),
+    ),
+  );
 }

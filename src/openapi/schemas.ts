@@ -89,6 +89,11 @@ export const SCHEMAS: Record<string, SchemaObject> = {
     properties: {
       index: { type: 'integer', minimum: 0 },
       status: { type: 'integer', description: 'What this email alone would have been answered.' },
+      code: {
+        type: 'string',
+        enum: Object.keys(ERROR_CODES),
+        description: 'On a refused item: the error code POST /send-email would have answered.',
+      },
       id: { type: 'string', format: 'uuid' },
       location: { type: 'string' },
       errors: { type: 'array', items: ref('FieldError') },

@@ -48,6 +48,54 @@ describe(ApiKeys.name, () => {
     expect(message).not.toContain('aaaaaaaaaaaaaaaa1');
   });
 
+  it.each([
+    [
+      'a ";" between entries',
+      'aaaaaaaaaaaaaaaa1=billing;bbbbbbbbbbbbbbbb2=crm',
+      /entry 1 must be one key=client pair \(entries are separated by commas, not ";"\)/,
+    ],
+    [
+      'a space between entries',
+      'aaaaaaaaaaaaaaaa1=billing bbbbbbbbbbbbbbbb2=crm',
+      /not whitespace/,
+    ],
+    ['"=" inside a key', 'aaaa=aaaaaaaaaaaaaaa1=billing', /entry 1 must be one key=client pair/],
+    [
+      '";" inside a key',
+      'aaaaaaaa;aaaaaaaaa1=billing',
+      /entry 1 has a key with a character outside .* \(entries are separated by commas, not ";"\)/,
+    ],
+    [
+      'a quote inside a key',
+      'bbbbbbbbbbbbbbbb2=crm,"aaaaaaaaaaaaaaaa1"=billing',
+      /entry 2 has a key with a character outside/,
+    ],
+    [
+      'one key for two clients',
+      'aaaaaaaaaaaaaaaa1=billing,aaaaaaaaaaaaaaaa1=crm',
+      /entries 1 and 2 .* are the same key, for clients billing and crm/,
+    ],
+  ])('refuses %s in one line that never shows the key', (_, value, expected) => {
+    let message = '';
+    try {
+      configWith({ API_KEYS: value });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(expected);
+    expect(message).toMatch(/^Invalid configuration: API_KEYS /);
+    expect(message).not.toContain('\n');
+    expect(message).not.toMatch(/aaaa|bbbb/);
+  });
+
+  it('accepts bearer-token characters and blanks around the commas', () => {
+    const sut = new ApiKeys(
+      configWith({ API_KEYS: ' Ab0-._~+/Ab0-._~+/=one ,  ccccccccccccccccc=two ' }),
+    );
+    expect(sut.clientFor('Ab0-._~+/Ab0-._~+/')).toBe('one');
+    expect(sut.clientFor('ccccccccccccccccc')).toBe('two');
+  });
+
   it('refuses RATE_LIMIT_PER_MINUTE together with RATE_LIMIT', () => {
     expect(() => configWith({ RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT: '3' })).toThrow(
       /RATE_LIMIT_PER_MINUTE/,

@@ -12,12 +12,16 @@ const SCALARS = ['time', 'success', 'failure', 'queueSize', 'retries', 'count', 
  * number of clients or the uptime. Per-client series stay in /metrics and Grafana.
  */
 export class StatusHistory {
-  private readonly width = SCALARS.length + EMAIL_DURATION_BUCKETS.length;
+  private readonly width: number;
   private readonly values: Float64Array;
   private next = 0;
   private size = 0;
 
-  constructor(readonly capacity = HISTORY_CAPACITY) {
+  constructor(
+    readonly capacity = HISTORY_CAPACITY,
+    private readonly buckets: readonly number[] = EMAIL_DURATION_BUCKETS,
+  ) {
+    this.width = SCALARS.length + buckets.length;
     this.values = new Float64Array(capacity * this.width);
   }
 
@@ -39,7 +43,7 @@ export class StatusHistory {
       snapshot.duration.sum,
     ];
     scalars.forEach((value, i) => (this.values[row + i] = value));
-    EMAIL_DURATION_BUCKETS.forEach((le, i) => {
+    this.buckets.forEach((le, i) => {
       const bucket = snapshot.duration.buckets.find((b) => b.le === le);
       this.values[row + SCALARS.length + i] = bucket?.count ?? 0;
     });
@@ -61,7 +65,7 @@ export class StatusHistory {
         queueSize,
         retries,
         duration: {
-          buckets: EMAIL_DURATION_BUCKETS.map((le, b) => ({
+          buckets: this.buckets.map((le, b) => ({
             le,
             count: this.values[row + SCALARS.length + b],
           })),

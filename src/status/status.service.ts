@@ -7,6 +7,7 @@ import {
   EMAIL_SEND_DURATION_SECONDS,
   EMAIL_SENT_TOTAL,
 } from '../mail/metrics/email-metrics.constants';
+import { metricsConfig, type MetricsConfig } from '../config/metrics.config';
 import { observabilityConfig, type ObservabilityConfig } from '../config/observability.config';
 import type { StatusData, StatusSnapshot } from './status-data';
 import { StatusHistory } from './status-history';
@@ -22,11 +23,16 @@ type Sample = { value: number; labels: Record<string, string | number>; metricNa
  */
 @Injectable()
 export class StatusService implements OnModuleInit, OnModuleDestroy {
-  private readonly history = new StatusHistory();
+  private readonly history: StatusHistory;
   private timer?: NodeJS.Timeout;
   private readonly replica = hostname();
 
-  constructor(@Inject(observabilityConfig.KEY) private readonly config: ObservabilityConfig) {}
+  constructor(
+    @Inject(observabilityConfig.KEY) private readonly config: ObservabilityConfig,
+    @Inject(metricsConfig.KEY) metrics: MetricsConfig,
+  ) {
+    this.history = new StatusHistory(undefined, metrics.emailDurationBuckets);
+  }
 
   onModuleInit(): void {
     if (!this.config.statusPageEnabled) return;

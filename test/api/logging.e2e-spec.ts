@@ -30,7 +30,7 @@ describe('Structured logs', () => {
         requestId: 'abc-123',
         client: 'billing',
         attempts: 1,
-        level: 30,
+        level: 'info',
       });
       const access = sut.lines.filter((l) => l.requestId === 'abc-123' && l.res !== undefined);
       expect(access).toHaveLength(1);
@@ -60,7 +60,10 @@ describe('Structured logs', () => {
       expect(mine).toEqual([
         expect.objectContaining({ msg: 'email sent', requestId: 'quiet-1', emailId: res.body.id }),
       ]);
-      const raw = sut.raw.join('').split('\n').find((l) => l.includes(String(res.body.id)));
+      const raw = sut.raw
+        .join('')
+        .split('\n')
+        .find((l) => l.includes(String(res.body.id)));
       expect(raw?.match(/"requestId"/g)).toHaveLength(1);
     } finally {
       await sut.close();
@@ -91,9 +94,41 @@ describe('Structured logs', () => {
         reason: 'rejected',
         smtpCode: 550,
         attempts: 1,
-        level: 40,
+        level: 'warn',
       });
       expect(sut.raw.join('')).not.toContain('ghost@example.com');
+    } finally {
+      await sut.close();
+    }
+  });
+
+  it('writes each retry as a structured line: emailId, attempt, reason and smtpCode as fields', async () => {
+    const sut = await startLoggedApp({
+      SMTP_URL: smtp.url,
+      RETRY_BASE_MS: '10',
+      RETRY_MAX_MS: '20',
+    });
+    try {
+      smtp.failNext(451, 'Try again later', 2);
+      const res = await postJson(
+        `${sut.url}/send-email`,
+        { to: 'a@example.com', subject: 'Hi', text: 'x' },
+        { 'x-client-id': 'reports' },
+      );
+      expect(res.status).toBe(200);
+      const retries = sut.lines.filter(
+        (l) => l.emailId === res.body.id && l.msg === 'email attempt failed; retrying',
+      );
+      expect(retries).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          attempt: 1,
+          reason: 'deferred',
+          smtpCode: 451,
+          retryInMs: expect.any(Number),
+        }),
+        expect.objectContaining({ level: 'warn', attempt: 2, reason: 'deferred', smtpCode: 451 }),
+      ]);
     } finally {
       await sut.close();
     }

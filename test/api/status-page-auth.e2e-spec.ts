@@ -1,9 +1,7 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { StatusController } from '../../src/status/status.controller';
-import { CHROMIUM, CHROMIUM_ARGS, HAS_CHROMIUM, reportMissingChromium } from '../support/chromium';
+import { launchChromium } from '../support/chromium';
 import { createTestApp, request, type TestApp } from '../support/test-app';
-
-reportMissingChromium('status page basic-auth browser test');
 const KEY = 'status-page-key-0123456789';
 const basic = (user: string, password: string) => ({
   authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
@@ -22,9 +20,7 @@ describe(`${StatusController.name} when API keys are set`, () => {
         STATUS_HISTORY_INTERVAL_MS: '200',
       },
     });
-    if (HAS_CHROMIUM) {
-      browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    }
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
@@ -68,37 +64,34 @@ describe(`${StatusController.name} when API keys are set`, () => {
     expect(res.status).toBe(401);
   });
 
-  (HAS_CHROMIUM ? it : it.skip)(
-    'opens in Chromium with the basic credential and shows history at once',
-    async () => {
-      const context = await browser.newContext({
-        httpCredentials: { username: 'viewer', password: 'status-page-password' },
-      });
-      const page = await context.newPage();
-      const problems: string[] = [];
-      page.on('pageerror', (err) => problems.push(err.message));
-      const samples = async () =>
-        (
-          await request<{ history: { points: unknown[] } }>(`${t.url}/status/data`, {
-            headers: basic('viewer', 'status-page-password'),
-          })
-        ).body.history.points.length;
-      while ((await samples()) < 3) await new Promise((resolve) => setTimeout(resolve, 50));
+  it('opens in Chromium with the basic credential and shows history at once', async () => {
+    const context = await browser.newContext({
+      httpCredentials: { username: 'viewer', password: 'status-page-password' },
+    });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    const samples = async () =>
+      (
+        await request<{ history: { points: unknown[] } }>(`${t.url}/status/data`, {
+          headers: basic('viewer', 'status-page-password'),
+        })
+      ).body.history.points.length;
+    while ((await samples()) < 3) await new Promise((resolve) => setTimeout(resolve, 50));
 
-      const response = await page.goto(`${t.url}/status`);
-      await page
-        .locator('#updated')
-        .filter({ hasText: /^updated / })
-        .waitFor();
+    const response = await page.goto(`${t.url}/status`);
+    await page
+      .locator('#updated')
+      .filter({ hasText: /^updated / })
+      .waitFor();
 
-      expect(response?.status()).toBe(200);
-      expect(
-        Number(await page.locator('#queue-chart').getAttribute('data-points')),
-      ).toBeGreaterThan(1);
-      expect(problems).toEqual([]);
-      await context.close();
-    },
-  );
+    expect(response?.status()).toBe(200);
+    expect(Number(await page.locator('#queue-chart').getAttribute('data-points'))).toBeGreaterThan(
+      1,
+    );
+    expect(problems).toEqual([]);
+    await context.close();
+  });
 });
 
 describe(`${StatusController.name} with API keys but no basic credential`, () => {

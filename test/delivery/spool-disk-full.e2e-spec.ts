@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { AppProcess } from '../support/app-process';
 import { TestSmtpServer } from '../support/smtp-server';
 import { emailIdOf, tempDir } from '../support/spool-kit';
-import { postJson } from '../support/test-app';
+import { postJson, request } from '../support/test-app';
 
 /**
  * The spool on a real, small tmpfs that fills up (needs root, as CI runs): 503 while full,
@@ -64,7 +64,20 @@ describe('spool driver on a full disk (real process, real tmpfs)', () => {
     expect(refused?.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(refused?.body.message).toMatch(/nothing was queued/);
 
+    // Not ready while the spool cannot write: the Service sends new requests elsewhere.
+    const notReady = await request(`${app.url}/readyz`);
+    expect(notReady.status).toBe(503);
+    expect(JSON.stringify(notReady.body)).toContain('not accepting emails');
+
     rmSync(filler);
+    // Ready again once a probe write succeeds (readiness triggers it: no traffic comes).
+    const deadline = Date.now() + 15_000;
+    let ready = await request(`${app.url}/readyz`);
+    while (ready.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      ready = await request(`${app.url}/readyz`);
+    }
+    expect(ready.status).toBe(200);
     const after = await send(1_000);
     expect(after.status).toBe(202);
     await smtp.waitForMessages(accepted.length + 1, 30_000);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { AppProcess, runToExit } from '../support/app-process';
+import { AppProcess, fatalLineOf, runToExit } from '../support/app-process';
 import { freePort, TestSmtpServer } from '../support/smtp-server';
 import { emailIdOf, tempDir } from '../support/spool-kit';
 import { valueOf } from '../support/scrape';
@@ -166,7 +166,7 @@ describe('spool driver (real processes)', () => {
     });
 
     expect(second.status).toBe(1);
-    expect(second.stderr.trim().split('\n')).toEqual([
+    expect([fatalLineOf(second.stderr).msg]).toEqual([
       `mailwatch failed to start: SPOOL_PATH ${spoolPath} is in use by another process (one process owns a spool file): stop the other process, or give this one its own SPOOL_PATH`,
     ]);
   });
@@ -183,7 +183,7 @@ describe('spool driver (real processes)', () => {
     });
 
     expect(run.status).toBe(1);
-    expect(run.stderr).toMatch(
+    expect(fatalLineOf(run.stderr).msg).toMatch(
       /^mailwatch failed to start: SPOOL_PATH .* is corrupt or not a spool database: move it aside/,
     );
     expect(readFileSync(spoolPath, 'utf8')).toBe('not a database '.repeat(500));

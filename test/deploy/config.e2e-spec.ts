@@ -1,4 +1,4 @@
-import { runToExit } from '../support/app-process';
+import { fatalLineOf, runToExit } from '../support/app-process';
 
 describe('configuration validated at start-up', () => {
   it.each([
@@ -14,10 +14,10 @@ describe('configuration validated at start-up', () => {
     const result = await runToExit({ [name]: value });
 
     expect(result.status).toBe(1);
-    const lines = result.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(message);
-    expect(lines[0]).toContain(name);
+    const line = fatalLineOf(result.stderr);
+    expect(line.msg).toMatch(message);
+    expect(line.msg).toContain(name);
+    expect(line.variables).toEqual([name]);
     expect(result.stdout).toBe('');
   });
 

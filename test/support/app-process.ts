@@ -164,3 +164,14 @@ export async function runToExit(
   clearTimeout(timer);
   return { status, stdout, stderr };
 }
+
+/** A start-up failure's one stderr line (JSON, `"level":"fatal"`): its message and fields. */
+export function fatalLineOf(
+  stderr: string,
+): { msg: string; level: string } & Record<string, unknown> {
+  const lines = stderr.trim().split('\n');
+  if (lines.length !== 1) throw new Error(`expected one fatal line on stderr, got:\n${stderr}`);
+  const line = JSON.parse(lines[0]) as { msg: string; level: string } & Record<string, unknown>;
+  if (line.level !== 'fatal') throw new Error(`expected "level":"fatal": ${lines[0]}`);
+  return line;
+}

@@ -2,7 +2,7 @@ import type { CallerContext } from '../../core/client-identity';
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { invalidField } from '../../core/error-body';
+import { defaultErrorCode, invalidField, isErrorCode, type ErrorCode } from '../../core/error-body';
 import { flattenValidationErrors, type FieldError } from '../../core/validation';
 import { SendEmailDto } from '../dto/send-email.dto';
 import { MailService } from '../mail.service';
@@ -13,6 +13,8 @@ export interface BatchItemResult {
   index: number;
   /** The HTTP status this email would have had alone: 202 queued, 400 invalid, 503 … */
   status: number;
+  /** On a refused item: the code POST /send-email would have answered (branch on it, not on message). */
+  code?: ErrorCode;
   id?: string;
   location?: string;
   errors?: FieldError[];
@@ -57,7 +59,7 @@ export class BatchSender {
     caller: CallerContext,
   ): Promise<BatchItemResult> {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      return { index, status: 400, message: 'each email must be an object' };
+      return { index, status: 400, code: 'invalid_body', message: 'each email must be an object' };
     }
     const dto = plainToInstance(SendEmailDto, item);
     const problems = await validate(dto, {
@@ -66,7 +68,12 @@ export class BatchSender {
       validationError: { target: false, value: false },
     });
     if (problems.length > 0) {
-      return { index, status: 400, errors: flattenValidationErrors(problems) };
+      return {
+        index,
+        status: 400,
+        code: 'validation_failed',
+        errors: flattenValidationErrors(problems),
+      };
     }
     try {
       const view = await this.mail.send(dto, { ...caller, waitMs: 0 });
@@ -74,10 +81,21 @@ export class BatchSender {
     } catch (err) {
       if (!(err instanceof HttpException)) throw err;
       const response = err.getResponse();
-      const detail =
-        typeof response === 'string' ? response : (response as { message?: unknown }).message;
+      const {
+        message: detail,
+        code,
+        fields,
+      } = typeof response === 'string'
+        ? { message: response, code: undefined, fields: undefined }
+        : (response as { message?: unknown; code?: unknown; fields?: unknown });
       const message = typeof detail === 'string' ? detail : err.message;
-      return { index, status: err.getStatus(), message };
+      const status = err.getStatus();
+      return {
+        index,
+        status,
+        code: isErrorCode(code) ? code : defaultErrorCode(status, Array.isArray(fields)),
+        message,
+      };
     }
   }
 }

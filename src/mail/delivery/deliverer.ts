@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { mailConfig, type MailConfig } from '../../config/mail.config';
 import { securityConfig, type SecurityConfig } from '../../config/security.config';
 import { redactAddresses } from '../../logging/address-redaction';
@@ -30,7 +30,6 @@ export const RELAY_DOWN: DeliveryErrorInfo = {
  */
 @Injectable()
 export class Deliverer {
-  private readonly logger = new Logger('Delivery');
   private readonly policy: RetryPolicy;
   /** The outcome line, once per email: the one line a send writes at info level. */
   private readonly outcomes: EventLines;
@@ -67,9 +66,15 @@ export class Deliverer {
         this.metrics.attempt('transient');
         this.metrics.retry(error.code);
         const { delayMs } = decision;
-        this.logger.warn(
-          `email ${id} attempt ${attemptNumber} failed (${error.code}${error.smtpCode ? ` ${error.smtpCode}` : ''}); deferred, retrying in ${delayMs} ms`,
-        );
+        // Fields, not prose: log pipelines filter on emailId/reason/smtpCode (issue 25).
+        this.outcomes.warn({
+          msg: 'email attempt failed; retrying',
+          emailId: id,
+          attempt: attemptNumber,
+          reason: error.code,
+          smtpCode: error.smtpCode ?? undefined,
+          retryInMs: delayMs,
+        });
         return { kind: 'retry', error, delayMs };
       }
       this.metrics.attempt(error.retryable ? 'transient' : 'permanent');

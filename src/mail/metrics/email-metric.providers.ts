@@ -3,12 +3,12 @@ import { getToken, makeCounterProvider, makeGaugeProvider } from '@willsoto/nest
 import type { Counter, Gauge } from 'prom-client';
 import { hotCounter, hotHistogram } from '../../metrics/hot-path-metrics';
 import { mailConfig, type MailConfig } from '../../config/mail.config';
+import { metricsConfig, type MetricsConfig } from '../../config/metrics.config';
 import { FAILURE_REASONS } from '../delivery/delivery-error';
 import type { DeliveryQueue } from '../delivery/drivers/delivery-queue';
 import { DELIVERY_QUEUE, MAIL_TRANSPORT } from '../mail.constants';
 import type { MailTransport } from '../transport/mail-transport';
 import {
-  EMAIL_DURATION_BUCKETS,
   EMAIL_FAILURES_TOTAL,
   EMAIL_POSSIBLE_DUPLICATES_TOTAL,
   EMAIL_DELIVERY_LIFETIME_SECONDS,
@@ -66,12 +66,13 @@ export const emailMetricProviders: Provider[] = [
   }),
   {
     provide: getToken(EMAIL_SEND_DURATION_SECONDS),
-    useFactory: () =>
+    inject: [metricsConfig.KEY],
+    useFactory: (config: MetricsConfig) =>
       hotHistogram({
         name: EMAIL_SEND_DURATION_SECONDS,
         help: 'Time from accepting an email to its final outcome, retries included.',
         labelNames: ['client'],
-        buckets: EMAIL_DURATION_BUCKETS,
+        buckets: config.emailDurationBuckets,
         enableExemplars: true,
       }),
   },

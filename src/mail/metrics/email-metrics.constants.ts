@@ -1,3 +1,4 @@
+import { DEFAULT_EMAIL_DURATION_BUCKETS } from '../../config/metrics.config';
 /**
  * Email metric names: the contract dashboards and alerts are built on. They are never
  * prefixed (METRICS_PREFIX applies to HTTP and process metrics only).
@@ -22,7 +23,10 @@ export const EMAIL_SMTP_ATTEMPTS_TOTAL = 'email_smtp_attempts_total';
 export const EMAIL_SMTP_POSSIBLE_DUPLICATES_TOTAL = 'email_smtp_possible_duplicates_total';
 export const EMAIL_POSSIBLE_DUPLICATES_TOTAL = 'email_possible_duplicates_total';
 
-/** From the original deployment's dashboards; kept so its queries work unchanged. */
-export const EMAIL_DURATION_BUCKETS = [0.1, 0.5, 1, 2.5, 5, 10];
+/**
+ * From the original deployment's dashboards; kept so its queries work unchanged. The default
+ * of EMAIL_DURATION_BUCKETS, which may add finer ones.
+ */
+export const EMAIL_DURATION_BUCKETS = DEFAULT_EMAIL_DURATION_BUCKETS;
 
 export type AttemptResult = 'success' | 'transient' | 'permanent';

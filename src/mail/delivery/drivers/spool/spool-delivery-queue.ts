@@ -39,5 +39,13 @@ export class SpoolDeliveryQueue extends LocalDeliveryQueue {
       closeGraceMs: settings.closeGraceMs,
     });
     this.idempotency = store.idempotency;
+    this.spool = store;
+  }
+
+  private readonly spool: SpoolEmailStore;
+
+  /** False while draining, and while the spool cannot write (readiness, issue 25). */
+  override isAccepting(): boolean {
+    return super.isAccepting() && this.spool.writes.healthy();
   }
 }

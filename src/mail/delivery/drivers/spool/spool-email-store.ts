@@ -4,6 +4,7 @@ import type { EmailView } from '../../email-view';
 import type { EmailStore, LocalEntry, RecoveryReport, Settlement } from '../local/email-store';
 import { GroupCommit } from './group-commit';
 import { SpoolUnavailableError } from './spool-errors';
+import { SpoolWriteHealth } from './spool-write-health';
 import { SpoolIdempotencyStore } from './spool-idempotency-store';
 import { recoverUnfinished } from './spool-recovery';
 import { entryFromRow, outcomeJson, rowView } from './spool-row';
@@ -29,12 +30,15 @@ export class SpoolEmailStore implements EmailStore {
   readonly store: SpoolStore;
   readonly commits: GroupCommit;
   readonly idempotency: SpoolIdempotencyStore;
+  /** Readiness: false after a refused write until a probe write of an email's size succeeds. */
+  readonly writes: SpoolWriteHealth;
 
   /** Opens and locks the spool: throws SpoolOpenError, so a bad spool stops start-up. */
   constructor(private readonly settings: SpoolStoreSettings) {
     this.store = SpoolStore.open(settings);
     this.commits = new GroupCommit(this.store);
     this.idempotency = new SpoolIdempotencyStore(this.store, settings.idempotencyTtlMs);
+    this.writes = new SpoolWriteHealth(this.store, this.commits);
   }
 
   get isOpen(): boolean {
@@ -62,9 +66,11 @@ export class SpoolEmailStore implements EmailStore {
         if (claim) this.store.putKey(claim.key, claim.record, claim.expiresAt);
       });
     } catch (err) {
+      this.writes.failed();
       this.logger.error(`spool write failed; email refused with 503: ${String(err)}`);
       throw new SpoolUnavailableError();
     }
+    this.writes.succeeded();
     if (claim) this.idempotency.forget(entry.id);
   }
 

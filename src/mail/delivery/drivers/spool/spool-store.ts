@@ -152,6 +152,16 @@ export class SpoolStore {
     }
   }
 
+  /**
+   * Readiness after a failed write (issue 25): stores `bytes` in a scratch row, so a full disk
+   * fails it like an email of that size would. Call inside `transaction`, then with 0 to free.
+   */
+  probeWrite(bytes: number): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO spool_meta (key, value) VALUES ('write_probe', ?)`)
+      .run('x'.repeat(bytes));
+  }
+
   insert(email: NewEmail): void {
     this.sql.insert.run(
       email.id,
