@@ -2,6 +2,18 @@ import { HttpStatus } from '@nestjs/common';
 import { ApiError } from '../core/error-body';
 import type { RetryResult } from './delivery/drivers/delivery-queue';
 import type { EmailView } from './delivery/email-view';
+import { labelsOf } from './tags/email-tags';
+
+/** An email as the API shows it: its meta stays inside, except the caller's tags and metadata. */
+export type PublicEmailView = Omit<EmailView, 'meta'> & {
+  tags?: string[];
+  metadata?: Record<string, string>;
+};
+
+export function presentView(view: EmailView): PublicEmailView {
+  const { meta, ...rest } = view;
+  return { ...rest, ...labelsOf(meta) };
+}
 
 export interface EmailResponse {
   status: number;
@@ -26,7 +38,12 @@ export function toEmailResponse(view: EmailView): EmailResponse {
       const refused = view.lastError?.code === 'rejected' || view.lastError?.code === 'message';
       return {
         status: refused ? HttpStatus.UNPROCESSABLE_ENTITY : HttpStatus.BAD_GATEWAY,
-        body: { id: view.id, status: 'failed', attempts: view.attempts, error: view.lastError },
+        body: {
+          id: view.id,
+          status: 'failed',
+          attempts: view.attempts,
+          error: view.lastError,
+        },
       };
     }
     default:
@@ -66,8 +83,8 @@ export function toRetryResponse(id: string, result: RetryResult): EmailResponse 
 }
 
 /** GET /emails/:id: the view, or 404. */
-export function foundOr404(id: string, view: EmailView | undefined): EmailView {
+export function foundOr404(id: string, view: EmailView | undefined): PublicEmailView {
   if (!view)
     throw new ApiError(404, 'not_found', `no email ${id} (unknown, or past its retention)`);
-  return view;
+  return presentView(view);
 }

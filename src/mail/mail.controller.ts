@@ -6,10 +6,16 @@ import { invalidField } from '../core/error-body';
 import { RATE_LIMIT_HEADERS, SEND_EMAIL_STATUSES } from '../openapi/response-examples';
 import { schemaRef } from '../openapi/schemas';
 import { BatchSender } from './batch/batch-sender';
-import type { EmailView } from './delivery/email-view';
 import { ListEmailsQueryDto } from './dto/list-emails.query';
 import { SendEmailDto } from './dto/send-email.dto';
-import { foundOr404, reply, toEmailResponse, toRetryResponse } from './email-response';
+import {
+  foundOr404,
+  presentView,
+  reply,
+  toEmailResponse,
+  toRetryResponse,
+  type PublicEmailView,
+} from './email-response';
 import { IdempotencyKey } from './http/idempotency-key.pipe';
 import {
   ApiClientHeader,
@@ -89,7 +95,7 @@ export class MailController {
     return reply(res, { status: result.httpStatus, body: result.body });
   }
 
-  /** Dead letters: `GET /emails?status=failed&limit=50` (limit 1–100), newest first. */
+  /** Dead letters: `GET /emails?status=failed&limit=50&tag=x` (limit 1–100), newest first. */
   @Get('emails')
   @ApiOperation({ summary: 'List dead letters (emails that failed for good), newest first' })
   @ApiResponse({
@@ -105,8 +111,8 @@ export class MailController {
     @Caller() caller: CallerContext,
   ): Promise<Record<string, unknown>> {
     // Every email route is scoped to the caller's client (the API key's, or X-Client-ID).
-    const emails = await this.mail.listFailed(query.limit, caller.client);
-    return { status: query.status, count: emails.length, emails };
+    const emails = await this.mail.listFailed(query.limit, caller.client, query.tag);
+    return { status: query.status, count: emails.length, emails: emails.map(presentView) };
   }
 
   /** Re-drives a dead letter: 202 + Location; 409 when the email is not failed. */
@@ -143,7 +149,10 @@ export class MailController {
   })
   @ApiStatuses(400, 404)
   @ApiCommonStatuses()
-  async find(@Param('id', uuid) id: string, @Caller() caller: CallerContext): Promise<EmailView> {
+  async find(
+    @Param('id', uuid) id: string,
+    @Caller() caller: CallerContext,
+  ): Promise<PublicEmailView> {
     return foundOr404(id, await this.mail.find(id, caller.client));
   }
 }

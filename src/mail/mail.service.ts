@@ -16,7 +16,9 @@ import {
 } from './idempotency/idempotency-store';
 import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-fingerprint';
 import { DELIVERY_QUEUE } from './mail.constants';
+import { canonicalHeaders } from './headers/custom-headers';
 import { MessagePolicy } from './policy/message-policy';
+import { hasTag, tagsMeta } from './tags/email-tags';
 import type { OutgoingEmail } from './transport/mail-transport';
 
 /** An email as other modules hand it to MailService (the same shape as POST /send-email). */
@@ -36,6 +38,11 @@ export interface EmailMessage {
   context?: Record<string, unknown>;
   /** `content` is base64. */
   attachments?: Array<{ filename: string; contentType: string; content: string }>;
+  /** Caller's ids (README, "Tags and metadata"); stored with the email, never a metric label. */
+  tags?: string[];
+  metadata?: Record<string, string>;
+  /** Allow-listed headers only (src/mail/headers/custom-headers.ts); validate with SendEmailDto. */
+  headers?: Record<string, string>;
 }
 
 export interface SendOptions {
@@ -50,6 +57,9 @@ export interface SendOptions {
   /** The submitting request's id, logged with the email's final outcome. */
   requestId?: string;
 }
+
+/** How many of the newest dead letters GET /emails?tag= looks through. */
+export const TAG_SCAN_WINDOW = 1000;
 
 /** How long a duplicate waits for the first request of its key to store the email. */
 const CLAIM_SETTLE_MS = 5_000;
@@ -144,6 +154,7 @@ export class MailService {
       ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
       // Bounded by the files in TEMPLATES_DIR; not a label today (docs/extending.md, §3).
       ...(message.template === undefined ? {} : { template: message.template }),
+      ...tagsMeta(message),
     };
   }
 
@@ -152,8 +163,11 @@ export class MailService {
    * always passes the caller's), only that client's: one client never sees another's
    * recipients or relay replies.
    */
-  listFailed(limit: number, client?: string): Promise<EmailView[]> {
-    return this.queue.listFailed(limit, client);
+  async listFailed(limit: number, client?: string, tag?: string): Promise<EmailView[]> {
+    if (tag === undefined) return this.queue.listFailed(limit, client);
+    // Drivers index dead letters by time only: the tag filter reads a bounded window.
+    const window = await this.queue.listFailed(TAG_SCAN_WINDOW, client);
+    return window.filter((view) => hasTag(view, tag)).slice(0, limit);
   }
 
   /**
@@ -241,6 +255,7 @@ export class MailService {
         content: a.content,
         encoding: 'base64' as const,
       })),
+      headers: canonicalHeaders(message.headers),
     };
   }
 }

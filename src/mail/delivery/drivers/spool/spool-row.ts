@@ -36,6 +36,9 @@ function parseOutcome(text: string | null): Outcome {
 const iso = (ms: number | null | undefined): string | undefined =>
   ms == null ? undefined : new Date(ms).toISOString();
 
+const metaOf = (row: SpoolRow): EmailMeta =>
+  row.metadata ? (JSON.parse(row.metadata) as EmailMeta) : {};
+
 export function entryFromRow(row: SpoolRow): SpoolEntry {
   return {
     id: row.id,
@@ -44,7 +47,7 @@ export function entryFromRow(row: SpoolRow): SpoolEntry {
     status: 'queued',
     attempts: row.attempts,
     acceptedAt: row.accepted_at,
-    meta: row.metadata ? (JSON.parse(row.metadata) as EmailMeta) : {},
+    meta: metaOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     nextAttemptAt: row.next_attempt_at ?? undefined,
@@ -62,6 +65,7 @@ export function entryView(entry: SpoolEntry): EmailView {
     createdAt: new Date(entry.createdAt).toISOString(),
     updatedAt: new Date(entry.updatedAt).toISOString(),
     nextAttemptAt: iso(entry.nextAttemptAt),
+    meta: entry.meta,
   };
 }
 
@@ -77,5 +81,6 @@ export function rowView(row: SpoolRow): EmailView {
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
     nextAttemptAt: iso(row.next_attempt_at),
+    meta: metaOf(row),
   };
 }
