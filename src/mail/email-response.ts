@@ -2,17 +2,20 @@ import { HttpStatus } from '@nestjs/common';
 import { ApiError } from '../core/error-body';
 import type { RetryResult } from './delivery/drivers/delivery-queue';
 import type { EmailView } from './delivery/email-view';
+import { suppressedOf, type SuppressedRecipient } from './suppression/suppressed-recipients';
 import { labelsOf } from './tags/email-tags';
 
 /** An email as the API shows it: its meta stays inside, except the caller's tags and metadata. */
 export type PublicEmailView = Omit<EmailView, 'meta'> & {
   tags?: string[];
   metadata?: Record<string, string>;
+  /** Recipients refused before queueing because they are on the suppression list. */
+  suppressed?: SuppressedRecipient[];
 };
 
 export function presentView(view: EmailView): PublicEmailView {
   const { meta, ...rest } = view;
-  return { ...rest, ...labelsOf(meta) };
+  return { ...rest, ...labelsOf(meta), ...suppressedOf(meta) };
 }
 
 export interface EmailResponse {
@@ -32,7 +35,13 @@ export function toEmailResponse(view: EmailView): EmailResponse {
     case 'sent':
       return {
         status: HttpStatus.OK,
-        body: { id: view.id, status: 'sent', messageId: view.messageId, attempts: view.attempts },
+        body: {
+          id: view.id,
+          status: 'sent',
+          messageId: view.messageId,
+          attempts: view.attempts,
+          ...suppressedOf(view.meta),
+        },
       };
     case 'failed': {
       const refused = view.lastError?.code === 'rejected' || view.lastError?.code === 'message';
@@ -43,6 +52,7 @@ export function toEmailResponse(view: EmailView): EmailResponse {
           status: 'failed',
           attempts: view.attempts,
           error: view.lastError,
+          ...suppressedOf(view.meta),
         },
       };
     }
@@ -50,7 +60,12 @@ export function toEmailResponse(view: EmailView): EmailResponse {
       return {
         status: HttpStatus.ACCEPTED,
         location: `/emails/${view.id}`,
-        body: { id: view.id, status: 'queued', attempts: view.attempts },
+        body: {
+          id: view.id,
+          status: 'queued',
+          attempts: view.attempts,
+          ...suppressedOf(view.meta),
+        },
       };
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ApiError } from '../core/error-body';
@@ -18,6 +18,8 @@ import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-
 import { DELIVERY_QUEUE } from './mail.constants';
 import { canonicalHeaders } from './headers/custom-headers';
 import { MessagePolicy } from './policy/message-policy';
+import { SuppressionList } from './suppression/suppression-list';
+import { suppressedMeta } from './suppression/suppressed-recipients';
 import { hasTag, tagsMeta } from './tags/email-tags';
 import type { OutgoingEmail } from './transport/mail-transport';
 
@@ -89,20 +91,24 @@ export class MailService {
     // Required: leaving a module out must never silently drop the sender allowlist.
     private readonly policy: MessagePolicy,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+    @Optional() private readonly suppressions?: SuppressionList,
   ) {}
 
   async send(message: EmailMessage, options: SendOptions = {}): Promise<EmailView> {
     const client = options.client ?? UNKNOWN_CLIENT;
     // Sender/recipient policy and attachment cap: refused emails are never queued.
     this.policy.check(message, client);
-    const email = this.normalise(message);
+    const normalised = this.normalise(message);
+    // Suppressed recipients are dropped here, before the queue: no relay ever sees them.
+    const { email, suppressed } = await this.withoutSuppressed(client, normalised);
     const startedAt = options.startedAt ?? performance.now();
     const waitMs = options.waitMs ?? this.config.sendWaitMs;
-    const meta = this.metaFor(message, options);
+    const meta = { ...this.metaFor(message, options), ...suppressedMeta(suppressed) };
     let accepted: EmailView;
     if (options.idempotencyKey !== undefined) {
       const scoped = scopedIdempotencyKey(client, options.idempotencyKey);
-      const record = { id: randomUUID(), fingerprint: requestFingerprint(email) };
+      // The request as sent (suppression can change between a request and its retry).
+      const record = { id: randomUUID(), fingerprint: requestFingerprint(normalised) };
       const held = await this.claim(scoped, record);
       if (held) return this.replay(held, record, waitMs);
       try {
@@ -128,6 +134,22 @@ export class MailService {
     }
     if (waitMs <= 0) return this.logged(accepted);
     return this.logged((await this.queue.waitForOutcome(accepted.id, waitMs)) ?? accepted);
+  }
+
+  private async withoutSuppressed(client: string, email: OutgoingEmail) {
+    if (!this.suppressions) return { email, suppressed: [] };
+    const split = await this.suppressions.split(client, email);
+    if (
+      split.suppressed.length > 0 &&
+      split.email.to.length + (split.email.cc?.length ?? 0) + (split.email.bcc?.length ?? 0) === 0
+    ) {
+      throw new ApiError(
+        422,
+        'suppressed',
+        'every recipient is on the suppression list (GET /suppressions); nothing was queued',
+      );
+    }
+    return split;
   }
 
   /**

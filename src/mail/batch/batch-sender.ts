@@ -6,6 +6,7 @@ import { invalidField } from '../../core/error-body';
 import { flattenValidationErrors, type FieldError } from '../../core/validation';
 import { SendEmailDto } from '../dto/send-email.dto';
 import { MailService } from '../mail.service';
+import { suppressedOf, type SuppressedRecipient } from '../suppression/suppressed-recipients';
 
 export const MAX_BATCH_SIZE = 100;
 
@@ -17,6 +18,7 @@ export interface BatchItemResult {
   location?: string;
   errors?: FieldError[];
   message?: string;
+  suppressed?: SuppressedRecipient[];
 }
 
 export interface BatchResult {
@@ -70,7 +72,13 @@ export class BatchSender {
     }
     try {
       const view = await this.mail.send(dto, { ...caller, waitMs: 0 });
-      return { index, status: 202, id: view.id, location: `/emails/${view.id}` };
+      return {
+        index,
+        status: 202,
+        id: view.id,
+        location: `/emails/${view.id}`,
+        ...suppressedOf(view.meta),
+      };
     } catch (err) {
       if (!(err instanceof HttpException)) throw err;
       const response = err.getResponse();

@@ -8,6 +8,8 @@ import { EmailMetrics } from '../metrics/email-metrics';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from '../transport/mail-transport';
 import { toDeliveryError, type DeliveryErrorInfo } from './delivery-error';
 import { RetryPolicy } from './retry-policy';
+import { RefusalTracker } from '../suppression/refusal-tracker';
+import { SuppressionList } from '../suppression/suppression-list';
 import type { SettledEmail } from './settled-email';
 
 export type AttemptOutcome =
@@ -26,6 +28,8 @@ export class Deliverer {
   private readonly policy: RetryPolicy;
   /** The outcome line, once per email: the one line a send writes at info level. */
   private readonly outcomes: EventLines;
+  /** Recipients refused for good, from an attempt until its email settles (suppression). */
+  private readonly refusals = new RefusalTracker();
 
   constructor(
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
@@ -33,6 +37,7 @@ export class Deliverer {
     @Inject(mailConfig.KEY) config: MailConfig,
     @Inject(securityConfig.KEY) private readonly security: SecurityConfig,
     @Optional() events?: EventLog,
+    @Optional() private readonly suppressions?: SuppressionList,
   ) {
     this.policy = new RetryPolicy(config);
     this.outcomes = events?.lines('Delivery') ?? eventLines('Delivery');
@@ -43,6 +48,7 @@ export class Deliverer {
     try {
       const receipt = await this.transport.send(email, id);
       this.metrics.attempt('success');
+      if (this.suppressions) this.refusals.sent(id, receipt);
       return { kind: 'sent', receipt };
     } catch (err) {
       const error = toDeliveryError(err).toInfo();
@@ -56,6 +62,7 @@ export class Deliverer {
         return { kind: 'retry', error, delayMs };
       }
       this.metrics.attempt(error.retryable ? 'transient' : 'permanent');
+      if (this.suppressions) this.refusals.failed(id, email, err, error);
       return { kind: 'failed', error };
     }
   }
@@ -63,6 +70,8 @@ export class Deliverer {
   /** Records an email's final outcome; drivers call it exactly once per email. */
   settled(outcome: SettledEmail): void {
     this.metrics.settled(outcome);
+    const refused = this.refusals.take(outcome.id);
+    if (refused) this.suppressions?.recordRefusals(outcome.client, refused);
     // One line per email with its final outcome, joinable to its request by requestId.
     const line = {
       msg: outcome.status === 'sent' ? 'email sent' : 'email failed',
