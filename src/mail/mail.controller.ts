@@ -25,6 +25,7 @@ import {
 } from './http/mail-api.docs';
 import { RespondAsync } from './http/respond-async.decorator';
 import { MailService } from './mail.service';
+import { quotaHeaderSetter } from './quota/quota-exceeded.error';
 
 /** `:id` must be a UUID v4; anything else is a 400 naming `id`, not a lookup. */
 const uuid = new ParseUUIDPipe({
@@ -63,6 +64,7 @@ export class MailController {
       ...caller,
       waitMs: respondAsync ? 0 : undefined,
       idempotencyKey,
+      onQuota: quotaHeaderSetter(res),
     });
     return reply(res, toEmailResponse(view), respondAsync);
   }
@@ -91,7 +93,7 @@ export class MailController {
     @Caller() caller: CallerContext,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, unknown>> {
-    const result = await this.batch.send(body, caller);
+    const result = await this.batch.send(body, caller, quotaHeaderSetter(res));
     return reply(res, { status: result.httpStatus, body: result.body });
   }
 

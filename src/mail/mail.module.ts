@@ -14,6 +14,7 @@ import { DELIVERY_QUEUE } from './mail.constants';
 import { emailMetricProviders } from './metrics/email-metric.providers';
 import { EmailMetrics } from './metrics/email-metrics';
 import { MessagePolicy } from './policy/message-policy';
+import { QuotaModule } from './quota/quota.module';
 import { SuppressionModule } from './suppression/suppression.module';
 import { buildMailerOptions } from './transport/mailer/mailer-options.factory';
 import { transportProvider } from './transport/transport.factory';
@@ -29,6 +30,7 @@ import { transportProvider } from './transport/transport.factory';
     // HealthIndicatorService for the indicators this feature exports.
     TerminusModule,
     SuppressionModule,
+    QuotaModule,
     MailerModule.forRootAsync({
       inject: [mailConfig.KEY],
       useFactory: (config: MailConfig) => buildMailerOptions(config),

@@ -18,6 +18,7 @@ import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-
 import { DELIVERY_QUEUE } from './mail.constants';
 import { canonicalHeaders } from './headers/custom-headers';
 import { MessagePolicy } from './policy/message-policy';
+import { QuotaService, type QuotaState } from './quota/quota.service';
 import { SuppressionList } from './suppression/suppression-list';
 import { suppressedMeta } from './suppression/suppressed-recipients';
 import { hasTag, tagsMeta } from './tags/email-tags';
@@ -58,6 +59,8 @@ export interface SendOptions {
   idempotencyKey?: string;
   /** The submitting request's id, logged with the email's final outcome. */
   requestId?: string;
+  /** Told the client's quota after this email counted against it (RateLimit-* headers). */
+  onQuota?: (state: QuotaState) => void;
 }
 
 /** How many of the newest dead letters GET /emails?tag= looks through. */
@@ -92,6 +95,7 @@ export class MailService {
     private readonly policy: MessagePolicy,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
     @Optional() private readonly suppressions?: SuppressionList,
+    @Optional() private readonly quotas?: QuotaService,
   ) {}
 
   async send(message: EmailMessage, options: SendOptions = {}): Promise<EmailView> {
@@ -112,28 +116,42 @@ export class MailService {
       const held = await this.claim(scoped, record);
       if (held) return this.replay(held, record, waitMs);
       try {
-        accepted = await this.queue.enqueue({
-          email,
-          client,
-          startedAt,
-          id: record.id,
-          meta,
-        });
+        accepted = await this.counted(client, options, () =>
+          this.queue.enqueue({ email, client, startedAt, id: record.id, meta }),
+        );
       } catch (err) {
         // Nothing was stored: free the key so the client's retry is not told "already sent".
         await this.idempotency.release(scoped, record).catch(() => undefined);
         throw err;
       }
     } else {
-      accepted = await this.queue.enqueue({
-        email,
-        client,
-        startedAt,
-        meta,
-      });
+      accepted = await this.counted(client, options, () =>
+        this.queue.enqueue({ email, client, startedAt, meta }),
+      );
     }
     if (waitMs <= 0) return this.logged(accepted);
     return this.logged((await this.queue.waitForOutcome(accepted.id, waitMs)) ?? accepted);
+  }
+
+  /**
+   * Enqueues within the client's quota (CLIENT_QUOTAS): 429 quota_exceeded counts nothing, and
+   * an email the queue refused (503) is given back. A replayed Idempotency-Key never gets here.
+   */
+  private async counted(
+    client: string,
+    options: SendOptions,
+    enqueue: () => Promise<EmailView>,
+  ): Promise<EmailView> {
+    const quota = await this.quotas?.take(client);
+    if (quota === undefined) return enqueue();
+    try {
+      const accepted = await enqueue();
+      options.onQuota?.(quota);
+      return accepted;
+    } catch (err) {
+      await this.quotas?.refund(client).catch(() => undefined);
+      throw err;
+    }
   }
 
   private async withoutSuppressed(client: string, email: OutgoingEmail) {

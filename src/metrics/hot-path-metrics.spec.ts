@@ -1,12 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, register } from 'prom-client';
 import { renderOpenMetrics } from './openmetrics';
-import {
-  HotCounter,
-  HotGauge,
-  HotHistogram,
-  hotCounter,
-  hotHistogram,
-} from './hot-path-metrics';
+import { HotCounter, HotGauge, HotHistogram, hotCounter, hotHistogram } from './hot-path-metrics';
 
 /** The same observations into prom-client's own class and ours, each in its own registry. */
 function pair<A, B>(makePlain: (r: Registry) => A, makeHot: (r: Registry) => B) {
@@ -51,21 +45,38 @@ describe('HotHistogram', () => {
     const handle = hot.series({ client: 'a' });
     handle.observeWithExemplar(0.2, { email_id: 'first' });
     handle.observeWithExemplar(0.3, { email_id: 'second' });
-    hot.observe({ labels: { client: 'a' }, value: 9, exemplarLabels: { email_id: 'slow' } as never });
+    hot.observe({
+      labels: { client: 'a' },
+      value: 9,
+      exemplarLabels: { email_id: 'slow' } as never,
+    });
     const text = await renderOpenMetrics(registry);
-    expect(text).toMatch(/e_seconds_bucket\{le="0.5",client="a"\} 2 # \{email_id="second"\} 0.3 \d+(\.\d+)?\n/);
+    expect(text).toMatch(
+      /e_seconds_bucket\{le="0.5",client="a"\} 2 # \{email_id="second"\} 0.3 \d+(\.\d+)?\n/,
+    );
     expect(text).toMatch(/e_seconds_bucket\{le="\+Inf",client="a"\} 3 # \{email_id="slow"\} 9 /);
     expect(text).not.toContain('first');
   });
 
   it('refuses what prom-client refuses: unknown labels and non-finite values', () => {
-    const hot = new HotHistogram({ name: 'r_seconds', help: 'r', labelNames: ['client'], registers: [] });
+    const hot = new HotHistogram({
+      name: 'r_seconds',
+      help: 'r',
+      labelNames: ['client'],
+      registers: [],
+    });
     expect(() => hot.series({ tenant: 'x' } as never)).toThrow(/not included in initial labelset/);
     expect(() => hot.observe({ client: 'a' }, Number.NaN)).toThrow(/not a valid number/);
   });
 
   it('reset() and zero() clear counts; handles given out keep working', async () => {
-    const hot = new HotHistogram({ name: 'z_seconds', help: 'z', labelNames: ['client'], buckets: BUCKETS, registers: [] });
+    const hot = new HotHistogram({
+      name: 'z_seconds',
+      help: 'z',
+      labelNames: ['client'],
+      buckets: BUCKETS,
+      registers: [],
+    });
     const handle = hot.series({ client: 'a' });
     handle.observe(0.2);
     hot.reset();

@@ -180,7 +180,10 @@ type Labels = LabelValues<string>;
 /** Same checks prom-client makes, done once per label set instead of once per observation. */
 function checkLabels(names: readonly string[], labels: Labels): void {
   for (const key of Object.keys(labels)) {
-    if (!names.includes(key)) throw new Error(`Added label "${key}" is not included in initial labelset: ${JSON.stringify(names)}`);
+    if (!names.includes(key))
+      throw new Error(
+        `Added label "${key}" is not included in initial labelset: ${JSON.stringify(names)}`,
+      );
   }
 }
 
@@ -219,7 +222,7 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
   // prom-client's constructor points `observe` at one of these two: both land in the cells.
   observeWithoutExemplar(labels: LabelValues<T> | number, value?: number): void {
     if (typeof labels === 'number') this.observeValue({}, labels);
-    else this.observeValue(labels ?? ({}), value!);
+    else this.observeValue(labels ?? {}, value!);
   }
 
   observeWithExemplar(data: {
@@ -265,7 +268,11 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
   }
 
   override remove(...args: unknown[]): void {
-    const labels = (typeof args[0] === 'object' ? args[0] : Object.fromEntries(this.namesInOrder().map((n, i) => [n, args[i]]))) as Labels;
+    const labels = (
+      typeof args[0] === 'object'
+        ? args[0]
+        : Object.fromEntries(this.namesInOrder().map((n, i) => [n, args[i]]))
+    ) as Labels;
     this.cells.delete(keyOf(this.names, labels));
   }
 
@@ -294,7 +301,13 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
     };
     if (self.collect) await self.collect();
     const values: unknown[] = [];
-    const value = (metricName: string, own: Labels, shared: Labels, v: number, exemplar?: Exemplar | null) =>
+    const value = (
+      metricName: string,
+      own: Labels,
+      shared: Labels,
+      v: number,
+      exemplar?: Exemplar | null,
+    ) =>
       values.push(
         splay
           ? { metricName, labels: { ...own, ...shared }, value: v, exemplar }
@@ -306,7 +319,13 @@ export class HotHistogram<T extends string = string> extends Histogram<T> {
         acc += cell.counts[i];
         value(`${self.name}_bucket`, { le: bound }, cell.labels, acc, cell.exemplars[i]);
       });
-      value(`${self.name}_bucket`, { le: '+Inf' }, cell.labels, cell.count, cell.exemplars[this.bounds.length]);
+      value(
+        `${self.name}_bucket`,
+        { le: '+Inf' },
+        cell.labels,
+        cell.count,
+        cell.exemplars[this.bounds.length],
+      );
       value(`${self.name}_sum`, {}, cell.labels, cell.sum);
       value(`${self.name}_count`, {}, cell.labels, cell.count);
     }
@@ -338,7 +357,9 @@ function getOrCreate<M>(name: string, kind: new (...args: never[]) => M, create:
   const existing = register.getSingleMetric(name);
   if (existing === undefined) return create();
   if (!(existing instanceof kind))
-    throw new Error(`metric ${name} is already registered as a plain prom-client ${existing.constructor.name}`);
+    throw new Error(
+      `metric ${name} is already registered as a plain prom-client ${existing.constructor.name}`,
+    );
   return existing;
 }
 

@@ -100,7 +100,8 @@ export class HttpMetrics implements OnModuleInit {
   private seriesOf(request: FastifyRequest): RouteSeries | undefined {
     const template = request.routeOptions.url;
     if (template === undefined) {
-      if (!this.config.groupUnmatched || this.excluded.has(request.url.split('?', 1)[0])) return undefined;
+      if (!this.config.groupUnmatched || this.excluded.has(request.url.split('?', 1)[0]))
+        return undefined;
       return this.routeSeries(request.method, UNMATCHED_HANDLER) ?? undefined;
     }
     return this.routeSeries(request.method, template) ?? undefined;

@@ -23,7 +23,8 @@ const OPERATIONS: Record<string, Record<string, ResponseObject>> = {
   '/readyz': {
     200: { description: 'Ready for traffic.', content: json(schemaRef('Health')) },
     503: {
-      description: 'Not ready: the queue is full or not accepting (draining, store unreachable). The relay never takes a pod out of the Service; see email_smtp_up.',
+      description:
+        'Not ready: the queue is full or not accepting (draining, store unreachable). The relay never takes a pod out of the Service; see email_smtp_up.',
       content: json(schemaRef('Health')),
     },
   },

@@ -85,7 +85,8 @@ export function helmetDefaults(): Record<string, string> {
     recorder as unknown as ServerResponse,
     (err?: unknown) => (failure = err),
   );
-  if (failure) throw failure instanceof Error ? failure : new Error('helmet failed to compute its headers');
+  if (failure)
+    throw failure instanceof Error ? failure : new Error('helmet failed to compute its headers');
   return headers;
 }
 

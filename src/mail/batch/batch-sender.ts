@@ -5,7 +5,7 @@ import { validate } from 'class-validator';
 import { invalidField } from '../../core/error-body';
 import { flattenValidationErrors, type FieldError } from '../../core/validation';
 import { SendEmailDto } from '../dto/send-email.dto';
-import { MailService } from '../mail.service';
+import { MailService, type SendOptions } from '../mail.service';
 import { suppressedOf, type SuppressedRecipient } from '../suppression/suppressed-recipients';
 
 export const MAX_BATCH_SIZE = 100;
@@ -35,7 +35,11 @@ export interface BatchResult {
 export class BatchSender {
   constructor(private readonly mail: MailService) {}
 
-  async send(body: unknown, caller: CallerContext): Promise<BatchResult> {
+  async send(
+    body: unknown,
+    caller: CallerContext,
+    onQuota?: SendOptions['onQuota'],
+  ): Promise<BatchResult> {
     const emails = (body as { emails?: unknown } | null)?.emails;
     if (!Array.isArray(emails) || emails.length === 0 || emails.length > MAX_BATCH_SIZE) {
       throw invalidField(
@@ -44,7 +48,7 @@ export class BatchSender {
       );
     }
     const results = await Promise.all(
-      emails.map((item, index) => this.sendOne(item, index, caller)),
+      emails.map((item, index) => this.sendOne(item, index, caller, onQuota)),
     );
     const accepted = results.filter((r) => r.status === 202).length;
     return {
@@ -57,6 +61,7 @@ export class BatchSender {
     item: unknown,
     index: number,
     caller: CallerContext,
+    onQuota?: SendOptions['onQuota'],
   ): Promise<BatchItemResult> {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       return { index, status: 400, message: 'each email must be an object' };
@@ -71,7 +76,7 @@ export class BatchSender {
       return { index, status: 400, errors: flattenValidationErrors(problems) };
     }
     try {
-      const view = await this.mail.send(dto, { ...caller, waitMs: 0 });
+      const view = await this.mail.send(dto, { ...caller, waitMs: 0, onQuota });
       return {
         index,
         status: 202,
