@@ -67,8 +67,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
       }
       // An error that names its own response headers (429 quota_exceeded: Retry-After, RateLimit-*).
       const own = (exception as { headers?: unknown }).headers;
-      if (own !== null && typeof own === 'object')
-        void reply.headers(own as Record<string, string>);
+      if (own !== null && typeof own === 'object') void reply.headers(own);
       void reply.status(exception.getStatus()).send(fromHttpException(exception));
       return;
     }

@@ -104,7 +104,9 @@ export class MailService {
     this.policy.check(message, client);
     const normalised = this.normalise(message);
     // Suppressed recipients are dropped here, before the queue: no relay ever sees them.
-    const { email, suppressed } = await this.withoutSuppressed(client, normalised);
+    const { email, suppressed } = this.suppressions
+      ? await this.withoutSuppressed(this.suppressions, client, normalised)
+      : { email: normalised, suppressed: [] };
     const startedAt = options.startedAt ?? performance.now();
     const waitMs = options.waitMs ?? this.config.sendWaitMs;
     const meta = { ...this.metaFor(message, options), ...suppressedMeta(suppressed) };
@@ -142,11 +144,11 @@ export class MailService {
     options: SendOptions,
     enqueue: () => Promise<EmailView>,
   ): Promise<EmailView> {
-    const quota = await this.quotas?.take(client);
-    if (quota === undefined) return enqueue();
+    if (!this.quotas?.limits(client)) return enqueue();
+    const quota = await this.quotas.take(client);
     try {
       const accepted = await enqueue();
-      options.onQuota?.(quota);
+      if (quota) options.onQuota?.(quota);
       return accepted;
     } catch (err) {
       await this.quotas?.refund(client).catch(() => undefined);
@@ -154,9 +156,8 @@ export class MailService {
     }
   }
 
-  private async withoutSuppressed(client: string, email: OutgoingEmail) {
-    if (!this.suppressions) return { email, suppressed: [] };
-    const split = await this.suppressions.split(client, email);
+  private async withoutSuppressed(list: SuppressionList, client: string, email: OutgoingEmail) {
+    const split = await list.split(client, email);
     if (
       split.suppressed.length > 0 &&
       split.email.to.length + (split.email.cc?.length ?? 0) + (split.email.bcc?.length ?? 0) === 0

@@ -42,6 +42,11 @@ export class QuotaService {
     return [...this.windows.keys()];
   }
 
+  /** Whether the client has a quota at all (callers skip the store's round trip if not). */
+  limits(client: string): boolean {
+    return this.windows.has(client);
+  }
+
   /** Counts `n` emails, or throws QuotaExceededError (429) counting nothing. */
   async take(client: string, n = 1): Promise<QuotaState | undefined> {
     const windows = this.windows.get(client);
