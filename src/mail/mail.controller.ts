@@ -3,7 +3,11 @@ import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from
 import type { FastifyReply } from 'fastify';
 import { Caller, type CallerContext } from '../core/client-identity';
 import { invalidField } from '../core/error-body';
-import { RATE_LIMIT_HEADERS, SEND_EMAIL_STATUSES } from '../openapi/response-examples';
+import {
+  QUOTA_HEADERS,
+  RATE_LIMIT_HEADERS,
+  SEND_EMAIL_STATUSES,
+} from '../openapi/response-examples';
 import { schemaRef } from '../openapi/schemas';
 import { BatchSender } from './batch/batch-sender';
 import { ListEmailsQueryDto } from './dto/list-emails.query';
@@ -78,13 +82,13 @@ export class MailController {
     status: 200,
     description: 'Every email accepted.',
     schema: schemaRef('BatchResult'),
-    headers: RATE_LIMIT_HEADERS,
+    headers: { ...RATE_LIMIT_HEADERS, ...QUOTA_HEADERS },
   })
   @ApiResponse({
     status: 207,
-    description: 'Some emails refused; per-email statuses inside.',
+    description: 'Some emails refused (400 invalid, 429 over quota, …); per-email statuses inside.',
     schema: schemaRef('BatchResult'),
-    headers: RATE_LIMIT_HEADERS,
+    headers: { ...RATE_LIMIT_HEADERS, ...QUOTA_HEADERS },
   })
   @ApiStatuses(400, 408, 413, 415, 503)
   @ApiCommonStatuses()
