@@ -16,6 +16,7 @@ import { EmailMetrics } from './metrics/email-metrics';
 import { MessagePolicy } from './policy/message-policy';
 import { QuotaModule } from './quota/quota.module';
 import { SuppressionModule } from './suppression/suppression.module';
+import { WebhookModule } from './webhooks/webhook.module';
 import { buildMailerOptions } from './transport/mailer/mailer-options.factory';
 import { transportProvider } from './transport/transport.factory';
 
@@ -31,6 +32,7 @@ import { transportProvider } from './transport/transport.factory';
     TerminusModule,
     SuppressionModule,
     QuotaModule,
+    WebhookModule,
     MailerModule.forRootAsync({
       inject: [mailConfig.KEY],
       useFactory: (config: MailConfig) => buildMailerOptions(config),

@@ -18,50 +18,15 @@ import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-
 import { DELIVERY_QUEUE } from './mail.constants';
 import { canonicalHeaders } from './headers/custom-headers';
 import { MessagePolicy } from './policy/message-policy';
-import { QuotaService, type QuotaState } from './quota/quota.service';
+import { QuotaService } from './quota/quota.service';
 import { SuppressionList } from './suppression/suppression-list';
 import { suppressedMeta } from './suppression/suppressed-recipients';
 import { hasTag, tagsMeta } from './tags/email-tags';
+import { WebhookPublisher } from './webhooks/webhook-publisher';
+import type { EmailMessage, SendOptions } from './email-message';
 import type { OutgoingEmail } from './transport/mail-transport';
 
-/** An email as other modules hand it to MailService (the same shape as POST /send-email). */
-export interface EmailMessage {
-  to: string | string[];
-  cc?: string | string[];
-  bcc?: string | string[];
-  /** Defaults to MAIL_FROM. */
-  from?: string;
-  replyTo?: string;
-  subject: string;
-  text?: string;
-  html?: string;
-  /** A named template (TEMPLATES_DIR/<name>.hbs) rendered into `html` before queueing. */
-  template?: string;
-  /** The template's variables; every variable it uses must be present (strict mode). */
-  context?: Record<string, unknown>;
-  /** `content` is base64. */
-  attachments?: Array<{ filename: string; contentType: string; content: string }>;
-  /** Caller's ids (README, "Tags and metadata"); stored with the email, never a metric label. */
-  tags?: string[];
-  metadata?: Record<string, string>;
-  /** Allow-listed headers only (src/mail/headers/custom-headers.ts); validate with SendEmailDto. */
-  headers?: Record<string, string>;
-}
-
-export interface SendOptions {
-  /** Whose email this is: the `client` label of its metrics. */
-  client?: string;
-  /** How long to wait for the outcome; 0 returns as soon as it is queued. Default SEND_WAIT_MS. */
-  waitMs?: number;
-  /** performance.now() when the request arrived, if earlier than this call. */
-  startedAt?: number;
-  /** Idempotency-Key: a repeat by the same client returns the first email, never sends again. */
-  idempotencyKey?: string;
-  /** The submitting request's id, logged with the email's final outcome. */
-  requestId?: string;
-  /** Told the client's quota after this email counted against it (RateLimit-* headers). */
-  onQuota?: (state: QuotaState) => void;
-}
+export type { EmailMessage, SendOptions } from './email-message';
 
 /** How many of the newest dead letters GET /emails?tag= looks through. */
 export const TAG_SCAN_WINDOW = 1000;
@@ -96,6 +61,7 @@ export class MailService {
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
     @Optional() private readonly suppressions?: SuppressionList,
     @Optional() private readonly quotas?: QuotaService,
+    @Optional() private readonly webhooks?: WebhookPublisher,
   ) {}
 
   async send(message: EmailMessage, options: SendOptions = {}): Promise<EmailView> {
@@ -105,7 +71,7 @@ export class MailService {
     const normalised = this.normalise(message);
     // Suppressed recipients are dropped here, before the queue: no relay ever sees them.
     const { email, suppressed } = this.suppressions
-      ? await this.withoutSuppressed(this.suppressions, client, normalised)
+      ? await this.suppressions.withoutSuppressed(client, normalised)
       : { email: normalised, suppressed: [] };
     const startedAt = options.startedAt ?? performance.now();
     const waitMs = options.waitMs ?? this.config.sendWaitMs;
@@ -118,7 +84,7 @@ export class MailService {
       const held = await this.claim(scoped, record);
       if (held) return this.replay(held, record, waitMs);
       try {
-        accepted = await this.counted(client, options, () =>
+        accepted = await this.counted(client, options.onQuota, () =>
           this.queue.enqueue({ email, client, startedAt, id: record.id, meta }),
         );
       } catch (err) {
@@ -127,48 +93,24 @@ export class MailService {
         throw err;
       }
     } else {
-      accepted = await this.counted(client, options, () =>
+      accepted = await this.counted(client, options.onQuota, () =>
         this.queue.enqueue({ email, client, startedAt, meta }),
       );
+    }
+    if (suppressed.length > 0 && this.webhooks?.wants(client)) {
+      this.webhooks.publish('email.suppressed', { emailId: accepted.id, client, meta });
     }
     if (waitMs <= 0) return this.logged(accepted);
     return this.logged((await this.queue.waitForOutcome(accepted.id, waitMs)) ?? accepted);
   }
 
-  /**
-   * Enqueues within the client's quota (CLIENT_QUOTAS): 429 quota_exceeded counts nothing, and
-   * an email the queue refused (503) is given back. A replayed Idempotency-Key never gets here.
-   */
-  private async counted(
+  /** Within the client's CLIENT_QUOTAS budget, when it has one (QuotaService.counted). */
+  private counted(
     client: string,
-    options: SendOptions,
+    onQuota: SendOptions['onQuota'],
     enqueue: () => Promise<EmailView>,
-  ): Promise<EmailView> {
-    if (!this.quotas?.limits(client)) return enqueue();
-    const quota = await this.quotas.take(client);
-    try {
-      const accepted = await enqueue();
-      if (quota) options.onQuota?.(quota);
-      return accepted;
-    } catch (err) {
-      await this.quotas?.refund(client).catch(() => undefined);
-      throw err;
-    }
-  }
-
-  private async withoutSuppressed(list: SuppressionList, client: string, email: OutgoingEmail) {
-    const split = await list.split(client, email);
-    if (
-      split.suppressed.length > 0 &&
-      split.email.to.length + (split.email.cc?.length ?? 0) + (split.email.bcc?.length ?? 0) === 0
-    ) {
-      throw new ApiError(
-        422,
-        'suppressed',
-        'every recipient is on the suppression list (GET /suppressions); nothing was queued',
-      );
-    }
-    return split;
+  ) {
+    return this.quotas?.limits(client) ? this.quotas.counted(client, enqueue, onQuota) : enqueue();
   }
 
   /**

@@ -10,6 +10,7 @@ import { toDeliveryError, type DeliveryErrorInfo } from './delivery-error';
 import { RetryPolicy } from './retry-policy';
 import { RefusalTracker } from '../suppression/refusal-tracker';
 import { SuppressionList } from '../suppression/suppression-list';
+import { WebhookPublisher } from '../webhooks/webhook-publisher';
 import type { SettledEmail } from './settled-email';
 
 export type AttemptOutcome =
@@ -38,6 +39,7 @@ export class Deliverer {
     @Inject(securityConfig.KEY) private readonly security: SecurityConfig,
     @Optional() events?: EventLog,
     @Optional() private readonly suppressions?: SuppressionList,
+    @Optional() private readonly webhooks?: WebhookPublisher,
   ) {
     this.policy = new RetryPolicy(config);
     this.outcomes = events?.lines('Delivery') ?? eventLines('Delivery');
@@ -72,6 +74,7 @@ export class Deliverer {
     this.metrics.settled(outcome);
     const refused = this.refusals.take(outcome.id);
     if (refused) this.suppressions?.recordRefusals(outcome.client, refused);
+    if (this.webhooks?.wants(outcome.client)) this.publish(outcome, refused);
     // One line per email with its final outcome, joinable to its request by requestId.
     const line = {
       msg: outcome.status === 'sent' ? 'email sent' : 'email failed',
@@ -90,6 +93,38 @@ export class Deliverer {
       });
     } else {
       this.outcomes.info(line);
+    }
+  }
+
+  /**
+   * The outcome's event, written to the durable outbox after the driver committed the state
+   * (drivers call settled once it is stored). A failure that retries could not fix is
+   * `email.expired`; a permanent one `email.failed`.
+   */
+  private publish(outcome: SettledEmail, refused?: Array<{ address: string; reason: string }>) {
+    const type =
+      outcome.status === 'sent'
+        ? 'email.sent'
+        : outcome.error?.retryable
+          ? 'email.expired'
+          : 'email.failed';
+    try {
+      this.webhooks!.publish(type, {
+        emailId: outcome.id,
+        client: outcome.client,
+        meta: outcome.meta,
+        attempts: outcome.attempts,
+        refused,
+        error: outcome.error && {
+          code: outcome.error.code,
+          smtpCode: outcome.error.smtpCode,
+          message: outcome.error.message,
+        },
+      });
+    } catch (err) {
+      this.logger.error(
+        `webhook event for email ${outcome.id} not written: ${(err as Error).message}`,
+      );
     }
   }
 

@@ -67,6 +67,22 @@ export class QuotaService {
     return state;
   }
 
+  /**
+   * Runs `enqueue` within the budget: 429 quota_exceeded counts nothing, and an email the
+   * queue refused (503) is given back. An Idempotency-Key replay never gets here.
+   */
+  async counted<T>(client: string, enqueue: () => Promise<T>, onQuota?: (s: QuotaState) => void) {
+    const quota = await this.take(client);
+    try {
+      const accepted = await enqueue();
+      if (quota) onQuota?.(quota);
+      return accepted;
+    } catch (err) {
+      await this.refund(client).catch(() => undefined);
+      throw err;
+    }
+  }
+
   async refund(client: string, n = 1): Promise<void> {
     const windows = this.windows.get(client);
     if (windows) await this.store.refund(client, windows, n, Date.now());

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { feedbackConfig, type FeedbackConfig } from '../../config/feedback.config';
+import { ApiError } from '../../core/error-body';
 import { ClientLabels } from '../../metrics/client-labels';
 import type { OutgoingEmail } from '../transport/mail-transport';
 import {
@@ -117,6 +118,21 @@ export class SuppressionList implements OnApplicationShutdown {
       email: { ...email, to: keep(email.to)!, cc: keep(email.cc), bcc: keep(email.bcc) },
       suppressed,
     };
+  }
+
+  /** `split`, refusing the email (422 suppressed, nothing queued) when nobody is left. */
+  async withoutSuppressed(client: string, email: OutgoingEmail) {
+    const split = await this.split(client, email);
+    const left =
+      split.email.to.length + (split.email.cc?.length ?? 0) + (split.email.bcc?.length ?? 0);
+    if (split.suppressed.length > 0 && left === 0) {
+      throw new ApiError(
+        422,
+        'suppressed',
+        'every recipient is on the suppression list (GET /suppressions); nothing was queued',
+      );
+    }
+    return split;
   }
 
   /** Recipients a relay refused for good (Deliverer): added unless SUPPRESS_ON_REFUSAL=false. */
