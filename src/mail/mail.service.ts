@@ -147,10 +147,12 @@ export class MailService {
    * recipients or relay replies.
    */
   async listFailed(limit: number, client?: string, tag?: string): Promise<EmailView[]> {
-    if (tag === undefined) return this.queue.listFailed(limit, client);
-    // Drivers index dead letters by time only: the tag filter reads a bounded window.
+    // Drivers index dead letters by time only: the tag filter reads a bounded window. The
+    // client check is repeated here because the spool driver's listFailed ignores `client`.
+    const mine = (view: EmailView) => client === undefined || view.client === client;
+    if (tag === undefined) return (await this.queue.listFailed(limit, client)).filter(mine);
     const window = await this.queue.listFailed(TAG_SCAN_WINDOW, client);
-    return window.filter((view) => hasTag(view, tag)).slice(0, limit);
+    return window.filter((view) => mine(view) && hasTag(view, tag)).slice(0, limit);
   }
 
   /**

@@ -93,6 +93,13 @@ describe.each(['memory', 'spool', 'redis'])('tags and metadata with QUEUE_DRIVER
     expect(list.status).toBe(200);
     expect(list.body.emails.map((e) => e.id)).toEqual([tagged.body.id]);
     expect(list.body.emails[0]).toMatchObject({ tags: ['campaign-7'] });
+    // Another client sees none of them, with or without the tag (the spool driver once leaked).
+    for (const query of ['', '&tag=campaign-7']) {
+      const other = await request<{ count: number }>(`${app.url}/emails?status=failed${query}`, {
+        headers: { 'x-client-id': 'crm' },
+      });
+      expect(other.body.count).toBe(0);
+    }
     const bad = await request(`${app.url}/emails?status=failed&tag=a%20b`);
     expect(bad.status).toBe(400);
   });
