@@ -65,6 +65,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
       if (exception instanceof ServiceUnavailableError) {
         void reply.header('retry-after', String(exception.retryAfterSeconds));
       }
+      // An error that names its own response headers (429 quota_exceeded: Retry-After, RateLimit-*).
+      const own = (exception as { headers?: unknown }).headers;
+      if (own !== null && typeof own === 'object') void reply.headers(own);
       void reply.status(exception.getStatus()).send(fromHttpException(exception));
       return;
     }

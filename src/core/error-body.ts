@@ -27,6 +27,8 @@ export const ERROR_CODES = {
   template_variable_missing: 'the template needs a variable the context lacks (named)',
   template_render_failed: 'the template could not be rendered with this context',
   rate_limited: "the client's RATE_LIMIT is spent; see Retry-After",
+  suppressed: 'every recipient is on the suppression list; nothing was queued',
+  quota_exceeded: "the client's CLIENT_QUOTAS budget (per hour or day) is spent; see Retry-After",
   queue_full: 'QUEUE_CAPACITY emails are waiting; nothing was queued, see Retry-After',
   service_unavailable:
     'shutting down, or a store (Redis) is unreachable; nothing was queued, see Retry-After',

@@ -2,6 +2,21 @@ import { HttpStatus } from '@nestjs/common';
 import { ApiError } from '../core/error-body';
 import type { RetryResult } from './delivery/drivers/delivery-queue';
 import type { EmailView } from './delivery/email-view';
+import { suppressedOf, type SuppressedRecipient } from './suppression/suppressed-recipients';
+import { labelsOf } from './tags/email-tags';
+
+/** An email as the API shows it: its meta stays inside, except the caller's tags and metadata. */
+export type PublicEmailView = Omit<EmailView, 'meta'> & {
+  tags?: string[];
+  metadata?: Record<string, string>;
+  /** Recipients refused before queueing because they are on the suppression list. */
+  suppressed?: SuppressedRecipient[];
+};
+
+export function presentView(view: EmailView): PublicEmailView {
+  const { meta, ...rest } = view;
+  return { ...rest, ...labelsOf(meta), ...suppressedOf(meta) };
+}
 
 export interface EmailResponse {
   status: number;
@@ -20,20 +35,37 @@ export function toEmailResponse(view: EmailView): EmailResponse {
     case 'sent':
       return {
         status: HttpStatus.OK,
-        body: { id: view.id, status: 'sent', messageId: view.messageId, attempts: view.attempts },
+        body: {
+          id: view.id,
+          status: 'sent',
+          messageId: view.messageId,
+          attempts: view.attempts,
+          ...suppressedOf(view.meta),
+        },
       };
     case 'failed': {
       const refused = view.lastError?.code === 'rejected' || view.lastError?.code === 'message';
       return {
         status: refused ? HttpStatus.UNPROCESSABLE_ENTITY : HttpStatus.BAD_GATEWAY,
-        body: { id: view.id, status: 'failed', attempts: view.attempts, error: view.lastError },
+        body: {
+          id: view.id,
+          status: 'failed',
+          attempts: view.attempts,
+          error: view.lastError,
+          ...suppressedOf(view.meta),
+        },
       };
     }
     default:
       return {
         status: HttpStatus.ACCEPTED,
         location: `/emails/${view.id}`,
-        body: { id: view.id, status: 'queued', attempts: view.attempts },
+        body: {
+          id: view.id,
+          status: 'queued',
+          attempts: view.attempts,
+          ...suppressedOf(view.meta),
+        },
       };
   }
 }
@@ -66,8 +98,8 @@ export function toRetryResponse(id: string, result: RetryResult): EmailResponse 
 }
 
 /** GET /emails/:id: the view, or 404. */
-export function foundOr404(id: string, view: EmailView | undefined): EmailView {
+export function foundOr404(id: string, view: EmailView | undefined): PublicEmailView {
   if (!view)
     throw new ApiError(404, 'not_found', `no email ${id} (unknown, or past its retention)`);
-  return view;
+  return presentView(view);
 }

@@ -3,13 +3,23 @@ import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from
 import type { FastifyReply } from 'fastify';
 import { Caller, type CallerContext } from '../core/client-identity';
 import { invalidField } from '../core/error-body';
-import { RATE_LIMIT_HEADERS, SEND_EMAIL_STATUSES } from '../openapi/response-examples';
+import {
+  QUOTA_HEADERS,
+  RATE_LIMIT_HEADERS,
+  SEND_EMAIL_STATUSES,
+} from '../openapi/response-examples';
 import { schemaRef } from '../openapi/schemas';
 import { BatchSender } from './batch/batch-sender';
-import type { EmailView } from './delivery/email-view';
 import { ListEmailsQueryDto } from './dto/list-emails.query';
 import { SendEmailDto } from './dto/send-email.dto';
-import { foundOr404, reply, toEmailResponse, toRetryResponse } from './email-response';
+import {
+  foundOr404,
+  presentView,
+  reply,
+  toEmailResponse,
+  toRetryResponse,
+  type PublicEmailView,
+} from './email-response';
 import { IdempotencyKey } from './http/idempotency-key.pipe';
 import {
   ApiClientHeader,
@@ -19,6 +29,7 @@ import {
 } from './http/mail-api.docs';
 import { RespondAsync } from './http/respond-async.decorator';
 import { MailService } from './mail.service';
+import { quotaHeaderSetter } from './quota/quota-exceeded.error';
 
 /** `:id` must be a UUID v4; anything else is a 400 naming `id`, not a lookup. */
 const uuid = new ParseUUIDPipe({
@@ -57,6 +68,7 @@ export class MailController {
       ...caller,
       waitMs: respondAsync ? 0 : undefined,
       idempotencyKey,
+      onQuota: quotaHeaderSetter(res),
     });
     return reply(res, toEmailResponse(view), respondAsync);
   }
@@ -70,13 +82,13 @@ export class MailController {
     status: 200,
     description: 'Every email accepted.',
     schema: schemaRef('BatchResult'),
-    headers: RATE_LIMIT_HEADERS,
+    headers: { ...RATE_LIMIT_HEADERS, ...QUOTA_HEADERS },
   })
   @ApiResponse({
     status: 207,
-    description: 'Some emails refused; per-email statuses inside.',
+    description: 'Some emails refused (400 invalid, 429 over quota, …); per-email statuses inside.',
     schema: schemaRef('BatchResult'),
-    headers: RATE_LIMIT_HEADERS,
+    headers: { ...RATE_LIMIT_HEADERS, ...QUOTA_HEADERS },
   })
   @ApiStatuses(400, 408, 413, 415, 503)
   @ApiCommonStatuses()
@@ -85,11 +97,11 @@ export class MailController {
     @Caller() caller: CallerContext,
     @Res({ passthrough: true }) res: FastifyReply,
   ): Promise<Record<string, unknown>> {
-    const result = await this.batch.send(body, caller);
+    const result = await this.batch.send(body, caller, quotaHeaderSetter(res));
     return reply(res, { status: result.httpStatus, body: result.body });
   }
 
-  /** Dead letters: `GET /emails?status=failed&limit=50` (limit 1–100), newest first. */
+  /** Dead letters: `GET /emails?status=failed&limit=50&tag=x` (limit 1–100), newest first. */
   @Get('emails')
   @ApiOperation({ summary: 'List dead letters (emails that failed for good), newest first' })
   @ApiResponse({
@@ -105,8 +117,8 @@ export class MailController {
     @Caller() caller: CallerContext,
   ): Promise<Record<string, unknown>> {
     // Every email route is scoped to the caller's client (the API key's, or X-Client-ID).
-    const emails = await this.mail.listFailed(query.limit, caller.client);
-    return { status: query.status, count: emails.length, emails };
+    const emails = await this.mail.listFailed(query.limit, caller.client, query.tag);
+    return { status: query.status, count: emails.length, emails: emails.map(presentView) };
   }
 
   /** Re-drives a dead letter: 202 + Location; 409 when the email is not failed. */
@@ -143,7 +155,10 @@ export class MailController {
   })
   @ApiStatuses(400, 404)
   @ApiCommonStatuses()
-  async find(@Param('id', uuid) id: string, @Caller() caller: CallerContext): Promise<EmailView> {
+  async find(
+    @Param('id', uuid) id: string,
+    @Caller() caller: CallerContext,
+  ): Promise<PublicEmailView> {
     return foundOr404(id, await this.mail.find(id, caller.client));
   }
 }

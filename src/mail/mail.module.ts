@@ -15,6 +15,9 @@ import { emailMetricProviders } from './metrics/email-metric.providers';
 import { EmailMetrics } from './metrics/email-metrics';
 import { MessagePolicy } from './policy/message-policy';
 import { privateMailerProviders } from './private-mailer.providers';
+import { QuotaModule } from './quota/quota.module';
+import { SuppressionModule } from './suppression/suppression.module';
+import { WebhookModule } from './webhooks/webhook.module';
 import { transportProvider } from './transport/transport.factory';
 
 /**
@@ -27,6 +30,9 @@ import { transportProvider } from './transport/transport.factory';
     TemplatesModule,
     // HealthIndicatorService for the indicators this feature exports.
     TerminusModule,
+    SuppressionModule,
+    QuotaModule,
+    WebhookModule,
   ],
   controllers: [MailController],
   providers: [

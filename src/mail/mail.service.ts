@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ApiError } from '../core/error-body';
@@ -16,40 +16,20 @@ import {
 } from './idempotency/idempotency-store';
 import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-fingerprint';
 import { DELIVERY_QUEUE } from './mail.constants';
+import { canonicalHeaders } from './headers/custom-headers';
 import { MessagePolicy } from './policy/message-policy';
+import { QuotaService } from './quota/quota.service';
+import { SuppressionList } from './suppression/suppression-list';
+import { suppressedMeta } from './suppression/suppressed-recipients';
+import { hasTag, tagsMeta } from './tags/email-tags';
+import { WebhookPublisher } from './webhooks/webhook-publisher';
+import type { EmailMessage, SendOptions } from './email-message';
 import type { OutgoingEmail } from './transport/mail-transport';
 
-/** An email as other modules hand it to MailService (the same shape as POST /send-email). */
-export interface EmailMessage {
-  to: string | string[];
-  cc?: string | string[];
-  bcc?: string | string[];
-  /** Defaults to MAIL_FROM. */
-  from?: string;
-  replyTo?: string;
-  subject: string;
-  text?: string;
-  html?: string;
-  /** A named template (TEMPLATES_DIR/<name>.hbs) rendered into `html` before queueing. */
-  template?: string;
-  /** The template's variables; every variable it uses must be present (strict mode). */
-  context?: Record<string, unknown>;
-  /** `content` is base64. */
-  attachments?: Array<{ filename: string; contentType: string; content: string }>;
-}
+export type { EmailMessage, SendOptions } from './email-message';
 
-export interface SendOptions {
-  /** Whose email this is: the `client` label of its metrics. */
-  client?: string;
-  /** How long to wait for the outcome; 0 returns as soon as it is queued. Default SEND_WAIT_MS. */
-  waitMs?: number;
-  /** performance.now() when the request arrived, if earlier than this call. */
-  startedAt?: number;
-  /** Idempotency-Key: a repeat by the same client returns the first email, never sends again. */
-  idempotencyKey?: string;
-  /** The submitting request's id, logged with the email's final outcome. */
-  requestId?: string;
-}
+/** How many of the newest dead letters GET /emails?tag= looks through. */
+export const TAG_SCAN_WINDOW = 1000;
 
 /** How long a duplicate waits for the first request of its key to store the email. */
 const CLAIM_SETTLE_MS = 5_000;
@@ -80,45 +60,58 @@ export class MailService {
     // Required: leaving a module out must never silently drop the sender allowlist.
     private readonly policy: MessagePolicy,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+    @Optional() private readonly suppressions?: SuppressionList,
+    @Optional() private readonly quotas?: QuotaService,
+    @Optional() private readonly webhooks?: WebhookPublisher,
   ) {}
 
   async send(message: EmailMessage, options: SendOptions = {}): Promise<EmailView> {
     const client = options.client ?? UNKNOWN_CLIENT;
     // Sender/recipient policy and attachment cap: refused emails are never queued.
     this.policy.check(message, client);
-    const email = this.normalise(message);
+    const normalised = this.normalise(message);
+    // Suppressed recipients are dropped here, before the queue: no relay ever sees them.
+    const { email, suppressed } = this.suppressions
+      ? await this.suppressions.withoutSuppressed(client, normalised)
+      : { email: normalised, suppressed: [] };
     const startedAt = options.startedAt ?? performance.now();
     const waitMs = options.waitMs ?? this.config.sendWaitMs;
-    const meta = this.metaFor(message, options);
+    const meta = { ...this.metaFor(message, options), ...suppressedMeta(suppressed) };
     let accepted: EmailView;
     if (options.idempotencyKey !== undefined) {
       const scoped = scopedIdempotencyKey(client, options.idempotencyKey);
-      const record = { id: randomUUID(), fingerprint: requestFingerprint(email) };
+      // The request as sent (suppression can change between a request and its retry).
+      const record = { id: randomUUID(), fingerprint: requestFingerprint(normalised) };
       const held = await this.claim(scoped, record);
       if (held) return this.replay(held, record, waitMs);
       try {
-        accepted = await this.queue.enqueue({
-          email,
-          client,
-          startedAt,
-          id: record.id,
-          meta,
-        });
+        accepted = await this.counted(client, options.onQuota, () =>
+          this.queue.enqueue({ email, client, startedAt, id: record.id, meta }),
+        );
       } catch (err) {
         // Nothing was stored: free the key so the client's retry is not told "already sent".
         await this.idempotency.release(scoped, record).catch(() => undefined);
         throw err;
       }
     } else {
-      accepted = await this.queue.enqueue({
-        email,
-        client,
-        startedAt,
-        meta,
-      });
+      accepted = await this.counted(client, options.onQuota, () =>
+        this.queue.enqueue({ email, client, startedAt, meta }),
+      );
+    }
+    if (suppressed.length > 0 && this.webhooks?.wants(client)) {
+      this.webhooks.publish('email.suppressed', { emailId: accepted.id, client, meta });
     }
     if (waitMs <= 0) return this.logged(accepted);
     return this.logged((await this.queue.waitForOutcome(accepted.id, waitMs)) ?? accepted);
+  }
+
+  /** Within the client's CLIENT_QUOTAS budget, when it has one (QuotaService.counted). */
+  private counted(
+    client: string,
+    onQuota: SendOptions['onQuota'],
+    enqueue: () => Promise<EmailView>,
+  ) {
+    return this.quotas?.limits(client) ? this.quotas.counted(client, enqueue, onQuota) : enqueue();
   }
 
   /**
@@ -145,6 +138,7 @@ export class MailService {
       ...(options.requestId === undefined ? {} : { requestId: options.requestId }),
       // Bounded by the files in TEMPLATES_DIR; not a label today (docs/extending.md, §3).
       ...(message.template === undefined ? {} : { template: message.template }),
+      ...tagsMeta(message),
     };
   }
 
@@ -153,8 +147,13 @@ export class MailService {
    * always passes the caller's), only that client's: one client never sees another's
    * recipients or relay replies.
    */
-  listFailed(limit: number, client?: string): Promise<EmailView[]> {
-    return this.queue.listFailed(limit, client);
+  async listFailed(limit: number, client?: string, tag?: string): Promise<EmailView[]> {
+    // Drivers index dead letters by time only: the tag filter reads a bounded window. The
+    // client check is repeated here because the spool driver's listFailed ignores `client`.
+    const mine = (view: EmailView) => client === undefined || view.client === client;
+    if (tag === undefined) return (await this.queue.listFailed(limit, client)).filter(mine);
+    const window = await this.queue.listFailed(TAG_SCAN_WINDOW, client);
+    return window.filter((view) => mine(view) && hasTag(view, tag)).slice(0, limit);
   }
 
   /**
@@ -237,6 +236,7 @@ export class MailService {
         content: a.content,
         encoding: 'base64' as const,
       })),
+      headers: canonicalHeaders(message.headers),
     };
   }
 }

@@ -22,6 +22,26 @@ export const RATE_LIMIT_HEADERS: Headers = {
   },
 };
 
+/** Set on POST /send-email(/batch) answers of clients with a CLIENT_QUOTAS entry. */
+export const QUOTA_HEADERS: Headers = {
+  'RateLimit-Limit': {
+    description: 'Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS).',
+    schema: { type: 'integer' },
+  },
+  'RateLimit-Remaining': {
+    description: 'Emails left in that window.',
+    schema: { type: 'integer' },
+  },
+  'RateLimit-Reset': {
+    description: 'Seconds until that window resets.',
+    schema: { type: 'integer' },
+  },
+  'RateLimit-Policy': {
+    description: 'Every window: `1000;w=3600, 20000;w=86400`.',
+    schema: { type: 'string' },
+  },
+};
+
 const RETRY_AFTER: Headers = {
   'Retry-After': {
     description: 'Seconds to wait before trying again.',
@@ -70,14 +90,14 @@ export const RESPONSES: Record<number, ApiResponseOptions> = {
     description: 'Delivered: an SMTP server accepted the email.',
     schema: schemaRef('EmailResponse'),
     example: sent,
-    headers: RATE_LIMIT_HEADERS,
+    headers: { ...RATE_LIMIT_HEADERS, ...QUOTA_HEADERS },
   },
   202: {
     description:
       'Accepted and queued (Prefer: respond-async, or still in flight after SEND_WAIT_MS); poll Location.',
     schema: schemaRef('EmailResponse'),
     example: { id: ID, status: 'queued', attempts: 0 },
-    headers: { ...LOCATION, ...RATE_LIMIT_HEADERS },
+    headers: { ...LOCATION, ...RATE_LIMIT_HEADERS, ...QUOTA_HEADERS },
   },
   400: failure(
     'Validation failed; nothing was queued. `fields` names every bad field.',
@@ -136,16 +156,16 @@ export const RESPONSES: Record<number, ApiResponseOptions> = {
   ),
   422: {
     description:
-      'The relay refused this message for good (an email with `error`, resending will not help), or the request cannot be processed: unknown template, missing template variable, Idempotency-Key reused with another body (an error body).',
+      'The relay refused this message for good (an email with `error`, resending will not help), or the request cannot be processed: unknown template, missing template variable, Idempotency-Key reused with another body, every recipient suppressed (an error body, code `suppressed`).',
     schema: { oneOf: [schemaRef('EmailResponse'), schemaRef('ErrorBody')] },
     example: failed('rejected', 550, 'the SMTP server refused the message (550)', false),
   },
   429: failure(
-    'The client’s rate limit is spent; see Retry-After.',
+    'The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After.',
     429,
     'rate_limited',
     'rate limit of 100 requests per 60 s reached for this client; retry in 12 s',
-    { ...RETRY_AFTER, ...RATE_LIMIT_HEADERS },
+    { ...RETRY_AFTER, ...RATE_LIMIT_HEADERS, ...QUOTA_HEADERS },
   ),
   502: {
     description: 'Delivery failed: retries ran out, or the relay refused our credentials.',

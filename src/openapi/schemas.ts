@@ -43,6 +43,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       attempts: { type: 'integer', minimum: 0 },
       messageId: { type: 'string', description: 'sent only' },
       error: ref('DeliveryError'),
+      suppressed: ref('SuppressedRecipients'),
     },
   },
   EmailView: {
@@ -60,6 +61,26 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       createdAt: { type: 'string', format: 'date-time' },
       updatedAt: { type: 'string', format: 'date-time' },
       nextAttemptAt: { type: 'string', format: 'date-time' },
+      tags: { type: 'array', items: { type: 'string' }, description: 'as sent' },
+      metadata: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'as sent',
+      },
+      suppressed: ref('SuppressedRecipients'),
+    },
+  },
+  SuppressedRecipients: {
+    type: 'array',
+    description: 'Recipients not sent to because they are on the suppression list.',
+    items: {
+      type: 'object',
+      required: ['address', 'code'],
+      additionalProperties: false,
+      properties: {
+        address: { type: 'string' },
+        code: { type: 'string', enum: ['suppressed'] },
+      },
     },
   },
   DeadLetters: {
@@ -98,6 +119,7 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       location: { type: 'string' },
       errors: { type: 'array', items: ref('FieldError') },
       message: { type: 'string' },
+      suppressed: ref('SuppressedRecipients'),
     },
   },
   BatchResult: {

@@ -109,6 +109,53 @@ export async function callEveryRoute(
     '/emails/{id}/retry',
     api.POST('/emails/{id}/retry', { params: { path: { id } } }),
   );
+  await keep(
+    'POST',
+    '/send-email',
+    api.POST('/send-email', {
+      body: {
+        to: 'ada@example.com',
+        subject: 'Tagged',
+        text: 'x',
+        tags: ['invoice'],
+        metadata: { invoiceId: 'inv_1' },
+        headers: { 'In-Reply-To': '<a@example.com>' },
+      },
+    }),
+  );
+  await keep(
+    'POST',
+    '/suppressions',
+    api.POST('/suppressions', { body: { address: 'gone@example.com', reason: 'asked' } }),
+  );
+  await keep(
+    'POST',
+    '/send-email',
+    api.POST('/send-email', { body: { to: 'gone@example.com', subject: 'x', text: 'y' } }),
+  );
+  await keep(
+    'POST',
+    '/send-email',
+    api.POST('/send-email', {
+      body: { to: ['gone@example.com', 'ada@example.com'], subject: 'x', text: 'y' },
+    }),
+  );
+  await keep('GET', '/suppressions', api.GET('/suppressions', { params: { query: { limit: 1 } } }));
+  await keep(
+    'GET',
+    '/suppressions/{address}',
+    api.GET('/suppressions/{address}', { params: { path: { address: 'gone@example.com' } } }),
+  );
+  await keep(
+    'DELETE',
+    '/suppressions/{address}',
+    api.DELETE('/suppressions/{address}', { params: { path: { address: 'gone@example.com' } } }),
+  );
+  await keep(
+    'DELETE',
+    '/suppressions/{address}',
+    api.DELETE('/suppressions/{address}', { params: { path: { address: 'gone@example.com' } } }),
+  );
   await keep('GET', '/healthz', api.GET('/healthz'));
   await keep('GET', '/readyz', api.GET('/readyz'));
   await keep('GET', '/metrics', api.GET('/metrics', { parseAs: 'text' }));

@@ -109,6 +109,42 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the caller's suppressed addresses (operators: every client's) */
+        get: operations["suppression_list"];
+        put?: never;
+        /** Suppress an address: sends to it are refused with code suppressed */
+        post: operations["suppression_add"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/suppressions/{address}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One suppressed address */
+        get: operations["suppression_find"];
+        put?: never;
+        post?: never;
+        /** Remove an address from the list: sends to it go out again */
+        delete: operations["suppression_remove"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -224,6 +260,47 @@ export interface components {
                 /** Format: byte */
                 content?: string;
             }[];
+            /**
+             * @description Up to 10 distinct tags; echoed by GET /emails/{id} and webhooks; filter GET /emails with ?tag=.
+             * @example [
+             *       "invoice",
+             *       "tenant-42"
+             *     ]
+             */
+            tags?: string[];
+            /**
+             * @description Up to 20 string entries (keys: letters, digits, _ . -, ≤ 40 characters); echoed like tags.
+             * @example {
+             *       "invoiceId": "inv_123"
+             *     }
+             */
+            metadata?: {
+                [key: string]: string;
+            };
+            /**
+             * @description Only List-Unsubscribe, List-Unsubscribe-Post (RFC 8058), In-Reply-To and References; printable ASCII on one line.
+             * @example {
+             *       "List-Unsubscribe": "<https://example.com/unsubscribe/abc>, <mailto:unsub@example.com>",
+             *       "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"
+             *     }
+             */
+            headers?: {
+                "List-Unsubscribe"?: string;
+                "List-Unsubscribe-Post"?: string;
+                "In-Reply-To"?: string;
+                References?: string;
+            };
+        };
+        AddSuppressionDto: {
+            /**
+             * Format: email
+             * @example gone@example.com
+             */
+            address: string;
+            /** @example asked to stop on the phone */
+            reason?: string;
+            /** @description Operators only: another client's list. */
+            client?: string;
         };
         FieldError: {
             /** @example to */
@@ -240,7 +317,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "validation_failed" | "invalid_body" | "invalid_request" | "unauthorized" | "forbidden_sender" | "forbidden_recipient" | "not_found" | "email_not_failed" | "idempotency_expired" | "idempotency_mismatch" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "template_unknown" | "template_variable_missing" | "template_render_failed" | "rate_limited" | "queue_full" | "service_unavailable" | "internal_error";
+            code: "validation_failed" | "invalid_body" | "invalid_request" | "unauthorized" | "forbidden_sender" | "forbidden_recipient" | "not_found" | "email_not_failed" | "idempotency_expired" | "idempotency_mismatch" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "template_unknown" | "template_variable_missing" | "template_render_failed" | "rate_limited" | "suppressed" | "quota_exceeded" | "queue_full" | "service_unavailable" | "internal_error";
             message: string;
             fields?: components["schemas"]["FieldError"][];
             /** @description 500 only: the id of the logged error. */
@@ -256,6 +333,7 @@ export interface components {
             /** @description sent only */
             messageId?: string;
             error?: components["schemas"]["DeliveryError"];
+            suppressed?: components["schemas"]["SuppressedRecipients"];
         };
         /** @description An email's current state (GET /emails/{id}, dead letters). */
         EmailView: {
@@ -273,7 +351,20 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             nextAttemptAt?: string;
+            /** @description as sent */
+            tags?: string[];
+            /** @description as sent */
+            metadata?: {
+                [key: string]: string;
+            };
+            suppressed?: components["schemas"]["SuppressedRecipients"];
         };
+        /** @description Recipients not sent to because they are on the suppression list. */
+        SuppressedRecipients: {
+            address: string;
+            /** @enum {string} */
+            code: "suppressed";
+        }[];
         DeadLetters: {
             /** @enum {string} */
             status: "failed";
@@ -296,6 +387,7 @@ export interface components {
             location?: string;
             errors?: components["schemas"]["FieldError"][];
             message?: string;
+            suppressed?: components["schemas"]["SuppressedRecipients"];
         };
         BatchResult: {
             accepted: number;
@@ -409,6 +501,14 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -434,6 +534,14 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -567,7 +675,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The relay refused this message for good (an email with `error`, resending will not help), or the request cannot be processed: unknown template, missing template variable, Idempotency-Key reused with another body (an error body). */
+            /** @description The relay refused this message for good (an email with `error`, resending will not help), or the request cannot be processed: unknown template, missing template variable, Idempotency-Key reused with another body, every recipient suppressed (an error body, code `suppressed`). */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -589,7 +697,7 @@ export interface operations {
                     "application/json": components["schemas"]["EmailResponse"] | components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The client’s rate limit is spent; see Retry-After. */
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -600,6 +708,14 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -682,13 +798,21 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["BatchResult"];
                 };
             };
-            /** @description Some emails refused; per-email statuses inside. */
+            /** @description Some emails refused (400 invalid, 429 over quota, …); per-email statuses inside. */
             207: {
                 headers: {
                     /** @description Requests allowed per window for this client (RATE_LIMIT on). */
@@ -697,6 +821,14 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -798,7 +930,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The client’s rate limit is spent; see Retry-After. */
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -809,6 +941,14 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -849,6 +989,7 @@ export interface operations {
             query: {
                 status: "failed";
                 limit?: number;
+                tag?: string;
             };
             header?: never;
             path?: never;
@@ -915,7 +1056,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The client’s rate limit is spent; see Retry-After. */
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -926,6 +1067,14 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1048,7 +1197,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The client’s rate limit is spent; see Retry-After. */
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1059,6 +1208,14 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1162,7 +1319,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The client’s rate limit is spent; see Retry-After. */
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1173,6 +1330,499 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "rate limit of 100 requests per 60 s reached for this client; retry in 12 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suppression_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description The `next` of the previous page. */
+                cursor?: string;
+                /** @description Operators only: one client's list. */
+                client?: string;
+            };
+            header?: {
+                /** @description Who is sending (metric label); ignored when an API key identifies the client. */
+                "X-Client-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page; pass `next` as `cursor` for the following one. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        entries?: {
+                            address?: string;
+                            /** @description `*` when SUPPRESSION_SCOPE=shared */
+                            client?: string;
+                            /** @enum {string} */
+                            source?: "refusal" | "bounce" | "api";
+                            reason?: string;
+                            /** Format: date-time */
+                            firstSeen?: string;
+                            /** Format: date-time */
+                            lastSeen?: string;
+                            count?: number;
+                        }[];
+                        next?: string;
+                    };
+                };
+            };
+            /** @description Validation failed; nothing was queued. `fields` names every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_failed",
+                     *       "message": "to must be an email address or a list of them",
+                     *       "fields": [
+                     *         {
+                     *           "field": "to",
+                     *           "messages": [
+                     *             "to must be an email address or a list of them"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API keys are configured and the request has none, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="mailwatch" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "unauthorized",
+                     *       "message": "an API key is required: Authorization: Bearer <key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (RATE_LIMIT on). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (RATE_LIMIT on). */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "rate limit of 100 requests per 60 s reached for this client; retry in 12 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suppression_add: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Who is sending (metric label); ignored when an API key identifies the client. */
+                "X-Client-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AddSuppressionDto"];
+            };
+        };
+        responses: {
+            /** @description On the list. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address?: string;
+                        /** @description `*` when SUPPRESSION_SCOPE=shared */
+                        client?: string;
+                        /** @enum {string} */
+                        source?: "refusal" | "bounce" | "api";
+                        reason?: string;
+                        /** Format: date-time */
+                        firstSeen?: string;
+                        /** Format: date-time */
+                        lastSeen?: string;
+                        count?: number;
+                    };
+                };
+            };
+            /** @description Validation failed; nothing was queued. `fields` names every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_failed",
+                     *       "message": "to must be an email address or a list of them",
+                     *       "fields": [
+                     *         {
+                     *           "field": "to",
+                     *           "messages": [
+                     *             "to must be an email address or a list of them"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API keys are configured and the request has none, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="mailwatch" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "unauthorized",
+                     *       "message": "an API key is required: Authorization: Bearer <key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (RATE_LIMIT on). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (RATE_LIMIT on). */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "rate limit of 100 requests per 60 s reached for this client; retry in 12 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suppression_find: {
+        parameters: {
+            query?: {
+                /** @description Operators only: another client's list. */
+                client?: string;
+            };
+            header?: never;
+            path: {
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description On the list. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        address?: string;
+                        /** @description `*` when SUPPRESSION_SCOPE=shared */
+                        client?: string;
+                        /** @enum {string} */
+                        source?: "refusal" | "bounce" | "api";
+                        reason?: string;
+                        /** Format: date-time */
+                        firstSeen?: string;
+                        /** Format: date-time */
+                        lastSeen?: string;
+                        count?: number;
+                    };
+                };
+            };
+            /** @description Validation failed; nothing was queued. `fields` names every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_failed",
+                     *       "message": "to must be an email address or a list of them",
+                     *       "fields": [
+                     *         {
+                     *           "field": "to",
+                     *           "messages": [
+                     *             "to must be an email address or a list of them"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API keys are configured and the request has none, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="mailwatch" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "unauthorized",
+                     *       "message": "an API key is required: Authorization: Bearer <key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such email for this client (unknown, past its retention, or another client’s). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "code": "not_found",
+                     *       "message": "no email 6f1c2a4e-8d0b-4f5e-9a2b-3c4d5e6f7a8b (unknown, or past its retention)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (RATE_LIMIT on). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (RATE_LIMIT on). */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "rate limit of 100 requests per 60 s reached for this client; retry in 12 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    suppression_remove: {
+        parameters: {
+            query?: {
+                /** @description Operators only: another client's list. */
+                client?: string;
+            };
+            header?: never;
+            path: {
+                address: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation failed; nothing was queued. `fields` names every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_failed",
+                     *       "message": "to must be an email address or a list of them",
+                     *       "fields": [
+                     *         {
+                     *           "field": "to",
+                     *           "messages": [
+                     *             "to must be an email address or a list of them"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API keys are configured and the request has none, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="mailwatch" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "unauthorized",
+                     *       "message": "an API key is required: Authorization: Bearer <key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such email for this client (unknown, past its retention, or another client’s). */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 404,
+                     *       "error": "Not Found",
+                     *       "code": "not_found",
+                     *       "message": "no email 6f1c2a4e-8d0b-4f5e-9a2b-3c4d5e6f7a8b (unknown, or past its retention)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (RATE_LIMIT on). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (RATE_LIMIT on). */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1284,7 +1934,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The client’s rate limit is spent; see Retry-After. */
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1295,6 +1945,14 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1360,7 +2018,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The client’s rate limit is spent; see Retry-After. */
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -1371,6 +2029,14 @@ export interface operations {
                     "X-RateLimit-Remaining"?: number;
                     /** @description Seconds until the window resets (RATE_LIMIT on). */
                     "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
                     [name: string]: unknown;
                 };
                 content: {

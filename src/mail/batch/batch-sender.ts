@@ -5,7 +5,8 @@ import { validate } from 'class-validator';
 import { defaultErrorCode, invalidField, isErrorCode, type ErrorCode } from '../../core/error-body';
 import { flattenValidationErrors, type FieldError } from '../../core/validation';
 import { SendEmailDto } from '../dto/send-email.dto';
-import { MailService } from '../mail.service';
+import { MailService, type SendOptions } from '../mail.service';
+import { suppressedOf, type SuppressedRecipient } from '../suppression/suppressed-recipients';
 
 export const MAX_BATCH_SIZE = 100;
 
@@ -19,6 +20,7 @@ export interface BatchItemResult {
   location?: string;
   errors?: FieldError[];
   message?: string;
+  suppressed?: SuppressedRecipient[];
 }
 
 export interface BatchResult {
@@ -35,7 +37,11 @@ export interface BatchResult {
 export class BatchSender {
   constructor(private readonly mail: MailService) {}
 
-  async send(body: unknown, caller: CallerContext): Promise<BatchResult> {
+  async send(
+    body: unknown,
+    caller: CallerContext,
+    onQuota?: SendOptions['onQuota'],
+  ): Promise<BatchResult> {
     const emails = (body as { emails?: unknown } | null)?.emails;
     if (!Array.isArray(emails) || emails.length === 0 || emails.length > MAX_BATCH_SIZE) {
       throw invalidField(
@@ -44,7 +50,7 @@ export class BatchSender {
       );
     }
     const results = await Promise.all(
-      emails.map((item, index) => this.sendOne(item, index, caller)),
+      emails.map((item, index) => this.sendOne(item, index, caller, onQuota)),
     );
     const accepted = results.filter((r) => r.status === 202).length;
     return {
@@ -57,6 +63,7 @@ export class BatchSender {
     item: unknown,
     index: number,
     caller: CallerContext,
+    onQuota?: SendOptions['onQuota'],
   ): Promise<BatchItemResult> {
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
       return { index, status: 400, code: 'invalid_body', message: 'each email must be an object' };
@@ -76,8 +83,14 @@ export class BatchSender {
       };
     }
     try {
-      const view = await this.mail.send(dto, { ...caller, waitMs: 0 });
-      return { index, status: 202, id: view.id, location: `/emails/${view.id}` };
+      const view = await this.mail.send(dto, { ...caller, waitMs: 0, onQuota });
+      return {
+        index,
+        status: 202,
+        id: view.id,
+        location: `/emails/${view.id}`,
+        ...suppressedOf(view.meta),
+      };
     } catch (err) {
       if (!(err instanceof HttpException)) throw err;
       const response = err.getResponse();

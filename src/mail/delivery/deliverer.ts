@@ -8,6 +8,9 @@ import { EmailMetrics } from '../metrics/email-metrics';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from '../transport/mail-transport';
 import { toDeliveryError, type DeliveryErrorInfo } from './delivery-error';
 import { RetryPolicy } from './retry-policy';
+import { RefusalTracker } from '../suppression/refusal-tracker';
+import { SuppressionList } from '../suppression/suppression-list';
+import { WebhookPublisher } from '../webhooks/webhook-publisher';
 import type { SettledEmail } from './settled-email';
 
 export type AttemptOutcome =
@@ -33,6 +36,8 @@ export class Deliverer {
   private readonly policy: RetryPolicy;
   /** The outcome line, once per email: the one line a send writes at info level. */
   private readonly outcomes: EventLines;
+  /** Recipients refused for good, from an attempt until its email settles (suppression). */
+  private readonly refusals = new RefusalTracker();
 
   constructor(
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
@@ -40,6 +45,8 @@ export class Deliverer {
     @Inject(mailConfig.KEY) config: MailConfig,
     @Inject(securityConfig.KEY) private readonly security: SecurityConfig,
     @Optional() events?: EventLog,
+    @Optional() private readonly suppressions?: SuppressionList,
+    @Optional() private readonly webhooks?: WebhookPublisher,
   ) {
     this.policy = new RetryPolicy(config);
     this.outcomes = events?.lines('Delivery') ?? eventLines('Delivery');
@@ -58,6 +65,7 @@ export class Deliverer {
     try {
       const receipt = await this.transport.send(email, id);
       this.metrics.attempt('success');
+      if (this.suppressions) this.refusals.sent(id, receipt);
       return { kind: 'sent', receipt };
     } catch (err) {
       const error = toDeliveryError(err).toInfo();
@@ -78,6 +86,7 @@ export class Deliverer {
         return { kind: 'retry', error, delayMs };
       }
       this.metrics.attempt(error.retryable ? 'transient' : 'permanent');
+      if (this.suppressions) this.refusals.failed(id, email, err, error);
       return { kind: 'failed', error: decision.error };
     }
   }
@@ -103,6 +112,9 @@ export class Deliverer {
   /** Records an email's final outcome; drivers call it exactly once per email. */
   settled(outcome: SettledEmail): void {
     this.metrics.settled(outcome);
+    const refused = this.refusals.take(outcome.id);
+    if (refused) this.suppressions?.recordRefusals(outcome.client, refused);
+    if (this.webhooks?.wants(outcome.client)) this.publish(outcome, refused);
     // One line per email with its final outcome, joinable to its request by requestId.
     const line = {
       msg: outcome.status === 'sent' ? 'email sent' : 'email failed',
@@ -121,6 +133,40 @@ export class Deliverer {
       });
     } else {
       this.outcomes.info(line);
+    }
+  }
+
+  /**
+   * The outcome's event, written to the durable outbox after the driver committed the state
+   * (drivers call settled once it is stored). A failure that retries could not fix is
+   * `email.expired`; a permanent one `email.failed`.
+   */
+  private publish(outcome: SettledEmail, refused?: Array<{ address: string; reason: string }>) {
+    const type =
+      outcome.status === 'sent'
+        ? 'email.sent'
+        : outcome.error?.retryable
+          ? 'email.expired'
+          : 'email.failed';
+    try {
+      this.webhooks!.publish(type, {
+        emailId: outcome.id,
+        client: outcome.client,
+        meta: outcome.meta,
+        attempts: outcome.attempts,
+        refused,
+        error: outcome.error && {
+          code: outcome.error.code,
+          smtpCode: outcome.error.smtpCode,
+          message: outcome.error.message,
+        },
+      });
+    } catch (err) {
+      this.outcomes.warn({
+        msg: 'webhook event not written',
+        emailId: outcome.id,
+        error: (err as Error).message,
+      });
     }
   }
 

@@ -1,4 +1,5 @@
 import type { DeliveryErrorInfo } from './delivery-error';
+import type { EmailMeta } from './settled-email';
 
 /**
  * `deferred`: waiting for its next attempt after a temporary failure (`nextAttemptAt`,
@@ -23,6 +24,11 @@ export interface EmailView {
   updatedAt: string;
   /** When the next attempt is due, while waiting to retry. */
   nextAttemptAt?: string;
+  /**
+   * What the email was enqueued with (EmailMeta), for MailService and the HTTP layer, which
+   * show parts of it (tags, metadata, suppressed recipients); never sent to callers as is.
+   */
+  meta?: EmailMeta;
 }
 
 export function isSettled(view: EmailView): boolean {

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min } from 'class-validator';
+import { MAX_TAG_LENGTH, TAG_PATTERN } from '../tags/email-tags';
 
 /** Query of GET /emails: only dead letters are listed. */
 export class ListEmailsQueryDto {
@@ -15,4 +16,11 @@ export class ListEmailsQueryDto {
   @Min(1, { message: 'limit must be an integer from 1 to 100' })
   @Max(100, { message: 'limit must be an integer from 1 to 100' })
   limit: number = 50;
+
+  /** Only emails carrying this tag (among the newest TAG_SCAN_WINDOW dead letters). */
+  @ApiPropertyOptional({ type: String, maxLength: MAX_TAG_LENGTH, example: 'invoice' })
+  @IsOptional()
+  @MaxLength(MAX_TAG_LENGTH, { message: `tag must be at most ${MAX_TAG_LENGTH} characters` })
+  @Matches(TAG_PATTERN, { message: 'tag may hold only letters, digits and _ . : -' })
+  tag?: string;
 }

@@ -16,6 +16,16 @@ import {
   type ValidationArguments,
 } from 'class-validator';
 import { TEMPLATE_NAME } from '../../templates/templates.constants';
+import { ALLOWED_HEADERS, AreAllowedHeaders } from '../headers/custom-headers';
+import {
+  AreTags,
+  IsMetadata,
+  MAX_METADATA_KEYS,
+  MAX_METADATA_VALUE_LENGTH,
+  MAX_TAG_LENGTH,
+  MAX_TAGS,
+  TAG_PATTERN,
+} from '../tags/email-tags';
 import { AttachmentDto } from './attachment.dto';
 import { IsMailbox } from './mailbox.validator';
 import { isCommonSendEmail } from './send-email.precheck';
@@ -81,7 +91,7 @@ const LIMITS = {
   noLineBreaks: NO_CONTROL_CHARACTERS,
 };
 
-/** Body of POST /send-email. Unknown properties are rejected (no free-form headers). */
+/** Body of POST /send-email. Unknown properties are rejected; `headers` takes an allow-list only. */
 export class SendEmailDto {
   /** The global pipe's fast lane (Prechecked, src/core/validation.ts); errors stay class-validator's. */
   static precheck(value: unknown): boolean {
@@ -201,4 +211,43 @@ export class SendEmailDto {
   @ValidateNested({ each: true })
   @Type(() => AttachmentDto)
   attachments?: AttachmentDto[];
+
+  /** Caller's ids for joining events to their entities; never a metric label. */
+  @ApiPropertyOptional({
+    type: 'array',
+    items: { type: 'string', maxLength: MAX_TAG_LENGTH, pattern: TAG_PATTERN.source },
+    maxItems: MAX_TAGS,
+    uniqueItems: true,
+    example: ['invoice', 'tenant-42'],
+    description: `Up to ${MAX_TAGS} distinct tags; echoed by GET /emails/{id} and webhooks; filter GET /emails with ?tag=.`,
+  })
+  @IsOptional()
+  @AreTags()
+  tags?: string[];
+
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: { type: 'string', maxLength: MAX_METADATA_VALUE_LENGTH },
+    maxProperties: MAX_METADATA_KEYS,
+    example: { invoiceId: 'inv_123' },
+    description: `Up to ${MAX_METADATA_KEYS} string entries (keys: letters, digits, _ . -, ≤ 40 characters); echoed like tags.`,
+  })
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Record<string, string>;
+
+  @ApiPropertyOptional({
+    type: 'object',
+    properties: Object.fromEntries(ALLOWED_HEADERS.map((name) => [name, { type: 'string' }])),
+    additionalProperties: false,
+    example: {
+      'List-Unsubscribe': '<https://example.com/unsubscribe/abc>, <mailto:unsub@example.com>',
+      'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    },
+    description:
+      'Only List-Unsubscribe, List-Unsubscribe-Post (RFC 8058), In-Reply-To and References; printable ASCII on one line.',
+  })
+  @IsOptional()
+  @AreAllowedHeaders()
+  headers?: Record<string, string>;
 }

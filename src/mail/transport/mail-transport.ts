@@ -17,6 +17,11 @@ export interface OutgoingEmail {
   text?: string;
   html?: string;
   attachments?: OutgoingAttachment[];
+  /**
+   * Extra header lines from SendEmailDto's allow-list (List-Unsubscribe, In-Reply-To, …),
+   * already validated as printable one-line ASCII: written to the wire exactly as given.
+   */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface TransportReceipt {

@@ -6,6 +6,7 @@ import type {
   RelayHealth,
   TransportReceipt,
 } from '../mail-transport';
+import { preparedHeaders } from '../prepared-headers';
 import { classifyMailerError } from './mailer-errors';
 
 /** What nodemailer's SMTP transports resolve with (typed `any` upstream). */
@@ -30,7 +31,7 @@ export class MailerTransport implements MailTransport {
     try {
       info = (await this.mailer.sendMail({
         ...email,
-        headers: { [EMAIL_ID_HEADER]: emailId },
+        headers: { ...preparedHeaders(email), [EMAIL_ID_HEADER]: emailId },
       })) as SmtpSendResult;
     } catch (err) {
       const error = classifyMailerError(err);

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { DeliveryError } from '../../delivery/delivery-error';
 import { EMAIL_ID_HEADER } from '../../mail.constants';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from '../mail-transport';
+import { preparedHeaders } from '../prepared-headers';
 
 /** Message-building problems are final; file-system ones (full disk, permissions) may pass. */
 function classifyOutboxError(error: unknown): DeliveryError {
@@ -47,7 +48,7 @@ export class OutboxTransport implements MailTransport {
   private async write(email: OutgoingEmail, emailId: string): Promise<TransportReceipt> {
     const info = (await this.mailer.sendMail({
       ...email,
-      headers: { [EMAIL_ID_HEADER]: emailId },
+      headers: { ...preparedHeaders(email), [EMAIL_ID_HEADER]: emailId },
     })) as { messageId: string; message: Buffer };
     await this.ensureDir();
     const finalPath = join(this.target, `${emailId}.eml`);

@@ -1,6 +1,7 @@
 import { domainToASCII } from 'node:url';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { OutgoingEmail } from '../mail-transport';
+import { preparedHeaders } from '../prepared-headers';
 import { messageError } from './smtp-error';
 
 export interface Envelope {
@@ -136,6 +137,7 @@ function buildPlain(
   let head = `From: ${email.from}\r\nTo: ${email.to.join(',\r\n ')}\r\n`;
   if (email.cc && email.cc.length > 0) head += `Cc: ${email.cc.join(',\r\n ')}\r\n`;
   if (email.replyTo) head += `Reply-To: ${email.replyTo}\r\n`;
+  for (const name in email.headers) head += `${name}: ${email.headers[name]}\r\n`;
   head +=
     `Subject: ${email.subject ?? ''}\r\nMessage-ID: ${messageId}\r\nDate: ${rfc5322Date()}\r\n` +
     `MIME-Version: 1.0\r\nContent-Type: text/plain; charset=us-ascii\r\n` +
@@ -162,7 +164,7 @@ function buildComposed(
     html: email.html,
     attachments: email.attachments,
     messageId,
-    headers: { [idHeader]: emailId },
+    headers: { ...preparedHeaders(email), [idHeader]: emailId },
   });
   return new Promise((resolve, reject) => {
     composer.compile().build((err, raw) => {

@@ -102,5 +102,6 @@ export function entryView(entry: LocalEntry): EmailView {
     createdAt: new Date(entry.createdAt).toISOString(),
     updatedAt: new Date(entry.updatedAt).toISOString(),
     nextAttemptAt: iso(entry.nextAttemptAt),
+    meta: entry.meta,
   };
 }

@@ -72,6 +72,7 @@ export function jobToView(job: Job<JobData, JobResult>, state: JobType | 'unknow
       state === 'delayed' && progress.nextAttemptAt
         ? new Date(progress.nextAttemptAt).toISOString()
         : undefined,
+    meta: job.data.meta,
   };
 }
 

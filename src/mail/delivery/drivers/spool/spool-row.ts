@@ -20,6 +20,9 @@ function parseOutcome(text: string | null): Outcome {
 const iso = (ms: number | null | undefined): string | undefined =>
   ms == null ? undefined : new Date(ms).toISOString();
 
+const metaOf = (row: SpoolRow): EmailMeta =>
+  row.metadata ? (JSON.parse(row.metadata) as EmailMeta) : {};
+
 export function entryFromRow(row: SpoolRow): LocalEntry {
   return {
     id: row.id,
@@ -28,7 +31,7 @@ export function entryFromRow(row: SpoolRow): LocalEntry {
     status: 'queued',
     attempts: row.attempts,
     acceptedAt: row.accepted_at,
-    meta: row.metadata ? (JSON.parse(row.metadata) as EmailMeta) : {},
+    meta: metaOf(row),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     nextAttemptAt: row.next_attempt_at ?? undefined,
@@ -48,5 +51,6 @@ export function rowView(row: SpoolRow): EmailView {
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
     nextAttemptAt: iso(row.next_attempt_at),
+    meta: metaOf(row),
   };
 }

@@ -1,0 +1,93 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { SuppressionEntry, SuppressionSource, SuppressionStore } from './suppression-store';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS suppressions (
+  scope TEXT NOT NULL,
+  address TEXT NOT NULL,
+  source TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (scope, address)
+) WITHOUT ROWID;`;
+
+const COLUMNS = `scope, address, source, reason, first_seen AS firstSeen, last_seen AS lastSeen, count`;
+
+const STATEMENTS = {
+  add: `INSERT INTO suppressions (scope, address, source, reason, first_seen, last_seen, count)
+    VALUES (?, ?, ?, ?, ?, ?, 1)
+    ON CONFLICT (scope, address) DO UPDATE SET source = excluded.source,
+      reason = excluded.reason, last_seen = excluded.last_seen, count = count + 1`,
+  remove: `DELETE FROM suppressions WHERE scope = ? AND address = ?`,
+  get: `SELECT ${COLUMNS} FROM suppressions WHERE scope = ? AND address = ?`,
+  exists: `SELECT 1 AS found FROM suppressions WHERE scope = ? AND address = ?`,
+  scoped: `SELECT ${COLUMNS} FROM suppressions WHERE scope = ? AND address > ?
+    ORDER BY address LIMIT ?`,
+  all: `SELECT ${COLUMNS} FROM suppressions WHERE (scope, address) > (?, ?)
+    ORDER BY scope, address LIMIT ?`,
+};
+
+/**
+ * QUEUE_DRIVER=spool: its own SQLite file beside the spool (SUPPRESSION_PATH, default
+ * suppressions.db next to SPOOL_PATH), so the spool's exclusive lock and schema stay the
+ * spool's. Each add is its own committed transaction (synchronous FULL): an address the relay
+ * refused stays suppressed through a crash. Calls are synchronous and cheap (a primary-key
+ * lookup per recipient).
+ */
+export class SqliteSuppressionStore implements SuppressionStore {
+  private readonly sql: Record<keyof typeof STATEMENTS, StatementSync>;
+
+  constructor(
+    readonly path: string,
+    private readonly db = SqliteSuppressionStore.open(path),
+  ) {
+    this.sql = Object.fromEntries(
+      Object.entries(STATEMENTS).map(([name, text]) => [name, db.prepare(text)]),
+    ) as Record<keyof typeof STATEMENTS, StatementSync>;
+  }
+
+  private static open(path: string): DatabaseSync {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // A short busy wait: the file is this process's, but a restart may overlap the old one.
+    const db = new DatabaseSync(path, { timeout: 2_000 });
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+    db.exec(SCHEMA);
+    return db;
+  }
+
+  add(scope: string, address: string, source: SuppressionSource, reason: string, now: number) {
+    this.sql.add.run(scope, address, source, reason, now, now);
+    return Promise.resolve();
+  }
+
+  remove(scope: string, address: string): Promise<boolean> {
+    return Promise.resolve(Number(this.sql.remove.run(scope, address).changes) > 0);
+  }
+
+  suppressed(scope: string, addresses: string[]): Promise<Set<string>> {
+    return Promise.resolve(
+      new Set(addresses.filter((address) => this.sql.exists.get(scope, address) !== undefined)),
+    );
+  }
+
+  get(scope: string, address: string): Promise<SuppressionEntry | undefined> {
+    return Promise.resolve(this.sql.get.get(scope, address) as SuppressionEntry | undefined);
+  }
+
+  list(scope: string | undefined, limit: number, after?: [string, string]) {
+    const rows =
+      scope === undefined
+        ? this.sql.all.all(after?.[0] ?? '', after?.[1] ?? '', limit)
+        : this.sql.scoped.all(scope, after?.[0] === scope ? after[1] : '', limit);
+    return Promise.resolve(rows as unknown as SuppressionEntry[]);
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}
