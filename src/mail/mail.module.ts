@@ -14,6 +14,7 @@ import { DELIVERY_QUEUE } from './mail.constants';
 import { emailMetricProviders } from './metrics/email-metric.providers';
 import { EmailMetrics } from './metrics/email-metrics';
 import { MessagePolicy } from './policy/message-policy';
+import { ReturnPaths } from './return-path/return-paths';
 import { buildMailerOptions } from './transport/mailer/mailer-options.factory';
 import { transportProvider } from './transport/transport.factory';
 
@@ -38,6 +39,7 @@ import { transportProvider } from './transport/transport.factory';
     BatchSender,
     Deliverer,
     MessagePolicy,
+    ReturnPaths,
     EmailMetrics,
     ...emailMetricProviders,
     ...queueDriverProviders,
@@ -45,6 +47,13 @@ import { transportProvider } from './transport/transport.factory';
     QueueHealthIndicator,
     TransportHealthIndicator,
   ],
-  exports: [MailService, DELIVERY_QUEUE, QueueHealthIndicator, TransportHealthIndicator],
+  exports: [
+    MailService,
+    MessagePolicy,
+    ReturnPaths,
+    DELIVERY_QUEUE,
+    QueueHealthIndicator,
+    TransportHealthIndicator,
+  ],
 })
 export class MailModule {}

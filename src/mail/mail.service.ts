@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ApiError } from '../core/error-body';
@@ -17,6 +17,8 @@ import {
 import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-fingerprint';
 import { DELIVERY_QUEUE } from './mail.constants';
 import { MessagePolicy } from './policy/message-policy';
+import { rawOutgoing, type RawSubmission } from './raw-submission';
+import { ReturnPaths } from './return-path/return-paths';
 import type { OutgoingEmail } from './transport/mail-transport';
 
 /** An email as other modules hand it to MailService (the same shape as POST /send-email). */
@@ -36,6 +38,9 @@ export interface EmailMessage {
   context?: Record<string, unknown>;
   /** `content` is base64. */
   attachments?: Array<{ filename: string; contentType: string; content: string }>;
+  /** A complete message sent as is (SMTP submission): see RawSubmission. */
+  raw?: RawSubmission['raw'];
+  envelopeFrom?: RawSubmission['envelopeFrom'];
 }
 
 export interface SendOptions {
@@ -79,6 +84,8 @@ export class MailService {
     // Required: leaving a module out must never silently drop the sender allowlist.
     private readonly policy: MessagePolicy,
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
+    // Absent (unit specs) or no BOUNCE_DOMAIN: no VERP. Else the id is chosen before enqueue.
+    @Optional() private readonly returnPaths?: ReturnPaths,
   ) {}
 
   async send(message: EmailMessage, options: SendOptions = {}): Promise<EmailView> {
@@ -89,10 +96,13 @@ export class MailService {
     const startedAt = options.startedAt ?? performance.now();
     const waitMs = options.waitMs ?? this.config.sendWaitMs;
     const meta = this.metaFor(message, options);
+    const id = this.returnPaths?.domain === undefined ? undefined : randomUUID();
+    if (id !== undefined) email.envelopeFrom = this.returnPaths?.for(id);
     let accepted: EmailView;
     if (options.idempotencyKey !== undefined) {
       const scoped = scopedIdempotencyKey(client, options.idempotencyKey);
-      const record = { id: randomUUID(), fingerprint: requestFingerprint(email) };
+      const fingerprint = requestFingerprint({ ...email, envelopeFrom: undefined });
+      const record = { id: id ?? randomUUID(), fingerprint };
       const held = await this.claim(scoped, record);
       if (held) return this.replay(held, record, waitMs);
       try {
@@ -113,6 +123,7 @@ export class MailService {
         email,
         client,
         startedAt,
+        ...(id === undefined ? {} : { id }),
         meta,
       });
     }
@@ -221,6 +232,8 @@ export class MailService {
   }
 
   private normalise(message: EmailMessage): OutgoingEmail {
+    if (message.raw !== undefined)
+      return rawOutgoing({ ...message, raw: message.raw }, this.config.mailFrom);
     // Rendered here, synchronously, so a bad template is the caller's 422 and never a queued failure.
     const rendered =
       message.template === undefined
