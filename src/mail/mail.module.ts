@@ -15,6 +15,7 @@ import { emailMetricProviders } from './metrics/email-metric.providers';
 import { EmailMetrics } from './metrics/email-metrics';
 import { MessagePolicy } from './policy/message-policy';
 import { ReturnPaths } from './return-path/return-paths';
+import { RecipientOutcomes } from './outcomes/recipient-outcomes';
 import { buildMailerOptions } from './transport/mailer/mailer-options.factory';
 import { transportProvider } from './transport/transport.factory';
 
@@ -40,6 +41,7 @@ import { transportProvider } from './transport/transport.factory';
     Deliverer,
     MessagePolicy,
     ReturnPaths,
+    RecipientOutcomes,
     EmailMetrics,
     ...emailMetricProviders,
     ...queueDriverProviders,
@@ -51,6 +53,7 @@ import { transportProvider } from './transport/transport.factory';
     MailService,
     MessagePolicy,
     ReturnPaths,
+    RecipientOutcomes,
     DELIVERY_QUEUE,
     QueueHealthIndicator,
     TransportHealthIndicator,

@@ -16,13 +16,14 @@ import {
 } from './idempotency/idempotency-store';
 import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-fingerprint';
 import { DELIVERY_QUEUE } from './mail.constants';
+import { RecipientOutcomes } from './outcomes/recipient-outcomes';
 import { MessagePolicy } from './policy/message-policy';
 import { rawOutgoing, type RawSubmission } from './raw-submission';
 import { ReturnPaths } from './return-path/return-paths';
 import type { OutgoingEmail } from './transport/mail-transport';
 
 /** An email as other modules hand it to MailService (the same shape as POST /send-email). */
-export interface EmailMessage {
+export interface EmailMessage extends Partial<RawSubmission> {
   to: string | string[];
   cc?: string | string[];
   bcc?: string | string[];
@@ -38,9 +39,6 @@ export interface EmailMessage {
   context?: Record<string, unknown>;
   /** `content` is base64. */
   attachments?: Array<{ filename: string; contentType: string; content: string }>;
-  /** A complete message sent as is (SMTP submission): see RawSubmission. */
-  raw?: RawSubmission['raw'];
-  envelopeFrom?: RawSubmission['envelopeFrom'];
 }
 
 export interface SendOptions {
@@ -86,6 +84,7 @@ export class MailService {
     @Inject(IDEMPOTENCY_STORE) private readonly idempotency: IdempotencyStore,
     // Absent (unit specs) or no BOUNCE_DOMAIN: no VERP. Else the id is chosen before enqueue.
     @Optional() private readonly returnPaths?: ReturnPaths,
+    @Optional() private readonly outcomes?: RecipientOutcomes,
   ) {}
 
   async send(message: EmailMessage, options: SendOptions = {}): Promise<EmailView> {
@@ -228,7 +227,8 @@ export class MailService {
    */
   async find(id: string, client?: string): Promise<EmailView | undefined> {
     const view = await this.queue.find(id);
-    return client === undefined || view?.client === client ? view : undefined;
+    if (view === undefined || (client !== undefined && view.client !== client)) return undefined;
+    return this.outcomes ? this.outcomes.annotate(view) : view;
   }
 
   private normalise(message: EmailMessage): OutgoingEmail {

@@ -1,3 +1,4 @@
+import type { RecipientOutcome } from '../outcomes/recipient-outcomes';
 import type { DeliveryErrorInfo } from './delivery-error';
 
 export type EmailStatus = 'queued' | 'sending' | 'sent' | 'failed';
@@ -14,6 +15,8 @@ export interface EmailView {
   updatedAt: string;
   /** When the next attempt is due, while waiting to retry. */
   nextAttemptAt?: string;
+  /** Recipients reported undeliverable after sending (bounces), when any were. */
+  recipients?: RecipientOutcome[];
 }
 
 export function isSettled(view: EmailView): boolean {

@@ -35,7 +35,8 @@ export function viewOf(entry: Entry): EmailView {
     messageId: entry.messageId,
     lastError: entry.lastError,
     createdAt: created,
-    updatedAt: entry.updatedAt === entry.createdAt ? created : new Date(entry.updatedAt).toISOString(),
+    updatedAt:
+      entry.updatedAt === entry.createdAt ? created : new Date(entry.updatedAt).toISOString(),
     nextAttemptAt:
       entry.nextAttemptAt === undefined ? undefined : new Date(entry.nextAttemptAt).toISOString(),
   };
