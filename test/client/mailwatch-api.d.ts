@@ -282,6 +282,20 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             nextAttemptAt?: string;
+            /** @description Recipients reported undeliverable after the relay accepted the email (bounces, README "Bounces"); absent when none were. */
+            recipients?: {
+                address: string;
+                /** @enum {string} */
+                outcome: "bounced" | "deferred";
+                /** @enum {string} */
+                type: "hard" | "soft";
+                /** @description RFC 3463 status, e.g. 5.1.1 */
+                status?: string;
+                /** @description The remote server's reply as reported */
+                diagnostic?: string;
+                /** Format: date-time */
+                reportedAt: string;
+            }[];
         };
         DeadLetters: {
             /** @enum {string} */
