@@ -1,25 +1,24 @@
+const WINDOW_MS = 60_000;
+
 /**
- * Messages per client per minute on the SMTP listener, in this process (fixed one-minute
- * windows). The HTTP API's RATE_LIMIT counts requests; this counts submitted messages, which
- * a misconfigured tool can loop on far faster than anyone would call the REST API.
+ * Messages per client in the last minute on the SMTP listener, in this process (a sliding
+ * window: no burst of twice the limit around a minute boundary). The HTTP API's RATE_LIMIT
+ * counts requests; this counts submitted messages, which a misconfigured tool can loop on
+ * far faster than anyone calls the REST API.
  */
 export class ClientRate {
-  private window = -1;
-  private readonly counts = new Map<string, number>();
+  private readonly sent = new Map<string, number[]>();
 
   constructor(private readonly perMinute: number) {}
 
   /** Counts one message for `client`; false when it is over the limit (nothing counted). */
   take(client: string, now = Date.now()): boolean {
     if (this.perMinute === 0) return true;
-    const window = Math.floor(now / 60_000);
-    if (window !== this.window) {
-      this.window = window;
-      this.counts.clear();
-    }
-    const used = this.counts.get(client) ?? 0;
-    if (used >= this.perMinute) return false;
-    this.counts.set(client, used + 1);
+    const times = this.sent.get(client) ?? [];
+    while (times.length > 0 && times[0] <= now - WINDOW_MS) times.shift();
+    if (times.length >= this.perMinute) return false;
+    times.push(now);
+    this.sent.set(client, times);
     return true;
   }
 }
