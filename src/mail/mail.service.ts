@@ -122,7 +122,7 @@ export class MailService {
         email,
         client,
         startedAt,
-        ...(id === undefined ? {} : { id }),
+        id,
         meta,
       });
     }
