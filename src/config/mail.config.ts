@@ -1,43 +1,12 @@
 import { ConfigType, registerAs } from '@nestjs/config';
 import { ConfigValidationError, EnvReader, type Environment } from './env-reader';
+import { parseRelays, RELAY_NAME, type RelaySettings } from './smtp-relays';
 
-export interface SmtpSettings {
-  host: string;
-  port: number;
-  /** Implicit TLS (`smtps://`); `smtp://` upgrades with STARTTLS when the server offers it. */
-  secure: boolean;
-  user?: string;
-  password?: string;
-  /** Shown in logs and health output instead of the URL, which may carry a password. */
-  displayName: string;
-}
-
-function parseSmtpUrl(url: URL): SmtpSettings {
-  const secure = url.protocol === 'smtps:';
-  const port = url.port === '' ? (secure ? 465 : 587) : Number(url.port);
-  let user: string | undefined;
-  let password: string | undefined;
-  try {
-    user = url.username === '' ? undefined : decodeURIComponent(url.username);
-    password = url.password === '' ? undefined : decodeURIComponent(url.password);
-  } catch {
-    throw new ConfigValidationError('SMTP_URL', 'has badly percent-encoded credentials');
-  }
-  return {
-    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port,
-    secure,
-    user,
-    password,
-    displayName: `${url.protocol}//${url.host}`,
-  };
-}
+export type { RelaySettings, SmtpSettings } from './smtp-relays';
 
 /** Which SMTP client delivers when SMTP_URL is set (README, "Delivery engine"). */
 export const SMTP_TRANSPORTS = ['engine', 'mailer'] as const;
 export const STARTTLS_POLICIES = ['opportunistic', 'required', 'never'] as const;
-/** A metric label value chosen by the operator: never a hostname, always bounded. */
-const RELAY_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
 function relayName(env: EnvReader): string {
   const name = env.string('SMTP_RELAY_NAME', 'primary');
@@ -51,6 +20,19 @@ function relayName(env: EnvReader): string {
   return name;
 }
 
+/** While a relay is down it is probed after min, doubling up to max (README, "Relay outages"). */
+function relayProbe(env: EnvReader) {
+  const smtpProbeMinMs = env.int('SMTP_PROBE_MIN_MS', 500, { min: 10, max: 3_600_000 });
+  const smtpProbeMaxMs = env.int('SMTP_PROBE_MAX_MS', 30_000, { min: 10, max: 3_600_000 });
+  if (smtpProbeMaxMs < smtpProbeMinMs) {
+    throw new ConfigValidationError(
+      'SMTP_PROBE_MAX_MS',
+      `must be >= SMTP_PROBE_MIN_MS (${smtpProbeMinMs})`,
+    );
+  }
+  return { smtpProbeMinMs, smtpProbeMaxMs };
+}
+
 export const MAIL_TRANSPORTS = ['smtp', 'outbox'] as const;
 export type MailTransportName = (typeof MAIL_TRANSPORTS)[number];
 
@@ -59,7 +41,7 @@ export type MailTransportName = (typeof MAIL_TRANSPORTS)[number];
  * default outside production. In production a missing relay is a start-up error, never mail
  * quietly written to a local folder and reported as sent.
  */
-function chooseTransport(env: EnvReader, smtpUrl: URL | undefined): MailTransportName {
+function chooseTransport(env: EnvReader, smtpUrl: unknown): MailTransportName {
   if (env.isSetButBlank('SMTP_URL')) {
     throw new ConfigValidationError(
       'SMTP_URL',
@@ -93,8 +75,16 @@ function chooseTransport(env: EnvReader, smtpUrl: URL | undefined): MailTranspor
 /** The `mail` namespace from an environment; pure, so tests pass an object. */
 export function parseMailConfig(source: Environment) {
   const env = new EnvReader(source);
-  const smtpUrl = env.optionalUrl('SMTP_URL', ['smtp:', 'smtps:']);
-  const transport = chooseTransport(env, smtpUrl);
+  const smtpRelayName = relayName(env);
+  const relays = parseRelays(env, smtpRelayName);
+  const transport = chooseTransport(env, relays);
+  const smtpTransport = env.oneOf('SMTP_TRANSPORT', SMTP_TRANSPORTS, 'engine');
+  if (smtpTransport === 'mailer' && relays && relays.length > 1) {
+    throw new ConfigValidationError(
+      'SMTP_URL',
+      'lists several relays, which only the engine fails over between: unset SMTP_TRANSPORT=mailer',
+    );
+  }
   const retryBaseMs = env.int('RETRY_BASE_MS', 1000, { min: 1, max: 3_600_000 });
   const retryMaxMs = env.int('RETRY_MAX_MS', 60_000, { min: 1, max: 86_400_000 });
   if (retryMaxMs < retryBaseMs) {
@@ -103,7 +93,9 @@ export function parseMailConfig(source: Environment) {
   return {
     transport,
     /** Set exactly when `transport` is smtp. */
-    smtp: transport === 'smtp' && smtpUrl ? parseSmtpUrl(smtpUrl) : undefined,
+    smtp: transport === 'smtp' && relays ? relays[0] : undefined,
+    /** Every relay of SMTP_URL in failover order; empty unless `transport` is smtp. */
+    smtpRelays: transport === 'smtp' && relays ? relays : ([] as RelaySettings[]),
     outboxDir: env.string('OUTBOX_DIR', './var/outbox'),
     mailFrom: env.string('MAIL_FROM', 'mailwatch@localhost'),
     /** How long POST /send-email waits for an outcome before answering 202. */
@@ -120,9 +112,9 @@ export function parseMailConfig(source: Environment) {
     /** Connect, greeting and per-reply timeout for SMTP. */
     smtpTimeoutMs: env.int('SMTP_TIMEOUT_MS', 15_000, { min: 100, max: 600_000 }),
     /** `engine`: mailwatch's pipelining client; `mailer`: nodemailer's pool via MailerService. */
-    smtpTransport: env.oneOf('SMTP_TRANSPORT', SMTP_TRANSPORTS, 'engine'),
-    /** The `relay` label of email_smtp_up. */
-    smtpRelayName: relayName(env),
+    smtpTransport,
+    /** The `relay` label of the first relay when SMTP_URL does not name it. */
+    smtpRelayName,
     smtpStarttls: env.oneOf('SMTP_STARTTLS', STARTTLS_POLICIES, 'opportunistic'),
     /** Messages per SMTP connection before the engine replaces it. */
     smtpMaxMessagesPerConnection: env.int('SMTP_MAX_MESSAGES_PER_CONNECTION', 100, {
@@ -133,6 +125,9 @@ export function parseMailConfig(source: Environment) {
     smtpAttemptTimeoutMs: env.int('SMTP_ATTEMPT_TIMEOUT_MS', 60_000, { min: 500, max: 600_000 }),
     /** How often the engine checks an idle relay, for email_smtp_up. */
     smtpHealthIntervalMs: env.int('SMTP_HEALTH_INTERVAL_MS', 15_000, { min: 1000, max: 3_600_000 }),
+    ...relayProbe(env),
+    /** Logs each relay's SMTP conversation (commands and reply codes only) at debug level. */
+    smtpDebug: env.bool('SMTP_DEBUG', false),
     /** Finished emails stay visible at GET /emails/:id this long (and at most retentionMax of them). */
     retentionMs: env.int('EMAIL_RETENTION_SECONDS', 3600, { min: 1, max: 30 * 86_400 }) * 1000,
     retentionMax: env.int('EMAIL_RETENTION_MAX', 10_000, { min: 1, max: 10_000_000 }),

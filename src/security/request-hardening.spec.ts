@@ -1,4 +1,22 @@
+import fc from 'fast-check';
 import { jsonDepthExceeds, refusedContentType } from './request-hardening';
+
+/** The character-by-character reference the indexOf version must agree with. */
+function referenceDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{' || c === '[') {
+      if (++depth > max) return true;
+    } else if (c === '}' || c === ']') depth--;
+  }
+  return false;
+}
 
 describe('jsonDepthExceeds', () => {
   it('counts object and array nesting', () => {
@@ -8,6 +26,27 @@ describe('jsonDepthExceeds', () => {
 
   it('ignores brackets inside strings, escaped quotes included', () => {
     expect(jsonDepthExceeds('{"a":"[[[[{{{{\\"[[[["}', 1)).toBe(false);
+  });
+
+  it('agrees with a character-by-character scan on any mix of quotes, escapes and brackets', () => {
+    const piece = fc.constantFrom('"', '\\', '[', ']', '{', '}', 'a', ':', ',');
+    fc.assert(
+      fc.property(
+        fc.array(piece, { maxLength: 60 }),
+        fc.integer({ min: 0, max: 6 }),
+        (parts, max) => {
+          const text = parts.join('');
+          expect(jsonDepthExceeds(text, max)).toBe(referenceDepthExceeds(text, max));
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('counts brackets after a long string with escaped quotes and backslashes', () => {
+    const body = JSON.stringify({ text: 'x\\"'.repeat(50_000), nested: [[[1]]] });
+    expect(jsonDepthExceeds(body, 3)).toBe(true);
+    expect(jsonDepthExceeds(body, 4)).toBe(false);
   });
 
   it('handles a 1 MB bracket bomb without recursion', () => {

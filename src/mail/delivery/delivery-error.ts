@@ -20,6 +20,8 @@ export interface DeliveryErrorInfo {
   message: string;
   /** Whether another attempt could succeed. */
   retryable: boolean;
+  /** Which relay gave this answer, when the transport has several (its `relay` label). */
+  relay?: string;
 }
 
 /**
@@ -38,6 +40,9 @@ export class DeliveryError extends Error implements DeliveryErrorInfo {
     this.name = 'DeliveryError';
   }
 
+  /** Set by a transport with several relays (DeliveryErrorInfo.relay). */
+  relay?: string;
+
   /** The plain shape stored with the email and shown by GET /emails/:id. */
   toInfo(): DeliveryErrorInfo {
     return {
@@ -45,6 +50,7 @@ export class DeliveryError extends Error implements DeliveryErrorInfo {
       smtpCode: this.smtpCode,
       message: this.message,
       retryable: this.retryable,
+      ...(this.relay === undefined ? {} : { relay: this.relay }),
     };
   }
 }

@@ -25,8 +25,18 @@ export class TransportHealthIndicator {
           : health.up
             ? 'up'
             : 'down';
-    return this.indicators
-      .check(key)
-      .up({ kind: this.transport.kind, ...(relay ? { relay } : {}) });
+    // Several relays (failover): each by name too; `relay` stays the summary (up if any is).
+    const several = this.transport.relays?.();
+    const relays =
+      several && several.length > 1
+        ? Object.fromEntries(
+            several.map((r) => [r.name, r.up === undefined ? 'unknown' : r.up ? 'up' : 'down']),
+          )
+        : undefined;
+    return this.indicators.check(key).up({
+      kind: this.transport.kind,
+      ...(relay ? { relay } : {}),
+      ...(relays ? { relays } : {}),
+    });
   }
 }

@@ -17,9 +17,17 @@ import {
   EMAIL_SEND_ATTEMPTS_TOTAL,
   EMAIL_SEND_DURATION_SECONDS,
   EMAIL_SENT_TOTAL,
+  EMAIL_SMTP_ATTEMPTS_TOTAL,
   EMAIL_SMTP_POSSIBLE_DUPLICATES_TOTAL,
   EMAIL_SMTP_UP,
 } from './email-metrics.constants';
+
+/** Per relay when the transport has several (engine), else the one relay of SMTP_RELAY_NAME. */
+function relayStatuses(transport: MailTransport, config: MailConfig) {
+  if (transport.relays) return transport.relays();
+  const health = transport.relayHealth?.();
+  return health ? [{ name: config.smtpRelayName, attempts: {}, ...health }] : [];
+}
 
 /** The mail feature's metric families, declared with @willsoto/nestjs-prometheus. */
 export const emailMetricProviders: Provider[] = [
@@ -97,12 +105,28 @@ export const emailMetricProviders: Provider[] = [
   // Relay health, read from the transport at scrape time (no I/O): no series for the outbox.
   makeGaugeProvider({
     name: EMAIL_SMTP_UP,
-    help: 'Whether the SMTP relay answered the last time it was tried (1) or not (0); relay = SMTP_RELAY_NAME.',
+    help: 'Whether each SMTP relay answered the last time it was tried (1) or not (0); relay = its name in SMTP_URL (or SMTP_RELAY_NAME).',
     labelNames: ['relay'],
     inject: [MAIL_TRANSPORT, mailConfig.KEY],
     collect(this: Gauge, transport: MailTransport, config: MailConfig) {
-      const health = transport.relayHealth?.();
-      if (health?.up !== undefined) this.set({ relay: config.smtpRelayName }, health.up ? 1 : 0);
+      for (const relay of relayStatuses(transport, config)) {
+        if (relay.up !== undefined) this.set({ relay: relay.name }, relay.up ? 1 : 0);
+      }
+    },
+  }),
+  makeCounterProvider({
+    name: EMAIL_SMTP_ATTEMPTS_TOTAL,
+    help: 'Attempts that reached each SMTP relay, by outcome: sent, or the failure reason (deferred, rejected, connection, timeout, auth, protocol, message). Failover shows as one relay failing and the next sending.',
+    labelNames: ['relay', 'outcome'],
+    inject: [MAIL_TRANSPORT],
+    collect(this: Counter, transport: MailTransport) {
+      if (!transport.relays) return;
+      // The engine keeps the counts; the counter mirrors them at scrape time.
+      this.reset();
+      for (const relay of transport.relays()) {
+        for (const [outcome, count] of Object.entries(relay.attempts))
+          this.inc({ relay: relay.name, outcome }, count);
+      }
     },
   }),
   makeCounterProvider({
@@ -111,11 +135,11 @@ export const emailMetricProviders: Provider[] = [
     labelNames: ['relay'],
     inject: [MAIL_TRANSPORT, mailConfig.KEY],
     collect(this: Counter, transport: MailTransport, config: MailConfig) {
-      const health = transport.relayHealth?.();
-      if (!health) return;
+      const relays = relayStatuses(transport, config);
+      if (relays.length === 0) return;
       // The engine keeps the count; the counter mirrors it at scrape time.
       this.reset();
-      this.inc({ relay: config.smtpRelayName }, health.possibleDuplicates);
+      for (const relay of relays) this.inc({ relay: relay.name }, relay.possibleDuplicates);
     },
   }),
 ];

@@ -37,6 +37,8 @@ export interface TransportReceipt {
   response?: string;
   /** Recipients refused permanently while the others were accepted (README, "Partial acceptance"). */
   rejected?: Array<{ address: string; smtpCode: number }>;
+  /** Which relay took it, when the transport has several (its `relay` label). */
+  relay?: string;
 }
 
 /** What a transport with a remote relay knows about it, without any I/O. */
@@ -45,6 +47,16 @@ export interface RelayHealth {
   up: boolean | undefined;
   /** Sends cut off after the whole message went out: the relay may have it (retry = duplicate). */
   possibleDuplicates: number;
+}
+
+/** One relay of a transport with several (README, "Several relays"). */
+export interface RelayStatus extends RelayHealth {
+  /** The `relay` label: chosen by the operator, never a hostname. */
+  name: string;
+  /** False while it is known down and probed (RelayAvailability). */
+  available: boolean;
+  /** Attempts that reached it, by outcome: `sent` or a failure reason. */
+  attempts: Readonly<Record<string, number>>;
 }
 
 /**
@@ -76,6 +88,8 @@ export interface MailTransport {
   verify(): Promise<void>;
   /** For email_smtp_up: absent on transports without a remote relay. Must not block. */
   relayHealth?(): RelayHealth;
+  /** Per relay, in failover order: email_smtp_up{relay}, attempts, /readyz. Must not block. */
+  relays?(): RelayStatus[];
   /** Relay-aware deferral: absent on transports that are always available (outbox). */
   readonly availability?: RelayAvailability;
 }

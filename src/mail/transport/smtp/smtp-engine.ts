@@ -1,18 +1,27 @@
 import type {
   MailTransport,
   OutgoingEmail,
+  RelayAvailability,
   RelayHealth,
+  RelayStatus,
   TransportReceipt,
 } from '../mail-transport';
 import { buildMessage } from './message-builder';
-import { SmtpSession } from './smtp-session';
-import { SmtpPool, type PoolStats } from './smtp-pool';
+import type { PoolStats, SmtpPool } from './smtp-pool';
 import type { SmtpEngineOptions } from './smtp-options';
+import { SmtpRelay } from './smtp-relay';
+import { RelaySet } from './relay-set';
 import type { RejectedRecipient } from './smtp-transaction';
 import { SmtpDeliveryError } from './smtp-error';
 
 /** The header tying a delivered message back to its email id (same as mail.constants). */
 const DEFAULT_ID_HEADER = 'X-Mailwatch-Id';
+
+/** One relay of several: its label and how to reach it. */
+export interface RelaySpec {
+  name: string;
+  options: SmtpEngineOptions;
+}
 
 export interface SmtpReceipt extends TransportReceipt {
   accepted: string[];
@@ -21,39 +30,68 @@ export interface SmtpReceipt extends TransportReceipt {
 }
 
 /**
- * mailwatch's own SMTP delivery engine (README, "Delivery engine"): a pipelining pool with
- * a watchdog on every send. It rejects only with SmtpDeliveryError, already classified.
+ * mailwatch's own SMTP delivery engine (README, "Delivery engine"): per relay a pipelining
+ * pool with a watchdog on every send, relays tried in order (relay-set.ts). It rejects only
+ * with SmtpDeliveryError, already classified.
  */
 export class SmtpEngineTransport implements MailTransport {
   readonly kind = 'smtp';
-  private readonly pool: SmtpPool;
-  private probe?: NodeJS.Timeout;
-  private probing?: Promise<void>;
+  private readonly set: RelaySet;
+  readonly availability: RelayAvailability;
 
+  /** One relay (`options`, labelled `relayName`), or several in failover order. */
   constructor(
-    private readonly options: SmtpEngineOptions,
+    relays: SmtpEngineOptions | readonly RelaySpec[],
     /** Shown in logs and health output; never the URL (it may carry credentials). */
     readonly target: string,
     private readonly idHeader = DEFAULT_ID_HEADER,
+    relayName = 'primary',
   ) {
-    this.pool = new SmtpPool(options);
+    const specs = Array.isArray(relays)
+      ? (relays as readonly RelaySpec[])
+      : [{ name: relayName, options: relays as SmtpEngineOptions }];
+    this.set = new RelaySet(specs.map((spec) => new SmtpRelay(spec.name, spec.options)));
+    this.availability = this.set.availability;
   }
 
-  /** Relay health as last seen: true/false, undefined before the first contact. */
+  get relayList(): readonly SmtpRelay[] {
+    return this.set.relays;
+  }
+
+  /** Up if any relay is up, down if every one is down; undefined before the first contact. */
   get up(): boolean | undefined {
-    return this.pool.up;
+    const seen = this.set.relays.map((r) => r.up);
+    if (seen.includes(true)) return true;
+    return seen.every((up) => up === false) ? false : undefined;
   }
 
   relayHealth(): RelayHealth {
-    return { up: this.pool.up, possibleDuplicates: this.pool.stats.possibleDuplicates };
+    return { up: this.up, possibleDuplicates: this.stats.possibleDuplicates };
   }
 
+  relays(): RelayStatus[] {
+    return this.set.relays.map((r) => ({
+      name: r.name,
+      up: r.up,
+      available: r.available(),
+      possibleDuplicates: r.pool.stats.possibleDuplicates,
+      attempts: Object.fromEntries(r.attempts),
+    }));
+  }
+
+  /** Health changes of the first relay (the only one, outside failover setups). */
   set onHealth(listener: ((up: boolean) => void) | undefined) {
-    this.pool.onHealth = listener;
+    this.set.relays[0].onHealth = listener;
   }
 
+  /** Summed over the relays. */
   get stats(): PoolStats & SmtpPool['size'] {
-    return { ...this.pool.stats, ...this.pool.size };
+    const sum: Record<string, number> = {};
+    for (const relay of this.set.relays) {
+      for (const [key, value] of Object.entries({ ...relay.pool.stats, ...relay.pool.size }))
+        sum[key] = (sum[key] ?? 0) + value;
+    }
+    return sum as unknown as PoolStats & SmtpPool['size'];
   }
 
   async send(email: OutgoingEmail, emailId: string): Promise<SmtpReceipt> {
@@ -70,48 +108,31 @@ export class SmtpEngineTransport implements MailTransport {
         'message',
       );
     }
-    const result = await this.pool.send(built);
+    const result = await this.set.send(built);
     return {
       messageId: built.messageId,
       response: result.response,
       accepted: result.accepted,
       rejected: result.rejected,
+      ...(this.set.relays.length > 1 ? { relay: result.relay } : {}),
     };
   }
 
-  /** Opens a fresh session (TLS and AUTH included) and QUITs it; bounded by the timeouts. */
+  /** Resolves when any relay takes a session (TLS and AUTH included); else the first's error. */
   async verify(): Promise<void> {
-    let session: SmtpSession;
-    try {
-      session = await SmtpSession.open(this.options);
-    } catch (err) {
-      this.pool.noteHealth(false);
-      throw err;
-    }
-    this.pool.noteHealth(true);
-    await session.quit();
+    const outcomes = await Promise.allSettled(this.set.relays.map((r) => r.verify()));
+    const failure = outcomes.find((o) => o.status === 'rejected');
+    if (outcomes.some((o) => o.status === 'fulfilled') || !failure) return;
+    throw (failure).reason;
   }
 
-  /**
-   * Keeps `up` current while no mail flows: when nothing has touched the relay for
-   * `intervalMs`, opens and QUITs a session. At most one probe runs at a time.
-   */
+  /** Keeps `up` current while no mail flows (see SmtpRelay.startHealthProbe). */
   startHealthProbe(intervalMs: number): void {
-    if (this.probe) return;
-    const tick = () => {
-      if (this.probing || Date.now() - this.pool.lastContact < intervalMs) return;
-      this.probing = this.verify()
-        .catch(() => undefined)
-        .finally(() => (this.probing = undefined));
-    };
-    this.probe = setInterval(tick, intervalMs);
-    this.probe.unref();
-    tick();
+    this.set.relays.forEach((r) => r.startHealthProbe(intervalMs));
   }
 
   async close(graceMs?: number): Promise<void> {
-    clearInterval(this.probe);
-    await this.pool.close(graceMs);
+    await Promise.all(this.set.relays.map((r) => r.close(graceMs)));
   }
 
   /** Nest calls this after the queue drained (main.ts): QUIT every connection. */

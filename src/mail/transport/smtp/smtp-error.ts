@@ -4,6 +4,7 @@ import type { SmtpReply } from './smtp-reply';
 /** Where in the conversation an error happened; part of the message, never a label. */
 export type SmtpStage =
   | 'connect'
+  | 'tls'
   | 'greeting'
   | 'ehlo'
   | 'starttls'
@@ -117,7 +118,13 @@ export function unreachable(cause: 'refused' | 'tls' | 'other'): SmtpDeliveryErr
     cause === 'tls'
       ? 'TLS with the SMTP server failed (certificate not trusted or handshake refused)'
       : 'could not reach the SMTP server';
-  return new SmtpDeliveryError('connection', null, message, true, 'connect');
+  return new SmtpDeliveryError(
+    'connection',
+    null,
+    message,
+    true,
+    cause === 'tls' ? 'tls' : 'connect',
+  );
 }
 
 export function protocolError(stage: SmtpStage, what: string): SmtpDeliveryError {

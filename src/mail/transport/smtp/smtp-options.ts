@@ -34,6 +34,16 @@ export interface SmtpEngineOptions {
   attemptTimeoutMs: number;
   /** Use PIPELINING when offered (RFC 2920); off forces lock-step, for diagnosis. */
   pipelining: boolean;
+  /** While the relay is down it is probed after this long, doubling on every failed probe… */
+  probeMinMs: number;
+  /** …up to this long between probes. */
+  probeMaxMs: number;
+  /** Messages per second sent to this relay at most; 0 = no cap (relay-rate.ts). */
+  maxPerSecond: number;
+  /** After a 421 halved the rate, it doubles back once per this long without another. */
+  rateRecoveryMs: number;
+  /** Log the SMTP conversation at debug level (smtp-conversation-log.ts); never secrets. */
+  conversationLog: boolean;
 }
 
 export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | 'secure'> = {
@@ -49,6 +59,11 @@ export const DEFAULT_ENGINE_OPTIONS: Omit<SmtpEngineOptions, 'host' | 'port' | '
   idleTimeoutMs: 30_000,
   attemptTimeoutMs: 60_000,
   pipelining: true,
+  probeMinMs: 500,
+  probeMaxMs: 30_000,
+  maxPerSecond: 0,
+  rateRecoveryMs: 60_000,
+  conversationLog: false,
 };
 
 export function engineOptions(

@@ -44,11 +44,8 @@ export class SmtpPool {
     connects: 0,
     connectFailures: 0,
   };
-  /** Whether the relay took a connection (or a message) last time we tried; undefined before. */
-  up: boolean | undefined;
-  /** When the relay last answered or refused us (ms since epoch; 0 = never). */
-  lastContact = 0;
-  onHealth?: (up: boolean) => void;
+  /** Each connect (error = it failed) and each accepted message: the relay's health follows. */
+  onContact?: (error?: SmtpDeliveryError) => void;
 
   constructor(private readonly options: SmtpEngineOptions) {
     this.sweeper = setInterval(() => this.sweepIdle(), Math.min(options.idleTimeoutMs, 5000));
@@ -125,7 +122,7 @@ export class SmtpPool {
       (session) => {
         this.opening--;
         this.stats.connects++;
-        this.noteHealth(true);
+        this.onContact?.();
         if (this.closing) return void session.quit();
         this.live.add(session);
         session.channel.onClose = () => this.forget(session);
@@ -135,7 +132,7 @@ export class SmtpPool {
       (error: SmtpDeliveryError) => {
         this.opening--;
         this.stats.connectFailures++;
-        this.noteHealth(false);
+        this.onContact?.(error);
         this.reconnectAt = Date.now() + RECONNECT_PAUSE_MS;
         // Nobody left to serve the queue: fail it now, the retry policy takes over from here.
         if (this.live.size === 0 && this.opening === 0) {
@@ -166,7 +163,7 @@ export class SmtpPool {
         this.running.delete(job);
         job.session = undefined;
         session.messages++;
-        this.noteHealth(true);
+        this.onContact?.();
         this.settle(job, undefined, result);
         this.finish(session, true, false);
       },
@@ -300,13 +297,5 @@ export class SmtpPool {
       this.idle.splice(this.idle.indexOf(session), 1);
       void session.quit();
     }
-  }
-
-  /** Records whether the relay answered; verify() reports here too. */
-  noteHealth(up: boolean): void {
-    this.lastContact = Date.now();
-    if (this.up === up) return;
-    this.up = up;
-    this.onHealth?.(up);
   }
 }
