@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AppConfigModule } from './config/config.module';
 import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
+import { IngressModule } from './ingress/ingress.module';
 import { MailModule } from './mail/mail.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { SecurityModule } from './security/security.module';
@@ -18,6 +19,7 @@ import { StatusModule } from './status/status.module';
     CoreModule,
     SecurityModule,
     MailModule,
+    IngressModule,
     HealthModule,
     StatusModule,
   ],

@@ -13,6 +13,14 @@ export function checkAcrossNamespaces(config: ParsedConfig): void {
       `must differ from PORT (both ${port}); unset METRICS_PORT to serve /metrics on PORT`,
     );
   }
+  const ingress = config.ingress.value;
+  const keyed = config.security.value.apiKeys.length > 0;
+  if (ingress.port !== undefined && keyed && !ingress.tls && !ingress.allowInsecureAuth) {
+    throw new ConfigValidationError(
+      'SMTP_INGRESS_TLS_CERT',
+      'and SMTP_INGRESS_TLS_KEY must be set when SMTP_INGRESS_PORT is: API keys are never accepted over cleartext (SMTP_INGRESS_ALLOW_INSECURE_AUTH=true only behind a TLS-terminating proxy or on loopback)',
+    );
+  }
 }
 
 /** Optimal string alignment distance: a swap of two neighbours (SMTP_ULR) counts once. */

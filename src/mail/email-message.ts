@@ -1,7 +1,8 @@
+import type { RawSubmission } from './raw-submission';
 import type { QuotaState } from './quota/quota.service';
 
 /** An email as other modules hand it to MailService (the same shape as POST /send-email). */
-export interface EmailMessage {
+export interface EmailMessage extends Partial<RawSubmission> {
   to: string | string[];
   cc?: string | string[];
   bcc?: string | string[];

@@ -18,6 +18,8 @@ import { privateMailerProviders } from './private-mailer.providers';
 import { QuotaModule } from './quota/quota.module';
 import { SuppressionModule } from './suppression/suppression.module';
 import { WebhookModule } from './webhooks/webhook.module';
+import { ReturnPaths } from './return-path/return-paths';
+import { RecipientOutcomes } from './outcomes/recipient-outcomes';
 import { transportProvider } from './transport/transport.factory';
 
 /**
@@ -43,6 +45,8 @@ import { transportProvider } from './transport/transport.factory';
     BatchSender,
     Deliverer,
     MessagePolicy,
+    ReturnPaths,
+    RecipientOutcomes,
     EmailMetrics,
     ...emailMetricProviders,
     ...queueDriverProviders,
@@ -50,6 +54,16 @@ import { transportProvider } from './transport/transport.factory';
     QueueHealthIndicator,
     TransportHealthIndicator,
   ],
-  exports: [MailClient, DELIVERY_QUEUE, QueueHealthIndicator, TransportHealthIndicator],
+  exports: [
+    MailClient,
+    // The SMTP submission listener (src/ingress) sends through the same service as REST.
+    MailService,
+    MessagePolicy,
+    ReturnPaths,
+    RecipientOutcomes,
+    DELIVERY_QUEUE,
+    QueueHealthIndicator,
+    TransportHealthIndicator,
+  ],
 })
 export class MailModule {}

@@ -17,7 +17,10 @@ import {
 import { requestFingerprint, scopedIdempotencyKey } from './idempotency/request-fingerprint';
 import { DELIVERY_QUEUE } from './mail.constants';
 import { canonicalHeaders } from './headers/custom-headers';
+import { RecipientOutcomes } from './outcomes/recipient-outcomes';
 import { MessagePolicy } from './policy/message-policy';
+import { rawOutgoing } from './raw-submission';
+import { ReturnPaths } from './return-path/return-paths';
 import { QuotaService } from './quota/quota.service';
 import { SuppressionList } from './suppression/suppression-list';
 import { suppressedMeta } from './suppression/suppressed-recipients';
@@ -63,6 +66,9 @@ export class MailService {
     @Optional() private readonly suppressions?: SuppressionList,
     @Optional() private readonly quotas?: QuotaService,
     @Optional() private readonly webhooks?: WebhookPublisher,
+    // Absent (unit specs) or no BOUNCE_DOMAIN: no VERP. Else the id is chosen before enqueue.
+    @Optional() private readonly returnPaths?: ReturnPaths,
+    @Optional() private readonly outcomes?: RecipientOutcomes,
   ) {}
 
   async send(message: EmailMessage, options: SendOptions = {}): Promise<EmailView> {
@@ -77,11 +83,14 @@ export class MailService {
     const startedAt = options.startedAt ?? performance.now();
     const waitMs = options.waitMs ?? this.config.sendWaitMs;
     const meta = { ...this.metaFor(message, options), ...suppressedMeta(suppressed) };
+    const id = this.returnPaths?.domain === undefined ? undefined : randomUUID();
+    if (id !== undefined) email.envelopeFrom = this.returnPaths?.for(id);
     let accepted: EmailView;
     if (options.idempotencyKey !== undefined) {
       const scoped = scopedIdempotencyKey(client, options.idempotencyKey);
       // The request as sent (suppression can change between a request and its retry).
-      const record = { id: randomUUID(), fingerprint: requestFingerprint(normalised) };
+      const fingerprint = requestFingerprint({ ...normalised, envelopeFrom: undefined });
+      const record = { id: id ?? randomUUID(), fingerprint };
       const held = await this.claim(scoped, record);
       if (held) return this.replay(held, record, waitMs);
       try {
@@ -95,7 +104,7 @@ export class MailService {
       }
     } else {
       accepted = await this.counted(client, options.onQuota, () =>
-        this.queue.enqueue({ email, client, startedAt, meta }),
+        this.queue.enqueue({ email, client, startedAt, id, meta }),
       );
     }
     if (suppressed.length > 0 && this.webhooks?.wants(client)) {
@@ -212,10 +221,13 @@ export class MailService {
    */
   async find(id: string, client?: string): Promise<EmailView | undefined> {
     const view = await this.queue.find(id);
-    return client === undefined || view?.client === client ? view : undefined;
+    if (view === undefined || (client !== undefined && view.client !== client)) return undefined;
+    return this.outcomes ? this.outcomes.annotate(view) : view;
   }
 
   private normalise(message: EmailMessage): OutgoingEmail {
+    if (message.raw !== undefined)
+      return rawOutgoing({ ...message, raw: message.raw }, this.config.mailFrom);
     // Rendered here, synchronously, so a bad template is the caller's 422 and never a queued failure.
     const rendered =
       message.template === undefined

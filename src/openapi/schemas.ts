@@ -61,6 +61,24 @@ export const SCHEMAS: Record<string, SchemaObject> = {
       createdAt: { type: 'string', format: 'date-time' },
       updatedAt: { type: 'string', format: 'date-time' },
       nextAttemptAt: { type: 'string', format: 'date-time' },
+      recipients: {
+        type: 'array',
+        description:
+          'Recipients reported undeliverable after the relay accepted the email (bounces, README "Bounces"); absent when none were.',
+        items: {
+          type: 'object',
+          required: ['address', 'outcome', 'type', 'reportedAt'],
+          additionalProperties: false,
+          properties: {
+            address: { type: 'string' },
+            outcome: { type: 'string', enum: ['bounced', 'deferred'] },
+            type: { type: 'string', enum: ['hard', 'soft'] },
+            status: { type: 'string', description: 'RFC 3463 status, e.g. 5.1.1' },
+            diagnostic: { type: 'string', description: "The remote server's reply as reported" },
+            reportedAt: { type: 'string', format: 'date-time' },
+          },
+        },
+      },
       tags: { type: 'array', items: { type: 'string' }, description: 'as sent' },
       metadata: {
         type: 'object',

@@ -9,7 +9,13 @@ import {
   loadComponent,
 } from '../support/kustomize-components';
 
-const COMPONENTS = ['keda-autoscaling', 'network-policy', 'release-label', 'zone-spread'];
+const COMPONENTS = [
+  'keda-autoscaling',
+  'network-policy',
+  'release-label',
+  'smtp-ingress',
+  'zone-spread',
+];
 /** Replaces the Deployment the others patch: built on its own in k8s-spool.e2e-spec.ts. */
 const EXCLUSIVE = ['spool'];
 
@@ -54,6 +60,9 @@ describe('kustomize components (k8s/components/)', () => {
           .filter((k) => k !== 'HorizontalPodAutoscaler'),
         'NetworkPolicy',
         'ScaledObject',
+        // smtp-ingress (test/ingress/k8s-smtp-ingress.e2e-spec.ts)
+        'Service',
+        'NetworkPolicy',
       ].sort(),
     );
   });

@@ -83,6 +83,7 @@ describe('Alert rules (config/alerts/mailwatch.rules.yml)', () => {
     expect(loadRecordingRules().map((rule) => rule.record)).toEqual([
       ...SLI_WINDOWS.map((w) => `mailwatch:email_sli_success:ratio_rate${w}`),
       'mailwatch:email_rejected:ratio_rate1h',
+      'mailwatch:email_delivery:ratio_rate1h',
     ]);
   });
 

@@ -8,8 +8,12 @@ import { freePort, TestSmtpServer } from '../support/smtp-server';
 import { postJson, request } from '../support/test-app';
 
 const ROOT = resolve(__dirname, '..', '..');
-/** The issue's budget for the production install (node_modules), in MiB. */
-const BUDGET_MIB = 120;
+/**
+ * The budget for the production install (node_modules), in MiB: the issue's 120, plus 8 for
+ * the SMTP listener of issue 23 (smtp-server and mailparser ship CJS and ESM builds: about
+ * 6 MiB measured, 126.3 in all). Raising it was the lead's call; see the ingress report.
+ */
+const BUDGET_MIB = 128;
 const KEY = 'production-install-key-0001';
 
 /** `du -sk`: what the folder occupies on disk, as the image layer would. */

@@ -13,6 +13,8 @@ export const EXPECTED_ALERTS = [
   'MailwatchSLOBurnRateFast',
   'MailwatchSLOBurnRateSlow',
   'MailwatchPermanentRejectionsHigh',
+  'MailwatchHardBouncesHigh',
+  'MailwatchSmtpAuthFailures',
   'MailwatchQueueBacklog',
   'MailwatchSendLatencyHigh',
   'MailwatchRetriesSurging',

@@ -8,6 +8,12 @@ import {
   EMAIL_SENT_TOTAL,
 } from '../../src/mail/metrics/email-metrics.constants';
 import {
+  EMAIL_BOUNCE_REPORTS_TOTAL,
+  EMAIL_BOUNCED_TOTAL,
+  SMTP_INGRESS_AUTH_FAILURES_TOTAL,
+  SMTP_INGRESS_MESSAGES_TOTAL,
+} from '../../src/ingress/metrics/ingress-metrics';
+import {
   HTTP_REQUEST_DURATION_SECONDS,
   HTTP_REQUESTS_TOTAL,
 } from '../../src/metrics/metrics.constants';
@@ -46,6 +52,11 @@ export const APP_METRIC_FAMILIES = {
     EMAIL_RETRIES_TOTAL,
     EMAIL_FAILURES_TOTAL,
     HTTP_REQUESTS_TOTAL,
+    // SMTP in (issue 23)
+    SMTP_INGRESS_MESSAGES_TOTAL,
+    SMTP_INGRESS_AUTH_FAILURES_TOTAL,
+    EMAIL_BOUNCED_TOTAL,
+    EMAIL_BOUNCE_REPORTS_TOTAL,
   ],
   gauge: [EMAIL_QUEUE_SIZE, EMAIL_QUEUE_JOBS, 'http_requests_inprogress'],
   histogram: [EMAIL_SEND_DURATION_SECONDS, HTTP_REQUEST_DURATION_SECONDS],

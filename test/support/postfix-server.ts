@@ -24,6 +24,8 @@ export interface PostfixOptions {
   recipientReplies?: Record<string, string>;
   /** More main.cf lines, e.g. stricter pipelining checks. */
   mainCf?: string[];
+  /** More master.cf services, e.g. `smtp unix - - n - - smtp` to relay onwards. */
+  masterCf?: string[];
 }
 
 export interface StoredMessage {
@@ -103,6 +105,7 @@ export class PostfixServer {
       'scache unix - - n - 1 scache',
       'postlog unix-dgram n - n - 1 postlogd',
       `store unix - n n - - pipe flags= user=nobody argv=/usr/bin/tee ${dir}/out/\${queue_id}.eml`,
+      ...(options.masterCf ?? []),
     ];
     writeFileSync(join(dir, 'conf', 'main.cf'), main.filter(Boolean).join('\n') + '\n');
     writeFileSync(join(dir, 'conf', 'master.cf'), services.join('\n') + '\n');

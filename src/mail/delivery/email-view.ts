@@ -1,3 +1,4 @@
+import type { RecipientOutcome } from '../outcomes/recipient-outcomes';
 import type { DeliveryErrorInfo } from './delivery-error';
 import type { EmailMeta } from './settled-email';
 
@@ -29,6 +30,8 @@ export interface EmailView {
    * show parts of it (tags, metadata, suppressed recipients); never sent to callers as is.
    */
   meta?: EmailMeta;
+  /** Recipients reported undeliverable after sending (bounces), when any were. */
+  recipients?: RecipientOutcome[];
 }
 
 export function isSettled(view: EmailView): boolean {

@@ -18,6 +18,17 @@ export interface OutgoingEmail {
   html?: string;
   attachments?: OutgoingAttachment[];
   /**
+   * Envelope sender (MAIL FROM) when it differs from `from`: the per-email bounce address
+   * (README, "Bounces"). Absent: `from`.
+   */
+  envelopeFrom?: string;
+  /**
+   * A complete message to send as is, base64 of its octets (SMTP submission, README "Sending
+   * over SMTP"): transports send these bytes, not a message built from the fields above, so
+   * DKIM signatures made by the submitter still verify. `to` holds every envelope recipient.
+   */
+  raw?: string;
+  /**
    * Extra header lines from SendEmailDto's allow-list (List-Unsubscribe, In-Reply-To, …),
    * already validated as printable one-line ASCII: written to the wire exactly as given.
    */

@@ -1,5 +1,5 @@
 import { MailerService } from '@nestjs-modules/mailer';
-import { EMAIL_ID_HEADER } from '../../mail.constants';
+import { nodemailerMessage } from '../nodemailer-message';
 import type {
   MailTransport,
   OutgoingEmail,
@@ -29,10 +29,7 @@ export class MailerTransport implements MailTransport {
   async send(email: OutgoingEmail, emailId: string): Promise<TransportReceipt> {
     let info: SmtpSendResult;
     try {
-      info = (await this.mailer.sendMail({
-        ...email,
-        headers: { ...preparedHeaders(email), [EMAIL_ID_HEADER]: emailId },
-      })) as SmtpSendResult;
+      info = (await this.mailer.sendMail(nodemailerMessage(email, emailId))) as SmtpSendResult;
     } catch (err) {
       const error = classifyMailerError(err);
       this.up = error.smtpCode !== null || !['connection', 'timeout'].includes(error.code);

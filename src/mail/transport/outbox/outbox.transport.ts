@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { access, constants, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DeliveryError } from '../../delivery/delivery-error';
-import { EMAIL_ID_HEADER } from '../../mail.constants';
+import { nodemailerMessage } from '../nodemailer-message';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from '../mail-transport';
 import { preparedHeaders } from '../prepared-headers';
 
@@ -46,10 +46,10 @@ export class OutboxTransport implements MailTransport {
   }
 
   private async write(email: OutgoingEmail, emailId: string): Promise<TransportReceipt> {
-    const info = (await this.mailer.sendMail({
-      ...email,
-      headers: { ...preparedHeaders(email), [EMAIL_ID_HEADER]: emailId },
-    })) as { messageId: string; message: Buffer };
+    const info = (await this.mailer.sendMail(nodemailerMessage(email, emailId))) as {
+      messageId: string;
+      message: Buffer;
+    };
     await this.ensureDir();
     const finalPath = join(this.target, `${emailId}.eml`);
     const tempPath = join(this.target, `.${emailId}.${randomUUID()}.tmp`);

@@ -21,7 +21,7 @@ export interface BuiltMessage {
   size: number;
   messageId: string;
   /** Which path built it; exposed for tests and the benchmark. */
-  path: 'plain' | 'composer';
+  path: 'plain' | 'composer' | 'raw';
 }
 
 const DISPLAY_FORM = /^(.*?)\s*<([^<>]*)>$/;
@@ -62,7 +62,7 @@ function wireAddress(mailbox: string): { address: string; utf8: boolean } {
 }
 
 export function envelopeOf(email: OutgoingEmail): Envelope {
-  const from = wireAddress(email.from);
+  const from = wireAddress(email.envelopeFrom ?? email.from);
   let utf8 = from.utf8;
   const to: string[] = [];
   for (const list of [email.to, email.cc, email.bcc]) {
@@ -183,6 +183,37 @@ function buildComposed(
   });
 }
 
+/**
+ * A submitted message as sent (src/ingress): only header lines are prepended, above any
+ * DKIM-Signature, which signs the headers named in its h= tag, found from the bottom up, so
+ * a new header above it changes no signed input. Message-ID is added only when missing.
+ */
+function buildRaw(
+  raw: string,
+  emailId: string,
+  envelope: Envelope,
+  idHeader: string,
+): BuiltMessage {
+  const octets = Buffer.from(raw, 'base64').toString('latin1');
+  const headEnd = octets.search(/\r?\n\r?\n/);
+  const head = headEnd < 0 ? octets : octets.slice(0, headEnd);
+  const existing = /^message-id:[ \t]*(.*(?:\r?\n[ \t].*)*)/im.exec(head);
+  const messageId = existing ? existing[1].trim() : messageIdFor(emailId, envelope.from);
+  let prefix = `${idHeader}: ${SAFE_ID.test(emailId) ? emailId : 'invalid'}\r\n`;
+  if (!existing) prefix += `Message-ID: ${messageId}\r\n`;
+  const payload = Buffer.from(toWire(prefix + octets), 'latin1');
+  // Raw UTF-8 in headers is an internationalised message (RFC 6532): it needs SMTPUTF8 too.
+  const utf8Head = EIGHT_BIT.test(head);
+  return {
+    envelope: utf8Head && !envelope.smtpUtf8 ? { ...envelope, smtpUtf8: true } : envelope,
+    payload,
+    eightBit: EIGHT_BIT.test(octets),
+    size: payload.length,
+    messageId,
+    path: 'raw',
+  };
+}
+
 /** Plain text goes straight to the wire; anything richer goes through nodemailer's MailComposer. */
 export function buildMessage(
   email: OutgoingEmail,
@@ -190,6 +221,7 @@ export function buildMessage(
   idHeader: string,
 ): BuiltMessage | Promise<BuiltMessage> {
   const envelope = envelopeOf(email);
+  if (email.raw !== undefined) return buildRaw(email.raw, emailId, envelope, idHeader);
   return isPlain(email)
     ? buildPlain(email, emailId, envelope, idHeader)
     : buildComposed(email, emailId, envelope, idHeader);
