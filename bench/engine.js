@@ -18,21 +18,30 @@ async function main() {
   try {
     for (let run = 1; run <= RUNS; run++) {
       for (const kind of ['engine', 'nodemailer']) {
-        for (const [name, message] of [['plain', PLAIN], ['html', HTML]]) {
+        for (const [name, message] of [
+          ['plain', PLAIN],
+          ['html', HTML],
+        ]) {
           const r = await measureClient({ kind, message, sink, seconds: SECONDS, dist });
           rows.push({ run, name, ...r });
-          process.stderr.write(`[bench] run ${run} ${kind} ${name}: ${r.mps.toFixed(0)} msg/s, ${r.cpuMs.toFixed(3)} ms CPU/msg\n`);
+          process.stderr.write(
+            `[bench] run ${run} ${kind} ${name}: ${r.mps.toFixed(0)} msg/s, ${r.cpuMs.toFixed(3)} ms CPU/msg\n`,
+          );
         }
       }
     }
   } finally {
     await sink.stop();
   }
-  console.log(`\nSMTP client alone: ${POOL} connections, ${IN_FLIGHT} in flight, ${SECONDS} s per run, loopback smtp-server sink\n`);
+  console.log(
+    `\nSMTP client alone: ${POOL} connections, ${IN_FLIGHT} in flight, ${SECONDS} s per run, loopback smtp-server sink\n`,
+  );
   console.log('| run | client | message | msg/s | CPU ms/message | sent | failed | lost |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.run} | ${r.kind} | ${r.name} | ${r.mps.toFixed(0)} | ${r.cpuMs.toFixed(3)} | ${r.sent} | ${r.failed} | ${r.lost} |`);
+    console.log(
+      `| ${r.run} | ${r.kind} | ${r.name} | ${r.mps.toFixed(0)} | ${r.cpuMs.toFixed(3)} | ${r.sent} | ${r.failed} | ${r.lost} |`,
+    );
   }
   if (rows.some((r) => r.failed > 0 || r.lost !== 0)) process.exitCode = 1;
 }

@@ -37,7 +37,10 @@ if (builds.length === 0) {
   process.exit(2);
 }
 const extraEnv = Object.fromEntries(
-  (process.env.HOT_ENV ?? '').split(/\s+/).filter(Boolean).map((kv) => kv.split('=')),
+  (process.env.HOT_ENV ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((kv) => kv.split('=')),
 );
 
 const hardStop = setTimeout(() => {
@@ -45,7 +48,6 @@ const hardStop = setTimeout(() => {
   void procs.stopAll().finally(() => process.exit(2));
 }, 600_000);
 hardStop.unref();
-
 
 async function main() {
   if (process.env.BENCH_CPU_PROF === '1') fs.mkdirSync(PROFILE_DIR, { recursive: true });
@@ -55,7 +57,11 @@ async function main() {
     for (const build of builds) {
       const nodeArgs =
         process.env.BENCH_CPU_PROF === '1'
-          ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=hot-${build.label}-${Date.now()}.cpuprofile`]
+          ? [
+              '--cpu-prof',
+              `--cpu-prof-dir=${PROFILE_DIR}`,
+              `--cpu-prof-name=hot-${build.label}-${Date.now()}.cpuprofile`,
+            ]
           : [];
       if (NULL_TRANSPORT) nodeArgs.push('-r', path.join(__dirname, 'lib', 'null-transport.js'));
       const app = await procs.startApp(
@@ -73,16 +79,29 @@ async function main() {
       );
       apps.push({ ...build, app, cpu: [] });
     }
-    for (const a of apps) await fire({ url: `${a.app.url}/send-email`, connections: CONNECTIONS, amount: Number(process.env.HOT_WARMUP ?? 1000), clients: CLIENTS });
+    for (const a of apps)
+      await fire({
+        url: `${a.app.url}/send-email`,
+        connections: CONNECTIONS,
+        amount: Number(process.env.HOT_WARMUP ?? 1000),
+        clients: CLIENTS,
+      });
     await quiet(sink);
     for (let round = 0; round < ROUNDS; round++) {
       const order = apps.map((_, i) => apps[(i + round) % apps.length]);
       for (const a of order) {
         const before = procs.cpuSeconds(a.app.pid);
-        const r = await fire({ url: `${a.app.url}/send-email`, connections: CONNECTIONS, amount: REQUESTS, clients: CLIENTS, rate: RATE });
+        const r = await fire({
+          url: `${a.app.url}/send-email`,
+          connections: CONNECTIONS,
+          amount: REQUESTS,
+          clients: CLIENTS,
+          rate: RATE,
+        });
         await quiet(sink);
         const ms = ((procs.cpuSeconds(a.app.pid) - before) * 1000) / r.total;
-        if (r.ok200 !== r.total) process.stderr.write(`[hot-path] ${a.label}: ${r.total - r.ok200} non-200 answers\n`);
+        if (r.ok200 !== r.total)
+          process.stderr.write(`[hot-path] ${a.label}: ${r.total - r.ok200} non-200 answers\n`);
         a.cpu.push(ms);
       }
     }
@@ -90,13 +109,19 @@ async function main() {
     await Promise.all(apps.map((a) => a.app.stop()));
     await sink.stop();
   }
-  process.stdout.write(`${ROUNDS} rounds × ${REQUESTS} requests, ${CONNECTIONS} connections, ${NULL_TRANSPORT ? 'null transport' : 'SMTP sink'}, env ${JSON.stringify(extraEnv)}\n`);
+  process.stdout.write(
+    `${ROUNDS} rounds × ${REQUESTS} requests, ${CONNECTIONS} connections, ${NULL_TRANSPORT ? 'null transport' : 'SMTP sink'}, env ${JSON.stringify(extraEnv)}\n`,
+  );
   // Rounds move together with the machine's load: the paired ratio to the first build is steadier.
-  process.stdout.write('| build | CPU ms/request (median) | vs first (median of per-round ratios) | rounds |\n|---|---|---|---|\n');
+  process.stdout.write(
+    '| build | CPU ms/request (median) | vs first (median of per-round ratios) | rounds |\n|---|---|---|---|\n',
+  );
   for (const a of apps) {
     const ratio = median(a.cpu.map((x, i) => x / apps[0].cpu[i]));
     const vs = a === apps[0] ? '' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %`;
-    process.stdout.write(`| ${a.label} | ${median(a.cpu).toFixed(3)} | ${vs} | ${a.cpu.map((x) => x.toFixed(2)).join(' ')} |\n`);
+    process.stdout.write(
+      `| ${a.label} | ${median(a.cpu).toFixed(3)} | ${vs} | ${a.cpu.map((x) => x.toFixed(2)).join(' ')} |\n`,
+    );
   }
 }
 

@@ -34,10 +34,14 @@ const pkgs = new Map();
 for (const [id, us] of self) {
   const { callFrame } = byId.get(id);
   const name = callFrame.functionName || '(anonymous)';
-  const where = callFrame.url ? `${callFrame.url.replace(/^.*node_modules\//, '')}:${callFrame.lineNumber + 1}` : '';
+  const where = callFrame.url
+    ? `${callFrame.url.replace(/^.*node_modules\//, '')}:${callFrame.lineNumber + 1}`
+    : '';
   const key = `${name} ${where}`;
   fns.set(key, (fns.get(key) ?? 0) + us);
-  const pkg = ['(idle)', '(program)', '(garbage collector)'].includes(name) ? name : packageOf(callFrame.url);
+  const pkg = ['(idle)', '(program)', '(garbage collector)'].includes(name)
+    ? name
+    : packageOf(callFrame.url);
   pkgs.set(pkg, (pkgs.get(pkg) ?? 0) + us);
 }
 const pct = (us) => `${((us / total) * 100).toFixed(1).padStart(5)} %`;

@@ -181,16 +181,28 @@ async function ceilingA() {
 async function ceilingB(sink) {
   const runs = [];
   await smtpCeiling({ smtpUrl: sink.url, seconds: 1 });
-  for (let i = 0; i < RUNS; i++) runs.push(await smtpCeiling({ smtpUrl: sink.url, seconds: DURATION }));
-  const nagleOff = process.env.BENCH_SKIP_NAGLE === '1' ? undefined : await smtpCeiling({ smtpUrl: sink.url, seconds: Math.min(DURATION, 5), nagle: true });
+  for (let i = 0; i < RUNS; i++)
+    runs.push(await smtpCeiling({ smtpUrl: sink.url, seconds: DURATION }));
+  const nagleOff =
+    process.env.BENCH_SKIP_NAGLE === '1'
+      ? undefined
+      : await smtpCeiling({ smtpUrl: sink.url, seconds: Math.min(DURATION, 5), nagle: true });
   // The client alone, engine vs nodemailer, interleaved, CPU per message measured alike.
   const clients = { engine: [], nodemailer: [] };
   for (let i = 0; i < RUNS; i++) {
     for (const kind of i % 2 === 0 ? ['engine', 'nodemailer'] : ['nodemailer', 'engine']) {
-      clients[kind].push(await measureClient({ kind, message: PLAIN, sink, seconds: DURATION, dist: procs.DIST }));
+      clients[kind].push(
+        await measureClient({ kind, message: PLAIN, sink, seconds: DURATION, dist: procs.DIST }),
+      );
     }
   }
-  return { mps: median(runs.map((r) => r.mps)), runs, failed: runs.reduce((s, r) => s + r.failed, 0), nagle: nagleOff, clients };
+  return {
+    mps: median(runs.map((r) => r.mps)),
+    runs,
+    failed: runs.reduce((s, r) => s + r.failed, 0),
+    nagle: nagleOff,
+    clients,
+  };
 }
 
 async function endToEndAndOverhead(sink) {
@@ -297,7 +309,14 @@ async function memory(sink) {
     }
     const after = checkpoints[checkpoints.length - 1];
     const sum = (k) => runs.reduce((n, r) => n + r[k], 0);
-    return { before, after, checkpoints, growth: after - before, ok200: sum('ok200'), lost: sum('lost') };
+    return {
+      before,
+      after,
+      checkpoints,
+      growth: after - before,
+      ok200: sum('ok200'),
+      lost: sum('lost'),
+    };
   } finally {
     await app.stop();
   }
@@ -458,27 +477,73 @@ function report(r) {
     row('', '', 'p50 / p99 latency', `${fmt(r.a.p50)} / ${fmt(r.a.p99)} ms`, '');
   }
   if (r.b) {
-    row(2, 'Ceiling B: raw SMTP (app transport options, 64 in flight)', 'messages/s', fmt(r.b.mps), r.b.runs.map((x) => Math.round(x.mps)).join(', '));
-    if (r.b.nagle) row('', 'Ceiling B without the no-delay `getSocket` hook', 'messages/s', fmt(r.b.nagle.mps), 'one run (Nagle on)');
+    row(
+      2,
+      'Ceiling B: raw SMTP (app transport options, 64 in flight)',
+      'messages/s',
+      fmt(r.b.mps),
+      r.b.runs.map((x) => Math.round(x.mps)).join(', '),
+    );
+    if (r.b.nagle)
+      row(
+        '',
+        'Ceiling B without the no-delay `getSocket` hook',
+        'messages/s',
+        fmt(r.b.nagle.mps),
+        'one run (Nagle on)',
+      );
     for (const kind of ['engine', 'nodemailer']) {
       const runs = r.b.clients[kind];
-      const label = kind === 'engine' ? 'SMTP client alone: delivery engine (plain text)' : 'SMTP client alone: nodemailer pool (plain text)';
+      const label =
+        kind === 'engine'
+          ? 'SMTP client alone: delivery engine (plain text)'
+          : 'SMTP client alone: nodemailer pool (plain text)';
       const lost = runs.reduce((n, x) => n + x.lost + x.failed, 0);
-      row('', label, 'msg/s; CPU ms/message', `${fmt(median(runs.map((x) => x.mps)))}; ${median(runs.map((x) => x.cpuMs)).toFixed(3)}`, `${runs.map((x) => x.cpuMs.toFixed(3)).join(', ')} ms; lost/failed ${lost}`);
+      row(
+        '',
+        label,
+        'msg/s; CPU ms/message',
+        `${fmt(median(runs.map((x) => x.mps)))}; ${median(runs.map((x) => x.cpuMs)).toFixed(3)}`,
+        `${runs.map((x) => x.cpuMs.toFixed(3)).join(', ')} ms; lost/failed ${lost}`,
+      );
     }
   }
   if (r.e2e) {
     e2eRow(3, 'End-to-end `POST /send-email` (metrics on)', r.e2e.on);
-    row('', '', 'app CPU per request', `${fmt(r.e2e.on.cpuMs, 3)} ms`, `${r.e2e.on.cpuRuns.map((x) => x.toFixed(3)).join(', ')}`);
+    row(
+      '',
+      '',
+      'app CPU per request',
+      `${fmt(r.e2e.on.cpuMs, 3)} ms`,
+      `${r.e2e.on.cpuRuns.map((x) => x.toFixed(3)).join(', ')}`,
+    );
     e2eRow('', 'same, `ENABLE_METRICS=false`', r.e2e.off);
-    row('', '', 'app CPU per request', `${fmt(r.e2e.off.cpuMs, 3)} ms`, 'closed loop: each variant\'s speed shapes its own load; scenario 4 compares CPU under one load');
+    row(
+      '',
+      '',
+      'app CPU per request',
+      `${fmt(r.e2e.off.cpuMs, 3)} ms`,
+      "closed loop: each variant's speed shapes its own load; scenario 4 compares CPU under one load",
+    );
   }
   if (r.overhead) {
     const o = r.overhead;
     const how = `variants side by side, each an open loop of ${fmt(o.rate)} req/s, ${o.rounds} rounds × ${fmt(o.requests)} requests, ${o.pinned ? 'apps pinned to CPU 1, load + sink to CPU 0' : 'not pinned'}`;
     const [off, control, on] = o.variants;
-    row(4, 'Metrics overhead (app CPU per request, one controlled load)', 'on / off', `${fmt(on.cpuMs, 3)} / ${fmt(off.cpuMs, 3)} ms: **${pct(on.ratio)}**`, `median of per-round ratios (range ${pct(on.min)} … ${pct(on.max)}); ${how}`);
-    row('', '', 'A/A control: off vs a second copy of off', pct(control.ratio), `range ${pct(control.min)} … ${pct(control.max)}: the method's noise floor in this run`);
+    row(
+      4,
+      'Metrics overhead (app CPU per request, one controlled load)',
+      'on / off',
+      `${fmt(on.cpuMs, 3)} / ${fmt(off.cpuMs, 3)} ms: **${pct(on.ratio)}**`,
+      `median of per-round ratios (range ${pct(on.min)} … ${pct(on.max)}); ${how}`,
+    );
+    row(
+      '',
+      '',
+      'A/A control: off vs a second copy of off',
+      pct(control.ratio),
+      `range ${pct(control.min)} … ${pct(control.max)}: the method's noise floor in this run`,
+    );
     if (r.instrumentationUs !== undefined) {
       row(
         '',
@@ -539,11 +604,17 @@ function report(r) {
       r.e2e.on.rps >= 2500 && r.e2e.on.lost === 0,
       `end to end ${fmt(r.e2e.on.rps)} req/s with the caller waiting for SMTP acceptance (≥ 2,500), ${r.e2e.on.lost} lost`,
     );
-    target(r.e2e.on.cpuMs <= 0.35, `app CPU ${fmt(r.e2e.on.cpuMs, 3)} ms per request with metrics on (≤ 0.35 ms)`);
+    target(
+      r.e2e.on.cpuMs <= 0.35,
+      `app CPU ${fmt(r.e2e.on.cpuMs, 3)} ms per request with metrics on (≤ 0.35 ms)`,
+    );
   }
   if (r.overhead) {
     const on = r.overhead.variants[2];
-    target(on.ratio - 1 <= 0.05, `metrics on vs off ${pct(on.ratio)} of the app's CPU per request (≤ 5 %)`);
+    target(
+      on.ratio - 1 <= 0.05,
+      `metrics on vs off ${pct(on.ratio)} of the app's CPU per request (≤ 5 %)`,
+    );
   }
   if (r.spool) {
     const cost = r.spool.spool.cpuMs / r.spool.memory.cpuMs - 1;

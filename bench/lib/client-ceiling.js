@@ -7,7 +7,12 @@ const nodemailer = require('nodemailer');
 
 const IN_FLIGHT = 64;
 const POOL = 5;
-const PLAIN = { from: 'bench@example.com', to: ['someone@example.com'], subject: 'bench', text: 'Hello from the benchmark.' };
+const PLAIN = {
+  from: 'bench@example.com',
+  to: ['someone@example.com'],
+  subject: 'bench',
+  text: 'Hello from the benchmark.',
+};
 const HTML = { ...PLAIN, html: '<p>Hello from the <b>benchmark</b>.</p>' };
 
 function load(dist) {
@@ -22,7 +27,10 @@ function load(dist) {
 function makeClient(kind, port, dist) {
   const lib = load(dist);
   if (kind === 'engine') {
-    const engine = new lib.SmtpEngineTransport(lib.engineOptions({ host: '127.0.0.1', port, secure: false, poolSize: POOL }), 'bench');
+    const engine = new lib.SmtpEngineTransport(
+      lib.engineOptions({ host: '127.0.0.1', port, secure: false, poolSize: POOL }),
+      'bench',
+    );
     let n = 0;
     return { send: (m) => engine.send(m, `b${++n}`), close: () => engine.close() };
   }
@@ -33,7 +41,10 @@ function makeClient(kind, port, dist) {
     smtpTimeoutMs: 15_000,
   });
   const transport = nodemailer.createTransport(options.transport, options.defaults);
-  return { send: (m) => transport.sendMail({ ...m, headers: { 'X-Mailwatch-Id': 'b' } }), close: () => transport.close() };
+  return {
+    send: (m) => transport.sendMail({ ...m, headers: { 'X-Mailwatch-Id': 'b' } }),
+    close: () => transport.close(),
+  };
 }
 
 /** One run: `kind` is 'engine' or 'nodemailer'; `message` PLAIN or HTML. */
@@ -61,7 +72,14 @@ async function measureClient({ kind, message, sink, seconds, dist }) {
   const used = process.cpuUsage(cpu);
   const arrived = (await sink.count()) - before;
   await client.close();
-  return { kind, mps: sent / elapsed, cpuMs: (used.user + used.system) / 1000 / sent, sent, failed, lost: sent - arrived };
+  return {
+    kind,
+    mps: sent / elapsed,
+    cpuMs: (used.user + used.system) / 1000 / sent,
+    sent,
+    failed,
+    lost: sent - arrived,
+  };
 }
 
 module.exports = { measureClient, PLAIN, HTML, POOL, IN_FLIGHT };

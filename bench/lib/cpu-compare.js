@@ -58,20 +58,32 @@ async function compareCpu({
   connections = 16,
   clients = [],
 }) {
-  const all = [variants[0], { label: `${variants[0].label} (A/A copy)`, env: variants[0].env, control: true }, ...variants.slice(1)];
+  const all = [
+    variants[0],
+    { label: `${variants[0].label} (A/A copy)`, env: variants[0].env, control: true },
+    ...variants.slice(1),
+  ];
   const apps = [];
   const pinned = procs.pin(process.pid, 0) && procs.pin(sink.pid, 0);
   try {
     for (const v of all) {
-      const app = await startApp(appEnv(sink, v.env), `cpu-${v.label.replace(/\W+/g, '-')}`, { cpus: 1 });
+      const app = await startApp(appEnv(sink, v.env), `cpu-${v.label.replace(/\W+/g, '-')}`, {
+        cpus: 1,
+      });
       apps.push({ ...v, app, cpu: [], non200: 0 });
     }
-    await Promise.all(apps.map((a) => fire({ url: `${a.app.url}/send-email`, connections, amount: warmup, clients })));
+    await Promise.all(
+      apps.map((a) =>
+        fire({ url: `${a.app.url}/send-email`, connections, amount: warmup, clients }),
+      ),
+    );
     await quiet(sink);
     for (let round = 0; round < rounds; round++) {
       const before = apps.map((a) => procs.cpuNanos(a.app.pid));
       const results = await Promise.all(
-        apps.map((a) => fire({ url: `${a.app.url}/send-email`, connections, amount: requests, clients, rate })),
+        apps.map((a) =>
+          fire({ url: `${a.app.url}/send-email`, connections, amount: requests, clients, rate }),
+        ),
       );
       await quiet(sink);
       apps.forEach((a, i) => {

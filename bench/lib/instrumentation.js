@@ -38,7 +38,9 @@ function measureInstrumentation(dist, { iterations = 200_000, rounds = 5 } = {})
   m.client.register.clear();
   const config = metricsConfig();
   const hooks = {};
-  const adapterHost = { httpAdapter: { getInstance: () => ({ addHook: (name, fn) => (hooks[name] = fn) }) } };
+  const adapterHost = {
+    httpAdapter: { getInstance: () => ({ addHook: (name, fn) => (hooks[name] = fn) }) },
+  };
   const http = new m.HttpMetrics(config, adapterHost);
   http.onModuleInit();
   const metric = (name) =>
@@ -58,7 +60,14 @@ function measureInstrumentation(dist, { iterations = 200_000, rounds = 5 } = {})
     const request = { method: 'POST', url: '/send-email', routeOptions: { url: '/send-email' } };
     hooks.onRequest(request, {}, done);
     email.attempt('success');
-    email.settled({ id: '5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b', client: clients[i & 3], status: 'sent', durationSeconds: 0.012, attempts: 1, meta: {} });
+    email.settled({
+      id: '5f0c1a2b-3c4d-4e5f-8a9b-0c1d2e3f4a5b',
+      client: clients[i & 3],
+      status: 'sent',
+      durationSeconds: 0.012,
+      attempts: 1,
+      meta: {},
+    });
     hooks.onResponse(request, { statusCode: 200, elapsedTime: 3.2 }, done);
   };
   for (let i = 0; i < 20_000; i++) once(i); // warm-up: JIT and label children
@@ -74,7 +83,8 @@ function measureInstrumentation(dist, { iterations = 200_000, rounds = 5 } = {})
   void counter.get(); // hands the series handles' counts to prom-client's storage (synchronously)
   const sent = counter.hashMap;
   const counted = Object.values(sent).reduce((s, v) => s + v.value, 0);
-  if (counted !== expected) throw new Error(`instrumentation bench recorded ${counted} sends, expected ${expected}`);
+  if (counted !== expected)
+    throw new Error(`instrumentation bench recorded ${counted} sends, expected ${expected}`);
   m.client.register.clear();
   perRequestUs.sort((a, b) => a - b);
   return perRequestUs[Math.floor(perRequestUs.length / 2)];

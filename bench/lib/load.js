@@ -51,7 +51,8 @@ async function fire({
   const result = await autocannon(opts);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const codes = {};
-  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) codes[code] = stats.count;
+  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {}))
+    codes[code] = stats.count;
   return {
     rps: result.requests.total / seconds,
     p50: result.latency.p50,
@@ -73,7 +74,9 @@ async function fire({
 async function smtpCeiling({ smtpUrl, seconds, inFlight = 64, nagle = false }) {
   const root = path.resolve(__dirname, '..', '..', process.env.BENCH_DIST || 'dist');
   const { mailConfig } = require(path.join(root, 'config', 'mail.config'));
-  const { buildMailerOptions } = require(path.join(root, 'mail', 'transport', 'mailer', 'mailer-options.factory'));
+  const { buildMailerOptions } = require(
+    path.join(root, 'mail', 'transport', 'mailer', 'mailer-options.factory'),
+  );
   const saved = process.env.SMTP_URL;
   process.env.SMTP_URL = smtpUrl;
   let config;

@@ -7,12 +7,18 @@ const path = require('node:path');
 
 const dist = process.env.BENCH_NULL_DIST;
 if (!dist) throw new Error('BENCH_NULL_DIST is not set');
-const { TRANSPORT_FACTORIES } = require(path.join(dist, 'mail', 'transport', 'transport.factory.js'));
+const { TRANSPORT_FACTORIES } = require(
+  path.join(dist, 'mail', 'transport', 'transport.factory.js'),
+);
 let sent = 0;
 const nullTransport = {
   kind: 'null',
   target: 'nowhere',
-  send: async () => ({ messageId: `<${++sent}@null>`, response: '250 accepted by the null transport' }),
+  send: async () => ({
+    messageId: `<${++sent}@null>`,
+    response: '250 accepted by the null transport',
+  }),
   verify: async () => undefined,
 };
-for (const name of Object.keys(TRANSPORT_FACTORIES)) TRANSPORT_FACTORIES[name] = () => nullTransport;
+for (const name of Object.keys(TRANSPORT_FACTORIES))
+  TRANSPORT_FACTORIES[name] = () => nullTransport;

@@ -31,7 +31,9 @@ function track(child) {
 
 /** Forks a helper script that answers `{ ready, port }` over IPC once listening. */
 function forkReady(script, label) {
-  const child = track(fork(path.join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const child = track(
+    fork(path.join(__dirname, script), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${label} did not start in 10 s`)), 10_000);
     child.once('exit', (code) => reject(new Error(`${label} exited early (${code})`)));
@@ -92,7 +94,9 @@ function stopChild(child, signal = 'SIGTERM', graceMs = 30_000) {
  */
 async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN, cpus } = {}) {
   if (!fs.existsSync(main)) {
-    throw new Error(`${path.relative(process.cwd(), main)} is missing: run \`npm run build\` first`);
+    throw new Error(
+      `${path.relative(process.cwd(), main)} is missing: run \`npm run build\` first`,
+    );
   }
   const port = await freePort();
   const child = track(
@@ -122,10 +126,15 @@ async function startApp(env, { startMs = 20_000, nodeArgs = [], main = MAIN, cpu
   let exited = false;
   child.once('exit', () => (exited = true));
   for (;;) {
-    if (exited) throw new Error(`app exited during start-up: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    if (exited)
+      throw new Error(
+        `app exited during start-up: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+      );
     if (Date.now() > deadline) {
       await stopChild(child, 'SIGKILL');
-      throw new Error(`app did not answer /healthz within ${startMs} ms: ${stderr.trim().slice(-300)}`);
+      throw new Error(
+        `app did not answer /healthz within ${startMs} ms: ${stderr.trim().slice(-300)}`,
+      );
     }
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) });
@@ -155,8 +164,10 @@ const os = require('node:os');
 const { spawnSync } = require('node:child_process');
 function pinning() {
   if (process.env.BENCH_PIN === '0') return false;
-  const ok = os.cpus().length >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
-  if (!ok && process.env.BENCH_PIN === '1') throw new Error('BENCH_PIN=1 but taskset does not work here');
+  const ok =
+    os.cpus().length >= 2 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;
+  if (!ok && process.env.BENCH_PIN === '1')
+    throw new Error('BENCH_PIN=1 but taskset does not work here');
   return ok;
 }
 const PIN = pinning();

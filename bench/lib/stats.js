@@ -9,7 +9,10 @@ function median(values) {
 
 function fmt(value, digits = 0) {
   if (value === undefined || value === null || Number.isNaN(value)) return 'n/a';
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
 }
 
 module.exports = { median, fmt };

@@ -18,7 +18,7 @@ function logLevel(env: EnvReader): LogLevelName {
       env.raw('LOG_LEVEL'),
     );
   }
-  return level as LogLevelName;
+  return level;
 }
 
 /** The `app` namespace from an environment; pure, so tests pass an object. */

@@ -94,7 +94,9 @@ export class RedisConnections implements OnApplicationShutdown {
       name,
     ) as Redis;
     connection.on('error', (err: Error) => this.logError(name, err));
-    connection.on('end', () => this.logger.warn({ msg: 'redis connection ended', connection: name }));
+    connection.on('end', () =>
+      this.logger.warn({ msg: 'redis connection ended', connection: name }),
+    );
     this.opened.push(connection);
     return connection;
   }

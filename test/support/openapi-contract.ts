@@ -43,9 +43,7 @@ export function contractViolations(
   ];
   if (!operation) return [`${method} ${template} is not in the document`];
   const documented = operation.responses[String(answer.status)] as
-    | OpenAPIV3.ResponseObject
-    | OpenAPIV3.ReferenceObject
-    | undefined;
+    OpenAPIV3.ResponseObject | OpenAPIV3.ReferenceObject | undefined;
   if (!documented) {
     return [`${method} ${template} answered ${answer.status}, which is not documented`];
   }

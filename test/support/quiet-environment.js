@@ -36,7 +36,9 @@ class QuietEnvironment extends TestEnvironment {
     if (text === '') return;
     appendFileSync(this.logFile, text);
     if (failed) {
-      process.stderr.write(`\n--- app log lines of the failed test "${name}" ---\n${text}--- end ---\n`);
+      process.stderr.write(
+        `\n--- app log lines of the failed test "${name}" ---\n${text}--- end ---\n`,
+      );
     }
   }
 

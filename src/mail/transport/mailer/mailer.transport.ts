@@ -6,7 +6,6 @@ import type {
   RelayHealth,
   TransportReceipt,
 } from '../mail-transport';
-import { preparedHeaders } from '../prepared-headers';
 import { classifyMailerError } from './mailer-errors';
 
 /** What nodemailer's SMTP transports resolve with (typed `any` upstream). */

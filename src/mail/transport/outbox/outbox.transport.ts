@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { DeliveryError } from '../../delivery/delivery-error';
 import { nodemailerMessage } from '../nodemailer-message';
 import type { MailTransport, OutgoingEmail, TransportReceipt } from '../mail-transport';
-import { preparedHeaders } from '../prepared-headers';
 
 /** Message-building problems are final; file-system ones (full disk, permissions) may pass. */
 function classifyOutboxError(error: unknown): DeliveryError {
