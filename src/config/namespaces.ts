@@ -1,6 +1,7 @@
 import { appConfig, parseAppConfig } from './app.config';
 import { deliveryConfig, parseDeliveryConfig } from './delivery.config';
 import type { Environment } from './env-reader';
+import { feedbackConfig, parseFeedbackConfig } from './feedback.config';
 import { ingressConfig, parseIngressConfig } from './ingress.config';
 import { mailConfig, parseMailConfig } from './mail.config';
 import { metricsConfig, parseMetricsConfig } from './metrics.config';
@@ -19,6 +20,7 @@ export const CONFIG_NAMESPACES = [
   deliveryConfig,
   templatesConfig,
   observabilityConfig,
+  feedbackConfig,
   ingressConfig,
 ];
 
@@ -33,6 +35,7 @@ export function parseAllConfig(env: Environment) {
     delivery: { token: deliveryConfig.KEY, value: parseDeliveryConfig(env) },
     templates: { token: templatesConfig.KEY, value: parseTemplatesConfig(env) },
     observability: { token: observabilityConfig.KEY, value: parseObservabilityConfig(env) },
+    feedback: { token: feedbackConfig.KEY, value: parseFeedbackConfig(env) },
     ingress: { token: ingressConfig.KEY, value: parseIngressConfig(env) },
   };
 }

@@ -340,7 +340,7 @@ export interface components {
             /** Format: uuid */
             id: string;
             /** @enum {string} */
-            status: "queued" | "sending" | "sent" | "failed";
+            status: "queued" | "deferred" | "sending" | "sent" | "failed";
             client: string;
             attempts: number;
             messageId?: string;
@@ -351,6 +351,20 @@ export interface components {
             updatedAt: string;
             /** Format: date-time */
             nextAttemptAt?: string;
+            /** @description Recipients reported undeliverable after the relay accepted the email (bounces, README "Bounces"); absent when none were. */
+            recipients?: {
+                address: string;
+                /** @enum {string} */
+                outcome: "bounced" | "deferred";
+                /** @enum {string} */
+                type: "hard" | "soft";
+                /** @description RFC 3463 status, e.g. 5.1.1 */
+                status?: string;
+                /** @description The remote server's reply as reported */
+                diagnostic?: string;
+                /** Format: date-time */
+                reportedAt: string;
+            }[];
             /** @description as sent */
             tags?: string[];
             /** @description as sent */
@@ -382,6 +396,11 @@ export interface components {
             index: number;
             /** @description What this email alone would have been answered. */
             status: number;
+            /**
+             * @description On a refused item: the error code POST /send-email would have answered.
+             * @enum {string}
+             */
+            code?: "validation_failed" | "invalid_body" | "invalid_request" | "unauthorized" | "forbidden_sender" | "forbidden_recipient" | "not_found" | "email_not_failed" | "idempotency_expired" | "idempotency_mismatch" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "template_unknown" | "template_variable_missing" | "template_render_failed" | "rate_limited" | "suppressed" | "quota_exceeded" | "queue_full" | "service_unavailable" | "internal_error";
             /** Format: uuid */
             id?: string;
             location?: string;
