@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module';
+import { SuppressionModule } from '../mail/suppression/suppression.module';
+import { WebhookModule } from '../mail/webhooks/webhook.module';
+import { feedbackHookProviders } from './bounce/feedback-hooks';
 import { BounceReceiver } from './bounce/bounce-receiver';
 import { IngressMetrics, ingressMetricProviders } from './metrics/ingress-metrics';
 import { SessionRules } from './smtp/session-rules';
@@ -12,12 +15,13 @@ import { Submission } from './smtp/submission';
  * Nothing listens unless SMTP_INGRESS_PORT is set.
  */
 @Module({
-  imports: [MailModule],
+  imports: [MailModule, SuppressionModule, WebhookModule],
   providers: [
     SmtpIngressServer,
     SessionRules,
     Submission,
     BounceReceiver,
+    ...feedbackHookProviders,
     IngressMetrics,
     ...ingressMetricProviders,
   ],

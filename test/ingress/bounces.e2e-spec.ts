@@ -1,4 +1,3 @@
-import { Global, Module } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { register } from 'prom-client';
@@ -14,23 +13,13 @@ import { ingressPort, refusal, submit } from './ingress-client';
 const KEY = 'billing-key-0123456789abcdef';
 const suppressed: Array<{ address: string; context: SuppressionContext }> = [];
 
-/** What the feedback feature would provide: here it only records the calls. */
-@Global()
-@Module({
-  providers: [
-    {
-      provide: SUPPRESSION_HOOK,
-      useValue: {
-        suppress: (address, context) => {
-          suppressed.push({ address, context });
-          return Promise.resolve();
-        },
-      } satisfies SuppressionHook,
-    },
-  ],
-  exports: [SUPPRESSION_HOOK],
-})
-class RecordingSuppressionModule {}
+/** Replaces the feedback feature's hook (the real suppression list): it only records the calls. */
+const recordingHook: SuppressionHook = {
+  suppress: (address, context) => {
+    suppressed.push({ address, context });
+    return Promise.resolve();
+  },
+};
 
 const fixture = (name: string, rcpt: string) =>
   Buffer.from(
@@ -51,7 +40,7 @@ describe('Bounces', () => {
   beforeAll(async () => {
     sink = await TestSmtpServer.start();
     app = await createTestApp({
-      imports: [RecordingSuppressionModule],
+      overrides: [{ provide: SUPPRESSION_HOOK, useValue: recordingHook }],
       env: {
         SMTP_URL: sink.url,
         API_KEYS: `${KEY}=billing`,

@@ -111,5 +111,20 @@ describe('Postfix in front of and behind mailwatch', () => {
     expect(await register.metrics()).toMatch(
       /email_bounced_total\{client="legacy",type="hard"\} 1/,
     );
+    // The hard bounce suppressed the address (feedback's suppression list, source bounce)…
+    const entry = await request<{ source: string; client: string }>(
+      `${app.url}/suppressions/gone@example.org`,
+      { headers: { authorization: `Bearer ${KEY}` } },
+    );
+    expect(entry.status).toBe(200);
+    expect(entry.body).toEqual(expect.objectContaining({ source: 'bounce', client: 'legacy' }));
+    // …so the next email to it is refused before any relay sees it.
+    const again = await postJson<{ code?: string }>(
+      `${app.url}/send-email`,
+      { to: 'gone@example.org', subject: 'Invoice 2', text: 'Hi' },
+      { authorization: `Bearer ${KEY}` },
+    );
+    expect(again.status).toBe(422);
+    expect(JSON.stringify(again.body)).toContain('suppressed');
   });
 });
