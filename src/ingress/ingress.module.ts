@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { MailModule } from '../mail/mail.module';
-import { SuppressionModule } from '../mail/suppression/suppression.module';
-import { WebhookModule } from '../mail/webhooks/webhook.module';
 import { feedbackHookProviders } from './bounce/feedback-hooks';
 import { BounceReceiver } from './bounce/bounce-receiver';
 import { IngressMetrics, ingressMetricProviders } from './metrics/ingress-metrics';
@@ -15,7 +13,7 @@ import { Submission } from './smtp/submission';
  * Nothing listens unless SMTP_INGRESS_PORT is set.
  */
 @Module({
-  imports: [MailModule, SuppressionModule, WebhookModule],
+  imports: [MailModule],
   providers: [
     SmtpIngressServer,
     SessionRules,

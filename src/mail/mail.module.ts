@@ -55,6 +55,9 @@ import { transportProvider } from './transport/transport.factory';
     TransportHealthIndicator,
   ],
   exports: [
+    // Their SuppressionList and WebhookPublisher: bounces from src/ingress feed both.
+    SuppressionModule,
+    WebhookModule,
     MailClient,
     // The SMTP submission listener (src/ingress) sends through the same service as REST.
     MailService,

@@ -113,9 +113,10 @@ describe('secrets and recipients never leak', () => {
     await smtp.stop();
 
     // The broken app stays ready (issue 12: a relay outage must not empty the Service); its
-    // /readyz shows the relay down instead.
+    // /readyz shows the relay down instead. Its email waits as deferred (202, issue 19: a relay
+    // known down consumes no attempt), and its lastError is checked for leaks like the rest.
     expect(responses.map((r) => r.status)).toEqual([
-      401, 401, 200, 422, 400, 404, 401, 200, 200, 502, 200,
+      401, 401, 200, 422, 400, 404, 401, 200, 200, 202, 200,
     ]);
     expect(responses[10].body).toMatchObject({ details: { transport: { relay: 'down' } } });
     // The metrics page legitimately shows label values; everything else is checked for all secrets.

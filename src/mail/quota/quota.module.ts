@@ -1,6 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
-import { getToken } from '@willsoto/nestjs-prometheus';
-import { Gauge } from 'prom-client';
+import { makeGaugeProvider } from '@willsoto/nestjs-prometheus';
+import type { Gauge } from 'prom-client';
 import { queueConfig, type QueueConfig } from '../../config/queue.config';
 import { RedisConnections } from '../../redis/redis-connections';
 import { EMAIL_QUOTA_REMAINING, QUOTA_STORE } from './quota.constants';
@@ -21,28 +21,24 @@ const logger = new Logger('Quota');
           ? new RedisQuotaStore(redis.command(), redis.prefix)
           : new MemoryQuotaStore(),
     },
-    {
-      provide: getToken(EMAIL_QUOTA_REMAINING),
+    // Read at scrape time from the shared counters: every replica reports the same value.
+    makeGaugeProvider({
+      name: EMAIL_QUOTA_REMAINING,
+      help: 'Emails a client may still send in its tightest quota window (CLIENT_QUOTAS clients only).',
+      labelNames: ['client'],
       inject: [QuotaService],
-      // Read at scrape time from the shared counters: every replica reports the same value.
-      useFactory: (quotas: QuotaService) =>
-        new Gauge({
-          name: EMAIL_QUOTA_REMAINING,
-          help: 'Emails a client may still send in its tightest quota window (CLIENT_QUOTAS clients only).',
-          labelNames: ['client'],
-          async collect() {
-            for (const client of quotas.clients()) {
-              try {
-                const left = await quotas.remaining(client);
-                if (left !== undefined) this.set({ client }, left);
-              } catch (err) {
-                logger.warn(`quota counters unreadable: ${(err as Error).message}`);
-                return;
-              }
-            }
-          },
-        }),
-    },
+      async collect(this: Gauge, quotas: QuotaService) {
+        for (const client of quotas.clients()) {
+          try {
+            const left = await quotas.remaining(client);
+            if (left !== undefined) this.set({ client }, left);
+          } catch (err) {
+            logger.warn(`quota counters unreadable: ${(err as Error).message}`);
+            return;
+          }
+        }
+      },
+    }),
   ],
   exports: [QuotaService],
 })

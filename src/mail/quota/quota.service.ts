@@ -1,3 +1,4 @@
+import { ServiceUnavailableError } from '../../core/service-unavailable.error';
 import { Inject, Injectable } from '@nestjs/common';
 import { feedbackConfig, type FeedbackConfig } from '../../config/feedback.config';
 import { QuotaExceededError } from './quota-exceeded.error';
@@ -72,7 +73,14 @@ export class QuotaService {
    * queue refused (503) is given back. An Idempotency-Key replay never gets here.
    */
   async counted<T>(client: string, enqueue: () => Promise<T>, onQuota?: (s: QuotaState) => void) {
-    const quota = await this.take(client);
+    let quota: QuotaState | undefined;
+    try {
+      quota = await this.take(client);
+    } catch (err) {
+      if (err instanceof QuotaExceededError) throw err;
+      // The counters' store did not answer: nothing was counted or queued (503, not 500).
+      throw new ServiceUnavailableError('quota counters are unreachable; nothing was queued', 2);
+    }
     try {
       const accepted = await enqueue();
       if (quota) onQuota?.(quota);

@@ -3,6 +3,10 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
 import { feedbackConfig, type FeedbackConfig } from '../../config/feedback.config';
 import { ApiError } from '../../core/error-body';
+import { ServiceUnavailableError } from '../../core/service-unavailable.error';
+
+/** Retry-After when the suppression list cannot be read. */
+const SUPPRESSION_RETRY_AFTER_SECONDS = 2;
 import { ClientLabels } from '../../metrics/client-labels';
 import type { OutgoingEmail } from '../transport/mail-transport';
 import {
@@ -122,7 +126,17 @@ export class SuppressionList implements OnApplicationShutdown {
 
   /** `split`, refusing the email (422 suppressed, nothing queued) when nobody is left. */
   async withoutSuppressed(client: string, email: OutgoingEmail) {
-    const split = await this.split(client, email);
+    let split: Awaited<ReturnType<SuppressionList['split']>>;
+    try {
+      split = await this.split(client, email);
+    } catch {
+      // The list's store (Redis, SQLite) did not answer: refuse before anything is queued,
+      // like the queue itself would (503 + Retry-After), rather than a 500.
+      throw new ServiceUnavailableError(
+        'the suppression list is unreachable; nothing was queued',
+        SUPPRESSION_RETRY_AFTER_SECONDS,
+      );
+    }
     const left =
       split.email.to.length + (split.email.cc?.length ?? 0) + (split.email.bcc?.length ?? 0);
     if (split.suppressed.length > 0 && left === 0) {

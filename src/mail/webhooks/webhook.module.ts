@@ -1,7 +1,7 @@
 import { Logger, Module } from '@nestjs/common';
-import { getToken, makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import { makeCounterProvider, makeGaugeProvider } from '@willsoto/nestjs-prometheus';
 import { dirname, join } from 'node:path';
-import { Gauge } from 'prom-client';
+import type { Gauge } from 'prom-client';
 import { feedbackConfig, type FeedbackConfig } from '../../config/feedback.config';
 import { queueConfig, type QueueConfig } from '../../config/queue.config';
 import {
@@ -44,22 +44,20 @@ function outboxPath(queue: QueueConfig, config: FeedbackConfig): string {
       help: `Webhook delivery attempts by client and outcome (${WEBHOOK_OUTCOMES.join(', ')}).`,
       labelNames: ['client', 'outcome'],
     }),
-    {
-      provide: getToken(EMAIL_WEBHOOK_BACKLOG),
+    // Read at scrape time, like the queue gauges; the provider reuses a registered gauge, so
+    // two apps in one process (tests) do not collide in the default registry.
+    makeGaugeProvider({
+      name: EMAIL_WEBHOOK_BACKLOG,
+      help: 'Webhook events written and not yet delivered or given up, read at scrape time.',
       inject: [WebhookOutbox],
-      useFactory: (outbox: WebhookOutbox) =>
-        new Gauge({
-          name: EMAIL_WEBHOOK_BACKLOG,
-          help: 'Webhook events written and not yet delivered or given up, read at scrape time.',
-          collect() {
-            try {
-              this.set(outbox.backlog());
-            } catch (err) {
-              logger.warn(`webhook outbox unreadable: ${(err as Error).message}`);
-            }
-          },
-        }),
-    },
+      collect(this: Gauge, outbox: WebhookOutbox) {
+        try {
+          this.set(outbox.backlog());
+        } catch (err) {
+          logger.warn(`webhook outbox unreadable: ${(err as Error).message}`);
+        }
+      },
+    }),
   ],
   exports: [WebhookPublisher],
 })
