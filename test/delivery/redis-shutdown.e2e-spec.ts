@@ -65,7 +65,7 @@ describe('redis driver with Redis down', () => {
     const lines = jsonLines(app.log);
     const readiness = lines.filter((l) => l.msg === 'not ready' || l.msg === 'ready again');
     expect(readiness.map((l) => l.msg)).toEqual(['not ready', 'ready again']);
-    expect(readiness[0].level).toBe(40);
+    expect(readiness[0].level).toBe('warn');
     expect(readiness[0].checks).toEqual({ queue: expect.stringMatching(/not accepting/) });
     expect(typeof readiness[1].downSeconds).toBe('number');
     // No per-probe error line from the health check library.
