@@ -29,6 +29,9 @@ import type { RedisBounds } from './redis-bounds';
 const RECONCILE_EVERY_MS = 60_000;
 /** How long closing waits for BullMQ's connections when Redis is down and nothing is ours. */
 const CLOSE_DOWN_MS = 200;
+/** Backoff for counting an outcome whose ledger claim failed (Redis unreachable). */
+const SETTLE_RETRY_MIN_MS = 250;
+const SETTLE_RETRY_MAX_MS = 10_000;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
@@ -41,6 +44,7 @@ export class RedisWorker {
   private readonly unsettledHere = new Set<string>();
   private connection?: Redis;
   private reconcileTimer?: NodeJS.Timeout;
+  private closed = false;
 
   constructor(
     private readonly deliverer: Deliverer,
@@ -141,6 +145,7 @@ export class RedisWorker {
    * process: its job stays in Redis and another replica takes it once the lock lapses.
    */
   async close(): Promise<void> {
+    this.closed = true;
     clearInterval(this.reconcileTimer);
     const closing = Promise.allSettled([this.worker?.close(true), this.events?.close()]);
     // With Redis down the connections never close politely: RedisConnections cuts them next.
@@ -198,10 +203,14 @@ export class RedisWorker {
   }
 
   /** Counted through the ledger: exactly once even if this replica dies right now. */
-  private settle(job: Job<JobData, JobResult>, status: 'sent' | 'failed'): void {
+  private settle(job: Job<JobData, JobResult>, status: 'sent' | 'failed', waitMs = 0): void {
     this.ledger.settle(job, status).catch((err: Error) => {
-      // Not lost: the next reconcile (any replica) counts it.
       this.bounds.logError('outcome ledger', err);
+      // The claim is idempotent, so retrying is safe; without it a Redis blip would leave the
+      // count short until the next reconcile (a minute). A closed worker leaves it to that.
+      if (this.closed) return;
+      const next = Math.min(Math.max(waitMs * 2, SETTLE_RETRY_MIN_MS), SETTLE_RETRY_MAX_MS);
+      setTimeout(() => this.settle(job, status, next), next).unref();
     });
   }
 }
