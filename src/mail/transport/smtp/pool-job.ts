@@ -3,20 +3,100 @@ import { SmtpDeliveryError, timedOut } from './smtp-error';
 import type { SmtpSession } from './smtp-session';
 import type { TransactionResult } from './smtp-transaction';
 
-/** One send waiting in, or running through, the pool. */
-export interface Job {
-  message: BuiltMessage;
-  resolve(result: TransactionResult): void;
-  reject(error: SmtpDeliveryError): void;
-  timer: NodeJS.Timeout | undefined;
-  done: boolean;
-  session?: SmtpSession;
-  /** `body` once the whole message was written: from then on a lost reply may be a duplicate. */
-  phase: 'queued' | 'envelope' | 'body';
+/**
+ * Where a send is. `body` once the whole message was written: from then on a lost reply may
+ * mean a duplicate. `settled` is final: its promise has been resolved or rejected.
+ */
+export type JobPhase = 'queued' | 'envelope' | 'body' | 'settled';
+
+/**
+ * One send waiting in, or running through, the pool. Its state lives here alone: the pool
+ * reports what happened (it went onto a connection, its body was written, it came off) and
+ * asks (is it settled, is it on this connection, may it move to a fresh one); it writes no
+ * field of the job.
+ *
+ *   queued ──start──▶ envelope ──wroteBody──▶ body ──off──▶ (settle, or once back to queued)
+ *      └──────────────────────── settle (at most once, from any phase) ───────▶ settled
+ *
+ * Its watchdog starts with it: `expire(job)` runs after `timeoutMs` unless it settled first.
+ */
+export class PoolJob {
+  private at: JobPhase = 'queued';
+  private on: SmtpSession | undefined;
   /** Its envelope went out right behind the previous message, before that one's reply. */
-  overlapped: boolean;
+  private overlapped = false;
   /** Already moved once off a connection the server had closed while it sat idle. */
-  staleRetried: boolean;
+  private moved = false;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    readonly message: BuiltMessage,
+    private readonly resolve: (result: TransactionResult) => void,
+    private readonly reject: (error: SmtpDeliveryError) => void,
+    timeoutMs: number,
+    expire: (job: PoolJob) => void,
+  ) {
+    this.timer = setTimeout(expire, timeoutMs, this);
+  }
+
+  get phase(): JobPhase {
+    return this.at;
+  }
+
+  get done(): boolean {
+    return this.at === 'settled';
+  }
+
+  /** The connection it runs on, until its transaction is over. */
+  get session(): SmtpSession | undefined {
+    return this.on;
+  }
+
+  /** It went onto `session`; `overlapped`: behind a message still awaiting its reply. */
+  start(session: SmtpSession, overlapped: boolean): void {
+    if (this.at !== 'queued') return;
+    this.at = 'envelope';
+    this.on = session;
+    this.overlapped = overlapped;
+  }
+
+  wroteBody(): void {
+    if (this.at === 'envelope') this.at = 'body';
+  }
+
+  /** Its transaction is over (it may already have been settled by the watchdog). */
+  off(): void {
+    this.on = undefined;
+  }
+
+  /**
+   * After its transaction on `session` failed with `error`: true (and back to `queued`) when
+   * that was a reused connection the server had closed while idle. Nothing was sent, so it
+   * moves once to a fresh connection instead of failing. Never for an overlapped job: its
+   * connection was busy, not stale, and it failed because the one before it ended the session
+   * (or the session broke): the caller retries.
+   */
+  requeueAfter(session: SmtpSession, error: SmtpDeliveryError): boolean {
+    const stale =
+      !this.overlapped &&
+      session.messages > 0 &&
+      error.code === 'connection' &&
+      error.stage === 'mail';
+    if (!stale || this.moved || this.at === 'settled') return false;
+    this.moved = true;
+    this.at = 'queued';
+    return true;
+  }
+
+  /** Settles its promise; false when it was already settled (nothing happens then). */
+  settle(error: SmtpDeliveryError | undefined, result?: TransactionResult): boolean {
+    if (this.at === 'settled') return false;
+    this.at = 'settled';
+    clearTimeout(this.timer);
+    if (error) this.reject(error);
+    else this.resolve(result!);
+    return true;
+  }
 }
 
 /** Counters since the pool started (the engine's own, not yet Prometheus metrics). */
@@ -29,19 +109,6 @@ export interface PoolStats {
   connectFailures: number;
 }
 
-export function newJob(message: BuiltMessage, resolve: Job['resolve'], reject: Job['reject']): Job {
-  return {
-    message,
-    resolve,
-    reject,
-    timer: undefined,
-    done: false,
-    phase: 'queued',
-    overlapped: false,
-    staleRetried: false,
-  };
-}
-
 export const closingError = () =>
   new SmtpDeliveryError('connection', null, 'the SMTP transport is shutting down', true, 'pool');
 
@@ -49,35 +116,14 @@ export const noConnectionInTime = () =>
   new SmtpDeliveryError('timeout', null, 'no SMTP connection became ready in time', true, 'pool');
 
 /**
- * A reused connection the server closed while idle: nothing was sent, so the job moves once
- * to a fresh connection instead of failing. Not for an overlapped job: its connection was
- * busy, not stale, and it failed because the one before it ended the session (or the
- * session broke): the caller retries.
- */
-export function retryOnFreshConnection(
-  job: Job,
-  session: SmtpSession,
-  error: SmtpDeliveryError,
-): boolean {
-  const stale =
-    !job.overlapped &&
-    session.messages > 0 &&
-    error.code === 'connection' &&
-    error.stage === 'mail';
-  if (!stale || job.staleRetried || job.done) return false;
-  job.staleRetried = true;
-  return true;
-}
-
-/**
  * The watchdog cut `session` down: every send on it (the one that ran out of time and the
  * one overlapped with it) shares its fate and cause (the relay stopped answering), and is a
  * duplicate risk only if its own body went out.
  */
 export function cutShort(
-  running: Iterable<Job>,
+  running: Iterable<PoolJob>,
   session: SmtpSession,
-  settle: (job: Job, error: SmtpDeliveryError, possibleDuplicate: boolean) => void,
+  settle: (job: PoolJob, error: SmtpDeliveryError, possibleDuplicate: boolean) => void,
 ): void {
   for (const cut of running) {
     if (cut.session !== session) continue;

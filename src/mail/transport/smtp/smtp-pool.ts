@@ -3,12 +3,10 @@ import {
   afterPause,
   closingError,
   cutShort,
-  newJob,
   newStats,
   quitIdleSince,
   noConnectionInTime,
-  retryOnFreshConnection,
-  type Job,
+  PoolJob,
   type PoolStats,
 } from './pool-job';
 import type { SmtpDeliveryError } from './smtp-error';
@@ -31,16 +29,16 @@ const RECONNECT_PAUSE_MS = 1000;
  * a session leaves `live` exactly when its socket closes (whatever closed it); a failed
  * connect never takes a slot; when no connection is open or opening, nothing waits in the
  * queue; and every send settles by `attemptTimeoutMs`, in-flight ones by destroying their
- * connection.
+ * connection. A send's own state (phase, connection, settled) is its PoolJob's, a
+ * connection's is its SessionState: the pool reports events to them and asks.
  */
 export class SmtpPool {
   private readonly live = new Set<SmtpSession>();
   /** Sends on a connection, for the watchdog (at most two per connection). */
-  private readonly running = new Set<Job>();
+  private readonly running = new Set<PoolJob>();
   private idle: SmtpSession[] = [];
   private opening = 0;
-  private busy = 0;
-  private queue: Job[] = [];
+  private queue: PoolJob[] = [];
   private reconnectAt = 0;
   private closing = false;
   private drained: Array<() => void> = [];
@@ -58,16 +56,22 @@ export class SmtpPool {
   }
 
   get size(): { open: number; idle: number; opening: number; busy: number; queued: number } {
-    const { live, idle, opening, busy, queue } = this;
-    return { open: live.size, idle: idle.length, opening, busy, queued: queue.length };
+    const { live, idle, opening, running, queue } = this;
+    return {
+      open: live.size,
+      idle: idle.length,
+      opening,
+      busy: running.size,
+      queued: queue.length,
+    };
   }
 
   send(message: BuiltMessage): Promise<TransactionResult> {
     if (this.closing) return Promise.reject(closingError());
     return new Promise((resolve, reject) => {
-      const job = newJob(message, resolve, reject);
-      job.timer = setTimeout(() => this.expire(job), this.options.attemptTimeoutMs);
-      this.queue.push(job);
+      this.queue.push(
+        new PoolJob(message, resolve, reject, this.options.attemptTimeoutMs, this.expire),
+      );
       this.pump();
     });
   }
@@ -76,7 +80,7 @@ export class SmtpPool {
   async close(graceMs = 5000): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
-    if (this.queue.length > 0 || this.busy > 0) {
+    if (this.queue.length > 0 || this.running.size > 0) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, graceMs);
         this.drained.push(() => {
@@ -135,17 +139,14 @@ export class SmtpPool {
   }
 
   /** `previous`: the end-of-data reply of the message this job's envelope follows on the wire. */
-  private run(job: Job, session: SmtpSession, previous?: Promise<SmtpReply>): void {
-    job.session = session;
-    job.phase = 'envelope';
-    job.overlapped = previous !== undefined;
+  private run(job: PoolJob, session: SmtpSession, previous?: Promise<SmtpReply>): void {
+    job.start(session, previous !== undefined);
     session.state.begin();
-    this.busy++;
     this.running.add(job);
     const link = {
       previous,
       onBody: (final: Promise<SmtpReply>) => {
-        job.phase = 'body';
+        job.wroteBody();
         this.overlap(session, final);
       },
     };
@@ -166,7 +167,7 @@ export class SmtpPool {
         const error = failure.error;
         // Counted once: the watchdog already counted (and settled) the sends it cut short.
         if (error.possibleDuplicate && !job.done) this.stats.possibleDuplicates++;
-        if (retryOnFreshConnection(job, session, error)) this.queue.unshift(job);
+        if (job.requeueAfter(session, error)) this.queue.unshift(job);
         else this.settle(job, error);
         // After the end of data the transaction is over, whatever the reply (RFC 5321
         // §4.1.1.4): only a failure before it leaves one open that RSET has to clear.
@@ -177,10 +178,9 @@ export class SmtpPool {
     );
   }
 
-  private leave(job: Job): void {
-    this.busy--;
+  private leave(job: PoolJob): void {
     this.running.delete(job);
-    job.session = undefined;
+    job.off();
   }
 
   /**
@@ -222,37 +222,31 @@ export class SmtpPool {
   }
 
   /** The watchdog: queued sends give up; an in-flight send takes its connection down with it. */
-  private expire(job: Job): void {
+  private readonly expire = (job: PoolJob): void => {
     if (job.done) return;
     const session = job.session;
     if (session) {
       cutShort(this.running, session, (cut, error, duplicate) => {
-        if (duplicate) this.stats.possibleDuplicates++;
-        this.settle(cut, error);
+        if (this.settle(cut, error) && duplicate) this.stats.possibleDuplicates++;
       });
       return session.destroy();
     }
     const at = this.queue.indexOf(job);
     if (at >= 0) this.queue.splice(at, 1);
     this.settle(job, noConnectionInTime());
-  }
+  };
 
-  private settle(job: Job, error: SmtpDeliveryError | undefined, result?: TransactionResult): void {
-    if (job.done) return;
-    job.done = true;
-    clearTimeout(job.timer);
-    if (error) {
-      this.stats.failed++;
-      job.reject(error);
-    } else {
-      this.stats.sent++;
-      job.resolve(result!);
-    }
+  /** True when this call settled `job` (a send settles once, whoever gets there first). */
+  private settle(job: PoolJob, error: SmtpDeliveryError | undefined, result?: TransactionResult) {
+    if (!job.settle(error, result)) return false;
+    if (error) this.stats.failed++;
+    else this.stats.sent++;
     this.checkDrained();
+    return true;
   }
 
   private checkDrained(): void {
-    if (this.drained.length === 0 || this.queue.length > 0 || this.busy > 0) return;
+    if (this.drained.length === 0 || this.queue.length > 0 || this.running.size > 0) return;
     this.drained.splice(0).forEach((wake) => wake());
   }
 }
