@@ -1,12 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import {
+  configTableVariables,
+  unknownMetricNames,
+  unreadConfigVariables,
+} from '../support/doc-names';
 import { docFiles, missingDocPaths } from '../support/doc-paths';
 import { repoPath } from '../support/manifests';
 
 /*
  * Docs describe today (issue 21): a README.md or docs/*.md line that quotes a repository path
  * (src/…, test/…, docs/…, config/…, k8s/…, bench/…, scripts/…) that does not exist fails here.
- * Fenced code blocks are exempt: they show code the reader writes.
+ * Fenced code blocks are exempt: they show code the reader writes. Likewise for names: a metric
+ * the docs quote exists in src/ or config/, and every variable of the README's configuration
+ * table is read by src/config/ (the changelog is history and may quote old names).
  */
 describe('Paths quoted by the docs', () => {
   it.each(docFiles())('%s quotes only paths that exist', (doc) => {
@@ -36,5 +43,46 @@ describe('Paths quoted by the docs', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it.each(docFiles().filter((doc) => doc !== 'docs/changelog.md'))(
+    '%s quotes only metric names the code or config defines',
+    (doc) => {
+      expect(unknownMetricNames(doc)).toEqual([]);
+    },
+  );
+
+  it('every variable in the README configuration table is read by src/config/', () => {
+    const variables = configTableVariables();
+    expect(variables).toEqual(expect.arrayContaining(['SMTP_URL', 'QUEUE_DRIVER', 'PORT']));
+    expect(unreadConfigVariables(variables)).toEqual([]);
+  });
+
+  it('notices a metric or a configuration variable nobody defines', () => {
+    const dir = mkdtempSync(join(repoPath('docs'), '.doc-names-'));
+    const doc = relative(repoPath(), join(dir, 'probe.md'));
+    try {
+      writeFileSync(
+        repoPath(doc),
+        'Watch `email_sent_total`, `email_send_duration_seconds_bucket`, `email_gone_total`, ' +
+          '`mailwatch:email_sli_success:ratio_rate5m` and job `email_service`.',
+      );
+      expect(unknownMetricNames(doc)).toEqual([{ doc, name: 'email_gone_total' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const readme = [
+      '## Configuration',
+      '| variable | default | meaning |',
+      '|---|---|---|',
+      '| `SMTP_URL` | — | the relay |',
+      '| `API_KEYS` / `API_KEYS_FILE` | — | keys |',
+      '| `SMTP_RELAY_GONE` | — | removed |',
+      '## Metrics',
+      '| `NOT_CONFIG` | — | another table |',
+    ].join('\n');
+    const variables = configTableVariables(readme);
+    expect(variables).toEqual(['SMTP_URL', 'API_KEYS', 'API_KEYS_FILE', 'SMTP_RELAY_GONE']);
+    expect(unreadConfigVariables(variables)).toEqual(['SMTP_RELAY_GONE']);
   });
 });
