@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import {
   configTableVariables,
   unknownMetricNames,
+  unknownUpperNames,
   unreadConfigVariables,
 } from '../support/doc-names';
 import { docFiles, missingDocPaths } from '../support/doc-paths';
@@ -52,6 +53,13 @@ describe('Paths quoted by the docs', () => {
     },
   );
 
+  it.each(docFiles().filter((doc) => doc !== 'docs/changelog.md'))(
+    '%s quotes only variables something in the repository reads or sets',
+    (doc) => {
+      expect(unknownUpperNames(doc)).toEqual([]);
+    },
+  );
+
   it('every variable in the README configuration table is read by src/config/', () => {
     const variables = configTableVariables();
     expect(variables).toEqual(expect.arrayContaining(['SMTP_URL', 'QUEUE_DRIVER', 'PORT']));
@@ -65,9 +73,11 @@ describe('Paths quoted by the docs', () => {
       writeFileSync(
         repoPath(doc),
         'Watch `email_sent_total`, `email_send_duration_seconds_bucket`, `email_gone_total`, ' +
-          '`mailwatch:email_sli_success:ratio_rate5m` and job `email_service`.',
+          '`mailwatch:email_sli_success:ratio_rate5m` and job `email_service`. ' +
+          'Set `SMTP_URL`, `QUEUE_DRIVER=spool` and `SMTP_GONE_SETTING=1`.',
       );
       expect(unknownMetricNames(doc)).toEqual([{ doc, name: 'email_gone_total' }]);
+      expect(unknownUpperNames(doc)).toEqual([{ doc, name: 'SMTP_GONE_SETTING' }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

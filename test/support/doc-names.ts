@@ -2,19 +2,32 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoPath } from './manifests';
 
-/** Non-spec TypeScript under `dir` (relative to the repository), concatenated. */
+const walk = (path: string, keep: (name: string) => boolean): string[] =>
+  readdirSync(path, { withFileTypes: true }).flatMap((entry) => {
+    const child = join(path, entry.name);
+    if (entry.isDirectory()) return walk(child, keep);
+    return keep(entry.name) ? [child] : [];
+  });
+
+const read = (files: string[]) => files.map((file) => readFileSync(file, 'utf8')).join('\n');
+
+/** Non-spec code and YAML/JSON under `dir` (relative to the repository), concatenated. */
 function sourceText(dir: string): string {
-  const walk = (path: string): string[] =>
-    readdirSync(path, { withFileTypes: true }).flatMap((entry) => {
-      const child = join(path, entry.name);
-      if (entry.isDirectory()) return walk(child);
-      return /\.(ts|ya?ml|json)$/.test(entry.name) && !entry.name.endsWith('.spec.ts')
-        ? [child]
-        : [];
-    });
-  return walk(repoPath(dir))
-    .map((file) => readFileSync(file, 'utf8'))
-    .join('\n');
+  return read(
+    walk(repoPath(dir), (name) => /\.(ts|ya?ml|json)$/.test(name) && !name.endsWith('.spec.ts')),
+  );
+}
+
+/**
+ * Everything that can read or set a variable: code, tests, scripts, manifests, the image.
+ * Not this check's own spec, whose probes name variables that exist nowhere on purpose.
+ */
+function repositoryText(): string {
+  const code = (name: string) =>
+    /\.(ts|js|mjs|sh|py|ya?ml|json|env\.example)$/.test(name) && name !== 'doc-paths.e2e-spec.ts';
+  const dirs = ['src', 'test', 'bench', 'scripts', 'config', 'k8s', '.ci'];
+  const files = dirs.flatMap((dir) => walk(repoPath(dir), code));
+  return read([...files, repoPath('Dockerfile'), repoPath('docker-compose.yml')]);
 }
 
 const hasWord = (text: string, word: string) => new RegExp(`\\b${word}\\b`).test(text);
@@ -60,4 +73,17 @@ export function configTableVariables(readme = readFileSync(repoPath('README.md')
 export function unreadConfigVariables(variables = configTableVariables()): string[] {
   const config = sourceText('src/config');
   return variables.filter((name) => !config.includes(`'${name}'`));
+}
+
+/** `UPPER_SNAKE` names a doc quotes in backticks (`NAME` or `NAME=value`). */
+const UPPER = /`([A-Z][A-Z0-9]*_[A-Z0-9_]*[A-Z0-9])(?:=[^`]*)?`/g;
+
+/**
+ * Environment variables (and other UPPER_SNAKE names) a doc quotes that nothing in the
+ * repository mentions: a variable that was renamed or removed. Names of other tools (Node's
+ * own `NODE_OPTIONS`, …) pass because a manifest or script sets them.
+ */
+export function unknownUpperNames(doc: string, known = repositoryText()): DocName[] {
+  const names = new Set([...readFileSync(repoPath(doc), 'utf8').matchAll(UPPER)].map((m) => m[1]));
+  return [...names].filter((name) => !hasWord(known, name)).map((name) => ({ doc, name }));
 }
