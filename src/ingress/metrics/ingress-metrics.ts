@@ -6,6 +6,7 @@ import { ClientLabels } from '../../metrics/client-labels';
 
 export const SMTP_INGRESS_MESSAGES_TOTAL = 'smtp_ingress_messages_total';
 export const SMTP_INGRESS_AUTH_FAILURES_TOTAL = 'smtp_ingress_auth_failures_total';
+export const SMTP_INGRESS_CONNECTIONS_REFUSED_TOTAL = 'smtp_ingress_connections_refused_total';
 export const EMAIL_BOUNCED_TOTAL = 'email_bounced_total';
 export const EMAIL_BOUNCE_REPORTS_TOTAL = 'email_bounce_reports_total';
 
@@ -34,6 +35,11 @@ export const ingressMetricProviders: Provider[] = [
     labelNames: [],
   }),
   makeCounterProvider({
+    name: SMTP_INGRESS_CONNECTIONS_REFUSED_TOTAL,
+    help: 'SMTP connections refused with 421 by reason: max_connections (SMTP_INGRESS_MAX_CONNECTIONS) or max_per_ip (SMTP_INGRESS_MAX_CONNECTIONS_PER_IP).',
+    labelNames: ['reason'],
+  }),
+  makeCounterProvider({
     name: EMAIL_BOUNCED_TOTAL,
     help: 'Recipients reported undeliverable after the relay accepted the email, by type: hard (permanent, address suppressed) or soft (temporary, recorded only).',
     labelNames: ['client', 'type'],
@@ -56,6 +62,8 @@ export class IngressMetrics {
     @InjectMetric(SMTP_INGRESS_MESSAGES_TOTAL)
     private readonly messages: Counter<'client' | 'result'>,
     @InjectMetric(SMTP_INGRESS_AUTH_FAILURES_TOTAL) private readonly authFailures: Counter,
+    @InjectMetric(SMTP_INGRESS_CONNECTIONS_REFUSED_TOTAL)
+    private readonly refusedConnections: Counter<'reason'>,
     @InjectMetric(EMAIL_BOUNCED_TOTAL) private readonly bounced: Counter<'client' | 'type'>,
     @InjectMetric(EMAIL_BOUNCE_REPORTS_TOTAL) private readonly reports: Counter<'result'>,
   ) {
@@ -68,6 +76,10 @@ export class IngressMetrics {
 
   authFailure(): void {
     if (this.enabled) this.authFailures.inc();
+  }
+
+  connectionRefused(reason: 'max_connections' | 'max_per_ip'): void {
+    if (this.enabled) this.refusedConnections.inc({ reason });
   }
 
   bounce(client: string, type: 'hard' | 'soft'): void {
