@@ -17,6 +17,7 @@ export type SubmissionResult =
   | 'refused_policy'
   | 'refused_size'
   | 'refused_rate'
+  | 'refused_quota'
   | 'refused_invalid'
   | 'unavailable';
 
@@ -26,7 +27,7 @@ export type BounceReportResult = 'hard' | 'soft' | 'ignored' | 'unparsed' | 'for
 export const ingressMetricProviders: Provider[] = [
   makeCounterProvider({
     name: SMTP_INGRESS_MESSAGES_TOTAL,
-    help: 'Messages submitted over SMTP by result: accepted (stored before 250), duplicate (same Message-ID within the idempotency window, not sent again) or refused with the reason.',
+    help: 'Messages submitted over SMTP by result: accepted (stored before 250), duplicate (same Message-ID within the idempotency window, not sent again) or refused with the reason (refused_quota: over CLIENT_QUOTAS).',
     labelNames: ['client', 'result'],
   }),
   makeCounterProvider({
