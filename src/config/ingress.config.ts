@@ -75,6 +75,11 @@ export function parseIngressConfig(source: Environment) {
     }),
     maxRecipients: env.int('SMTP_INGRESS_MAX_RECIPIENTS', 50, { min: 1, max: 1000 }),
     maxConnections: env.int('SMTP_INGRESS_MAX_CONNECTIONS', 100, { min: 1, max: 10_000 }),
+    /** Sessions from one remote address (a NAT or relay counts once). */
+    maxConnectionsPerIp: env.int('SMTP_INGRESS_MAX_CONNECTIONS_PER_IP', 20, {
+      min: 1,
+      max: 10_000,
+    }),
     /** Idle time before a session is closed. */
     socketTimeoutMs: env.int('SMTP_INGRESS_TIMEOUT_MS', 60_000, { min: 1000, max: 3_600_000 }),
     /** Messages per client per minute; 0 turns the limit off. */

@@ -19,6 +19,7 @@ import { QuotaModule } from './quota/quota.module';
 import { SuppressionModule } from './suppression/suppression.module';
 import { WebhookModule } from './webhooks/webhook.module';
 import { ReturnPaths } from './return-path/return-paths';
+import { recipientOutcomeProviders } from './outcomes/recipient-outcome.providers';
 import { RecipientOutcomes } from './outcomes/recipient-outcomes';
 import { transportProvider } from './transport/transport.factory';
 
@@ -47,6 +48,7 @@ import { transportProvider } from './transport/transport.factory';
     MessagePolicy,
     ReturnPaths,
     RecipientOutcomes,
+    ...recipientOutcomeProviders,
     EmailMetrics,
     ...emailMetricProviders,
     ...queueDriverProviders,

@@ -71,6 +71,8 @@ describe('SMTP submission', () => {
       subject: 'nightly',
       text: 'ok',
       messageId: '<nightly-7@example.com>',
+      // The same bytes both times: nodemailer's own Date header would change with the second.
+      date: new Date('2026-12-05T12:00:00Z'),
     };
     const first = await submit(client(), message);
     const again = await submit(client(), message);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { UNKNOWN_CLIENT } from '../../core/client-identity';
 import { MailService } from '../../mail/mail.service';
-import { RecipientOutcomes } from '../../mail/outcomes/recipient-outcomes';
+import { RecipientOutcomes, type RecipientOutcome } from '../../mail/outcomes/recipient-outcomes';
 import { ReturnPaths } from '../../mail/return-path/return-paths';
 import { IngressMetrics, type BounceReportResult } from '../metrics/ingress-metrics';
 import { smtpReply } from '../smtp/smtp-reply';
@@ -15,11 +15,23 @@ import {
 } from './bounce-hooks';
 import { parseBounce } from './bounce-report';
 
+function outcomeOf(event: BounceEvent): RecipientOutcome {
+  return {
+    address: event.recipient,
+    outcome: event.bounceType === 'hard' ? 'bounced' : 'deferred',
+    type: event.bounceType,
+    status: event.status,
+    diagnostic: event.diagnostic,
+    reportedAt: event.reportedAt,
+  };
+}
+
 /**
  * Bounces sent to our return paths (README, "Bounces"). The envelope recipient's token was
  * checked at RCPT (SessionRules): a forged one never gets here. Each reported recipient is
  * recorded on its email, counted in email_bounced_total, handed to the hooks; hard ones are
- * suppressed. The hooks run first: if one fails the reply is 451 and the relay retries.
+ * suppressed. Outcomes are stored and the hooks run before the 250: if either fails the reply
+ * is 451 and the relay retries.
  */
 @Injectable()
 export class BounceReceiver {
@@ -65,23 +77,17 @@ export class BounceReceiver {
         });
       }
       try {
+        // Recorded first: a retried bounce records the same outcome again, harmlessly.
+        for (const event of events) await this.outcomes.record(event.emailId, outcomeOf(event));
         await this.handOver(events);
       } catch {
         this.logger.warn({
-          msg: 'bounce hook failed; the relay will retry',
+          msg: 'bounce could not be stored or handed over; the relay will retry',
           emailId: match.emailId,
         });
         throw smtpReply(451, '4.3.0', 'bounce could not be processed now; try again later');
       }
       for (const event of events) {
-        this.outcomes.record(event.emailId, {
-          address: event.recipient,
-          outcome: event.bounceType === 'hard' ? 'bounced' : 'deferred',
-          type: event.bounceType,
-          status: event.status,
-          diagnostic: event.diagnostic,
-          reportedAt,
-        });
         this.metrics.bounce(client, event.bounceType);
         if (event.bounceType === 'hard') result = 'hard';
         else if (result !== 'hard') result = 'soft';

@@ -6,6 +6,7 @@ import { ClientLabels } from '../../metrics/client-labels';
 
 export const SMTP_INGRESS_MESSAGES_TOTAL = 'smtp_ingress_messages_total';
 export const SMTP_INGRESS_AUTH_FAILURES_TOTAL = 'smtp_ingress_auth_failures_total';
+export const SMTP_INGRESS_CONNECTIONS_REFUSED_TOTAL = 'smtp_ingress_connections_refused_total';
 export const EMAIL_BOUNCED_TOTAL = 'email_bounced_total';
 export const EMAIL_BOUNCE_REPORTS_TOTAL = 'email_bounce_reports_total';
 
@@ -16,6 +17,7 @@ export type SubmissionResult =
   | 'refused_policy'
   | 'refused_size'
   | 'refused_rate'
+  | 'refused_quota'
   | 'refused_invalid'
   | 'unavailable';
 
@@ -25,13 +27,18 @@ export type BounceReportResult = 'hard' | 'soft' | 'ignored' | 'unparsed' | 'for
 export const ingressMetricProviders: Provider[] = [
   makeCounterProvider({
     name: SMTP_INGRESS_MESSAGES_TOTAL,
-    help: 'Messages submitted over SMTP by result: accepted (stored before 250), duplicate (same Message-ID within the idempotency window, not sent again) or refused with the reason.',
+    help: 'Messages submitted over SMTP by result: accepted (stored before 250), duplicate (same Message-ID within the idempotency window, not sent again) or refused with the reason (refused_quota: over CLIENT_QUOTAS).',
     labelNames: ['client', 'result'],
   }),
   makeCounterProvider({
     name: SMTP_INGRESS_AUTH_FAILURES_TOTAL,
     help: 'SMTP AUTH attempts refused: unknown key, or a username that is not the key’s client.',
     labelNames: [],
+  }),
+  makeCounterProvider({
+    name: SMTP_INGRESS_CONNECTIONS_REFUSED_TOTAL,
+    help: 'SMTP connections refused with 421 by reason: max_connections (SMTP_INGRESS_MAX_CONNECTIONS) or max_per_ip (SMTP_INGRESS_MAX_CONNECTIONS_PER_IP).',
+    labelNames: ['reason'],
   }),
   makeCounterProvider({
     name: EMAIL_BOUNCED_TOTAL,
@@ -56,6 +63,8 @@ export class IngressMetrics {
     @InjectMetric(SMTP_INGRESS_MESSAGES_TOTAL)
     private readonly messages: Counter<'client' | 'result'>,
     @InjectMetric(SMTP_INGRESS_AUTH_FAILURES_TOTAL) private readonly authFailures: Counter,
+    @InjectMetric(SMTP_INGRESS_CONNECTIONS_REFUSED_TOTAL)
+    private readonly refusedConnections: Counter<'reason'>,
     @InjectMetric(EMAIL_BOUNCED_TOTAL) private readonly bounced: Counter<'client' | 'type'>,
     @InjectMetric(EMAIL_BOUNCE_REPORTS_TOTAL) private readonly reports: Counter<'result'>,
   ) {
@@ -68,6 +77,10 @@ export class IngressMetrics {
 
   authFailure(): void {
     if (this.enabled) this.authFailures.inc();
+  }
+
+  connectionRefused(reason: 'max_connections' | 'max_per_ip'): void {
+    if (this.enabled) this.refusedConnections.inc({ reason });
   }
 
   bounce(client: string, type: 'hard' | 'soft'): void {

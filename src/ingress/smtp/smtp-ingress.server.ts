@@ -10,8 +10,9 @@ import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 's
 import { ingressConfig, type IngressConfig } from '../../config/ingress.config';
 import { BounceReceiver } from '../bounce/bounce-receiver';
 import { IngressMetrics } from '../metrics/ingress-metrics';
+import { ConnectionGate } from './connection-gate';
 import { SessionRules } from './session-rules';
-import { refusalFor, smtpReply } from './smtp-reply';
+import { refusalFor, smtpReply, type SmtpReplyError } from './smtp-reply';
 import { Submission } from './submission';
 
 type DataCallback = (err?: Error | null, message?: string) => void;
@@ -26,6 +27,7 @@ export class SmtpIngressServer implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger('SmtpIngress');
   private server?: SMTPServer;
   private boundPort?: number;
+  private readonly gate: ConnectionGate;
 
   constructor(
     @Inject(ingressConfig.KEY) private readonly config: IngressConfig,
@@ -33,7 +35,9 @@ export class SmtpIngressServer implements OnApplicationBootstrap, BeforeApplicat
     private readonly submission: Submission,
     private readonly bounces: BounceReceiver,
     private readonly metrics: IngressMetrics,
-  ) {}
+  ) {
+    this.gate = new ConnectionGate(config.maxConnections, config.maxConnectionsPerIp);
+  }
 
   /** The port listened on (useful with SMTP_INGRESS_PORT=0), or undefined when off. */
   get port(): number | undefined {
@@ -85,7 +89,8 @@ export class SmtpIngressServer implements OnApplicationBootstrap, BeforeApplicat
       authOptional: true,
       allowInsecureAuth: config.allowInsecureAuth,
       size: config.maxMessageBytes,
-      maxClients: config.maxConnections,
+      // A backstop above ConnectionGate's limit (it also bounds TLS handshakes in progress).
+      maxClients: config.maxConnections * 2,
       socketTimeout: config.socketTimeoutMs,
       closeTimeout: Math.min(config.socketTimeoutMs, 30_000),
       disableReverseLookup: true,
@@ -93,6 +98,8 @@ export class SmtpIngressServer implements OnApplicationBootstrap, BeforeApplicat
       hideENHANCEDSTATUSCODES: true,
       hideDSN: true,
       logger: false,
+      onConnect: (session, callback) => callback(this.admit(session)),
+      onClose: (session) => this.gate.release(session.id, session.remoteAddress),
       onAuth: (auth, _session, callback) => {
         const result = this.rules.authenticate(auth);
         if (result instanceof Error) callback(result);
@@ -102,6 +109,29 @@ export class SmtpIngressServer implements OnApplicationBootstrap, BeforeApplicat
       onRcptTo: (address, session, callback) => callback(this.rules.rcptTo(address, session)),
       onData: (stream, session, callback) => this.onData(stream, session, callback),
     });
+  }
+
+  /** 421 (RFC 5321 §3.8: the client retries later) past the connection limits. */
+  private admit(session: SMTPServerSession): SmtpReplyError | undefined {
+    const refused = this.gate.admit(session.id, session.remoteAddress);
+    if (refused === undefined) return undefined;
+    this.metrics.connectionRefused(refused);
+    this.logger.warn({
+      msg: 'smtp connection refused',
+      reason: refused,
+      remote: session.remoteAddress,
+    });
+    return refused === 'max_per_ip'
+      ? smtpReply(
+          421,
+          '4.7.0',
+          `too many connections from your address (at most ${this.config.maxConnectionsPerIp}); try again later`,
+        )
+      : smtpReply(
+          421,
+          '4.7.0',
+          `too many connections (at most ${this.config.maxConnections}); try again later`,
+        );
   }
 
   private onData(

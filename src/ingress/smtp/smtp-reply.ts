@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { ServiceUnavailableError } from '../../core/service-unavailable.error';
+import { QuotaExceededError } from '../../mail/quota/quota-exceeded.error';
 import type { SubmissionResult } from '../metrics/ingress-metrics';
 
 /** An error smtp-server turns into a reply line: `<code> <text>`. */
@@ -43,6 +44,11 @@ export function refusalFor(err: unknown): MappedRefusal {
     const text = messageOf(err);
     if (status === 403) return { reply: smtpReply(550, '5.7.1', text), result: 'refused_policy' };
     if (status === 413) return { reply: smtpReply(552, '5.3.4', text), result: 'refused_size' };
+    // Over quota: 451 4.7.1 like the rate limit (RFC 3463 "delivery not authorized", transient),
+    // so the tool's MTA queues and retries; the text says when (the HTTP Retry-After).
+    if (err instanceof QuotaExceededError) {
+      return { reply: smtpReply(451, '4.7.1', text), result: 'refused_quota' };
+    }
     if (status === 429) return { reply: smtpReply(451, '4.7.1', text), result: 'refused_rate' };
     if (status >= 500) return { reply: smtpReply(451, '4.3.0', text), result: 'unavailable' };
     return { reply: smtpReply(554, '5.6.0', text), result: 'refused_invalid' };

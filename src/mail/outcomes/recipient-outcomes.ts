@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { EmailView } from '../delivery/email-view';
+import { RECIPIENT_OUTCOME_STORE, type RecipientOutcomeStore } from './recipient-outcome-store';
 
 /** What happened to one recipient after the relay accepted the email (README, "Bounces"). */
 export interface RecipientOutcome {
@@ -14,35 +15,27 @@ export interface RecipientOutcome {
   reportedAt: string;
 }
 
-/** Emails whose recipients' reports are kept; the oldest are forgotten past this. */
-const MAX_EMAILS = 100_000;
-
 /**
  * Recipient outcomes learnt after sending (bounces), shown with the email in
- * GET /emails/:id. Kept in memory per replica, bounded: a report outlives neither a restart
- * nor MAX_EMAILS newer ones (the suppression hook and the metric are the durable effects).
+ * GET /emails/:id. Kept where the queue driver keeps its emails (RecipientOutcomeStore), so
+ * every replica shows them and a restart keeps them.
  */
 @Injectable()
-export class RecipientOutcomes {
-  private readonly byEmail = new Map<string, RecipientOutcome[]>();
+export class RecipientOutcomes implements OnApplicationShutdown {
+  constructor(@Inject(RECIPIENT_OUTCOME_STORE) private readonly store: RecipientOutcomeStore) {}
 
-  /** Records `outcome`; a later report for the same address replaces an earlier one. */
-  record(emailId: string, outcome: RecipientOutcome): void {
-    const list = this.byEmail.get(emailId) ?? [];
-    const kept = list.filter((o) => o.address !== outcome.address);
-    // A soft report never downgrades a hard one already known for the address.
-    const earlier = list.find((o) => o.address === outcome.address);
-    kept.push(earlier?.type === 'hard' && outcome.type === 'soft' ? earlier : outcome);
-    this.byEmail.delete(emailId);
-    this.byEmail.set(emailId, kept);
-    if (this.byEmail.size > MAX_EMAILS) {
-      this.byEmail.delete(this.byEmail.keys().next().value!);
-    }
+  /** Stores `outcome`; a later report for the address replaces an earlier, except soft over hard. */
+  record(emailId: string, outcome: RecipientOutcome): Promise<void> {
+    return this.store.record(emailId, outcome, Date.now());
   }
 
   /** `view` with its recipients' outcomes, when any were reported. */
-  annotate(view: EmailView): EmailView {
-    const recipients = this.byEmail.get(view.id);
-    return recipients ? { ...view, recipients } : view;
+  async annotate(view: EmailView): Promise<EmailView> {
+    const recipients = await this.store.list(view.id);
+    return recipients.length > 0 ? { ...view, recipients } : view;
+  }
+
+  onApplicationShutdown(): void {
+    this.store.close?.();
   }
 }
