@@ -49,7 +49,7 @@ export class SpoolEmailStore implements EmailStore {
     return recoverUnfinished(this.store, this.logger);
   }
 
-  async insert(entry: LocalEntry, email: OutgoingEmail): Promise<void> {
+  async insert(entry: LocalEntry, email: OutgoingEmail, startsNow = false): Promise<void> {
     const claim = this.idempotency.reservationFor(entry.id);
     const payload = JSON.stringify(email);
     try {
@@ -61,6 +61,7 @@ export class SpoolEmailStore implements EmailStore {
           metadata: JSON.stringify(entry.meta),
           acceptedAt: entry.acceptedAt,
           now: entry.createdAt,
+          sendingAttempt: startsNow ? entry.attempts + 1 : undefined,
         });
         // The key and its email commit together: a key on disk always has its email.
         if (claim) this.store.putKey(claim.key, claim.record, claim.expiresAt);

@@ -44,8 +44,8 @@ const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, metadat
 
 /** Every statement the store runs, prepared once at open. */
 export const STATEMENTS = {
-  insert: `INSERT INTO emails (id, client, payload, status, metadata,
-        accepted_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`,
+  insert: `INSERT INTO emails (id, client, payload, status, attempts, metadata,
+        accepted_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   sending: `UPDATE emails SET status = 'sending', attempts = ?,
         next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
   retry: `UPDATE emails SET status = 'queued', attempts = ?, next_attempt_at = ?,

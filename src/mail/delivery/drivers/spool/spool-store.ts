@@ -41,6 +41,11 @@ export interface NewEmail {
   metadata: string;
   acceptedAt: number;
   now: number;
+  /**
+   * Set when a delivery slot was free at acceptance: the row is stored as `sending` with
+   * this attempt number, so the accept commit is also the attempt's commit (issue 20).
+   */
+  sendingAttempt?: number;
 }
 
 export interface KeyRecord {
@@ -167,6 +172,8 @@ export class SpoolStore {
       email.id,
       email.client,
       email.payload,
+      email.sendingAttempt === undefined ? 'queued' : 'sending',
+      email.sendingAttempt ?? 0,
       email.metadata,
       email.acceptedAt,
       email.now,
