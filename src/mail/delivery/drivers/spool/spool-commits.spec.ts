@@ -7,7 +7,10 @@ import {
   tempDir,
   type SpoolRig,
 } from '../../../../../test/support/spool-kit';
+import { GroupCommit } from './group-commit';
 import type { SpoolEmailStore } from './spool-email-store';
+import { SpoolStore } from './spool-store';
+import type { WalSync } from './wal-sync';
 
 /** Issue 20: one durable commit between a request and its answer. */
 describe('spool commits on the request path', () => {
@@ -74,5 +77,31 @@ describe('spool commits on the request path', () => {
 
     expect(waiting).toMatchObject({ status: 'queued', attempts: 0 });
     expect(outcome).toMatchObject({ status: 'sent', attempts: 1 });
+  });
+
+  it('resolves a committed write only after the log fsync that follows it, and fails it with the fsync', async () => {
+    const store = SpoolStore.open({ path, synchronous: 'full', syncOffThread: true });
+    const syncs: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+    const wal = {
+      sync: () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject })),
+    } as unknown as WalSync;
+    const sut = new GroupCommit(store, wal);
+    let first = 'pending';
+    const writing = sut.run(() => store.putKey('k1', { id: 'a', fingerprint: 'f' }, 9e15));
+    void writing.then(() => (first = 'resolved'));
+
+    sut.flush();
+    await Promise.resolve();
+    const beforeSync = first;
+    syncs[0].resolve();
+    await writing;
+    const failing = sut.run(() => store.putKey('k2', { id: 'b', fingerprint: 'f' }, 9e15));
+    sut.flush();
+    syncs[1].reject(new Error('EIO'));
+
+    expect(beforeSync).toBe('pending');
+    expect(first).toBe('resolved');
+    await expect(failing).rejects.toThrow('EIO');
+    store.close();
   });
 });
