@@ -18,7 +18,7 @@ const PROFILE = process.env.BENCH_CPU_PROF === '1';
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailwatch-paired-'));
   const sink = await procs.startSink();
-  const base = { SMTP_URL: sink.url, ENABLE_METRICS: 'true', METRICS_CACHE_MS: '0' };
+  const common = { SMTP_URL: sink.url, ENABLE_METRICS: 'true', METRICS_CACHE_MS: '0' };
   const nodeArgs = (label) =>
     PROFILE
       ? [
@@ -29,13 +29,32 @@ async function main() {
       : [];
   try {
     const variants = [];
-    for (const [label, env] of [
+    // BENCH_BASE_DIST=/path/to/dist: also the spool of another build, in the same rounds.
+    const base = process.env.BENCH_BASE_DIST;
+    const extra = base
+      ? [
+          [
+            'spool (base)',
+            { QUEUE_DRIVER: 'spool', SPOOL_PATH: path.join(dir, 'base.db') },
+            path.join(path.resolve(base), 'main.js'),
+          ],
+        ]
+      : [];
+    for (const [label, env, main] of [
       ['memory', { QUEUE_DRIVER: 'memory' }],
-      ['spool (default)', { QUEUE_DRIVER: 'spool', SPOOL_PATH: path.join(dir, 'spool.db') }],
+      [
+        'spool (default)',
+        {
+          QUEUE_DRIVER: 'spool',
+          SPOOL_PATH: path.join(dir, 'spool.db'),
+          SPOOL_SYNCHRONOUS: process.env.BENCH_SPOOL_SYNCHRONOUS ?? 'full',
+        },
+      ],
+      ...extra,
     ]) {
       const app = await procs.startApp(
-        { ...base, ...env },
-        { nodeArgs: nodeArgs(label.split(' ')[0]) },
+        { ...common, ...env },
+        { nodeArgs: nodeArgs(label.split(' ')[0]), ...(main ? { main } : {}) },
       );
       await fire({ url: `${app.url}/send-email`, connections, duration: 2, clients: CLIENTS });
       await quiet(sink);
