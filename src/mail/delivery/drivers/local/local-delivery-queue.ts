@@ -116,7 +116,7 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     // A repeated Idempotency-Key may be waiting for this email to be stored.
     this.signals.wake(entry.id);
     const view = entryView(entry);
-    if (startsNow) this.workers.startClaimed(entry);
+    if (startsNow) this.workers.startClaimed(entry, email);
     else this.workers.schedule(entry);
     return view;
   }

@@ -1,4 +1,5 @@
 import type { Logger } from '@nestjs/common';
+import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { AttemptOutcome, Deliverer } from '../../deliverer';
 import type { EmailStore, LocalEntry } from './email-store';
 import { StoreWrites, unreadable, WRITE_RETRY_MS, type SettledNote } from './store-writes';
@@ -42,9 +43,8 @@ export class LocalWorkers {
   }
 
   /**
-   * Reserves a delivery slot for an email being accepted now, when it would start at once
-   * (a free slot, nobody ahead of it, a relay up): its row is then stored as `sending` in
-   * the accept commit, and `startClaimed` skips the separate `sending` commit.
+   * A slot for an email accepted now, when it would start at once (free slot, nobody ahead,
+   * a relay up): stored as `sending` in the accept commit, no `sending` commit of its own.
    */
   claim(): boolean {
     if (this.stopped || this.halted || this.draining) return false;
@@ -60,9 +60,9 @@ export class LocalWorkers {
     this.pump();
   }
 
-  /** Starts an email whose `sending` row was committed with its acceptance. */
-  startClaimed(entry: LocalEntry): void {
-    const run = this.run(entry, true).finally(() => this.running.delete(run));
+  /** Starts a claimed email (`sending` row committed) with its payload as accepted, unread. */
+  startClaimed(entry: LocalEntry, email: OutgoingEmail): void {
+    const run = this.run(entry, email).finally(() => this.running.delete(run));
     this.running.add(run);
   }
 
@@ -185,13 +185,13 @@ export class LocalWorkers {
     waiters.forEach((resolve) => resolve());
   }
 
-  private async run(entry: LocalEntry, marked = false): Promise<void> {
+  private async run(entry: LocalEntry, accepted?: OutgoingEmail): Promise<void> {
     const attempt = entry.attempts + 1;
     const startedAt = Date.now();
     try {
       // Before the transport, always: a crash after the relay took the message must leave a
       // `sending` row, which the next start counts as a possible duplicate.
-      if (!marked) await this.store.markSending(entry, attempt, startedAt);
+      if (!accepted) await this.store.markSending(entry, attempt, startedAt);
     } catch (err) {
       // Not stored, so not started: the attempt is tried again later, not counted.
       this.writes.failed(err);
@@ -205,7 +205,7 @@ export class LocalWorkers {
       nextAttemptAt: undefined,
       updatedAt: startedAt,
     });
-    const email = this.store.payload(entry.id);
+    const email = accepted ?? this.store.payload(entry.id);
     const outcome = email
       ? await this.deliverer.attempt(email, entry.id, attempt, entry.acceptedAt)
       : unreadable;
