@@ -4,7 +4,7 @@
 // stops everything and prints a Markdown table of medians. See docs/benchmarks.md.
 //
 //   node bench/run.js                 all scenarios
-//   node bench/run.js --only=3,4      some of them (1..8)
+//   node bench/run.js --only=0,3      some of them (0..8; 0 is the headline: the default)
 //   node bench/run.js --smoke         a few seconds of scenario 3, asserting no loss only
 const fs = require('node:fs');
 const os = require('node:os');
@@ -16,6 +16,7 @@ const { median, fmt } = require('./lib/stats');
 const { measureInstrumentation } = require('./lib/instrumentation');
 const { measureClient, PLAIN } = require('./lib/client-ceiling');
 const { compareCpu } = require('./lib/cpu-compare');
+const { headline, headlineRows } = require('./lib/headline');
 
 const args = process.argv.slice(2);
 const SMOKE = args.includes('--smoke');
@@ -322,6 +323,17 @@ async function memory(sink) {
   }
 }
 
+async function dropRedisPrefix(prefix) {
+  const Redis = require('ioredis');
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
+  try {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    redis.disconnect();
+  }
+}
+
 function redisReachable() {
   return new Promise((resolve) => {
     const socket = net.connect(6379, '127.0.0.1');
@@ -461,6 +473,8 @@ function report(r) {
   lines.push('| # | scenario | figure | median | runs / notes |');
   lines.push('|---|---|---|---|---|');
   const row = (...cells) => lines.push(`| ${cells.join(' | ')} |`);
+  const headlineTargets = r.headline ? headlineRows(r.headline, fmt) : undefined;
+  if (headlineTargets) headlineTargets.rows.forEach((cells) => row(...cells));
   const e2eRow = (n, name, s) => {
     row(n, name, 'requests/s', fmt(s.rps), s.runs.join(', '));
     row('', '', 'p50 / p99 latency', `${fmt(s.p50)} / ${fmt(s.p99)} ms`, '');
@@ -595,6 +609,7 @@ function report(r) {
   lines.push('');
   lines.push('Targets:');
   const target = (ok, text) => lines.push(`- ${ok ? '✅' : '❌'} ${text}`);
+  if (headlineTargets) headlineTargets.targets.forEach(([ok, text]) => target(ok, text));
   if (r.b && r.b.clients) {
     const cpu = median(r.b.clients.engine.map((x) => x.cpuMs));
     target(cpu <= 0.08, `delivery engine ${cpu.toFixed(3)} ms CPU per plain message (≤ 0.08 ms)`);
@@ -671,6 +686,27 @@ async function main() {
   const results = { machine: machine() };
   const sink = await procs.startSink();
   try {
+    if (wanted(0)) {
+      log('0: headline, the default configuration vs memory and redis, paired rounds');
+      const prefix = `mailwatch-bench-headline-${process.pid}`;
+      const redis = (await redisReachable())
+        ? { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: prefix }
+        : undefined;
+      try {
+        results.headline = await headline({
+          sink,
+          startApp,
+          appEnv,
+          redis,
+          rounds: RUNS,
+          duration: DURATION,
+          connections: CONNECTIONS,
+          clients: CLIENTS,
+        });
+      } finally {
+        if (redis) await dropRedisPrefix(prefix);
+      }
+    }
     if (wanted(1)) (log('1: Ceiling A'), (results.a = await ceilingA()));
     if (wanted(2)) (log('2: Ceiling B'), (results.b = await ceilingB(sink)));
     if (wanted(3))

@@ -107,6 +107,11 @@ export class TestSmtpServer {
     for (let i = 0; i < times; i++) this.faults.push({ kind: 'drop' });
   }
 
+  /** Messages whose DATA is held unanswered by `stall(true)`. */
+  get held(): number {
+    return this.stalled.length;
+  }
+
   /** While on, DATA is not answered; turning it off answers the held messages normally. */
   stall(on: boolean): void {
     this.stallAll = on;

@@ -1,5 +1,6 @@
 import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { DeliveryErrorInfo } from '../../delivery-error';
+import type { Backlog } from '../delivery-queue';
 import { shownStatus, type EmailStatus, type EmailView } from '../../email-view';
 import type { EmailMeta } from '../../settled-email';
 
@@ -63,13 +64,18 @@ export interface EmailStore {
   /**
    * Stores a new email (with the idempotency key reserved for its id, in the same write);
    * rejects with a QueueUnavailableError when it cannot, and then stores nothing.
+   * `startsNow`: a delivery slot is reserved for it, so it is stored as `sending` (attempt 1)
+   * in the same write — the accept commit is the only one the caller waits for.
    */
-  insert(entry: LocalEntry, email: OutgoingEmail): Promise<void>;
+  insert(entry: LocalEntry, email: OutgoingEmail, startsNow?: boolean): Promise<void>;
   /** Attempt number `attempt` is about to start: recorded before the transport is called. */
   markSending(entry: LocalEntry, attempt: number, now: number): Promise<void>;
   /** The email waits for `entry.nextAttemptAt` after a temporary failure (`entry.lastError`). */
   markDeferred(entry: LocalEntry): Promise<void>;
-  /** The final outcome; the payload may be dropped once sent (kept while failed, for re-drive). */
+  /**
+   * The final outcome; the payload may be dropped once sent (kept while failed, for re-drive).
+   * A `sent` outcome is reported before this write commits (docs/spool.md, "Duplicates").
+   */
   markSettled(entry: LocalEntry, settlement: Settlement): Promise<void>;
   /** The email to send; undefined when it cannot be read (then it fails as `message`). */
   payload(id: string): OutgoingEmail | undefined;
@@ -104,4 +110,21 @@ export function entryView(entry: LocalEntry): EmailView {
     nextAttemptAt: iso(entry.nextAttemptAt),
     meta: entry.meta,
   };
+}
+
+/** The unfinished emails by state, for the scrape-time backlog gauges. */
+export function backlogOf(entries: Iterable<LocalEntry>, relayDown: boolean): Backlog {
+  const backlog: Backlog = { queued: { count: 0 }, deferred: { count: 0 }, sending: { count: 0 } };
+  for (const entry of entries) {
+    const state =
+      entry.status === 'sending'
+        ? 'sending'
+        : entry.lastError !== undefined || relayDown
+          ? 'deferred'
+          : 'queued';
+    const slot = backlog[state];
+    slot.count++;
+    slot.oldestAcceptedAt = Math.min(slot.oldestAcceptedAt ?? Infinity, entry.acceptedAt);
+  }
+  return backlog;
 }

@@ -13,8 +13,14 @@ import type {
   RetryResult,
 } from '../delivery-queue';
 import { DrainingError, QueueFullError } from '../queue-errors';
-import { entryView, type EmailStore, type LocalEntry, type RecoveryReport } from './email-store';
-import { LocalWorkers } from './local-workers';
+import {
+  backlogOf,
+  entryView,
+  type EmailStore,
+  type LocalEntry,
+  type RecoveryReport,
+} from './email-store';
+import { LocalWorkers, type SettledNote } from './local-workers';
 
 /** Ids named in a log line, at most; the rest are counted. */
 const IDS_IN_LOG = 20;
@@ -41,6 +47,8 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   protected readonly logger: Logger;
   private readonly workers: LocalWorkers;
   private readonly pending = new Map<string, LocalEntry>();
+  /** Reported as settled, their write not yet committed: what reads show meanwhile. */
+  private readonly settling = new Map<string, EmailView>();
   /** Re-drives in progress: a concurrent second one is refused, not run twice. */
   private readonly redriving = new Map<string, EmailView>();
   private readonly signals = new OutcomeSignals();
@@ -58,8 +66,8 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     private readonly options: LocalQueueOptions,
   ) {
     this.logger = new Logger(options.name);
-    this.workers = new LocalWorkers(deliverer, emails, config.concurrency, this.logger, (e) =>
-      this.settled(e),
+    this.workers = new LocalWorkers(deliverer, emails, config.concurrency, this.logger, (e, s) =>
+      this.settled(e, s),
     );
   }
 
@@ -93,17 +101,24 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       createdAt: now,
       updatedAt: now,
     };
+    // A free slot now: stored as `sending` in the accept commit, one commit for the caller.
+    const startsNow = this.workers.claim();
     this.inserting++;
     try {
-      await this.emails.insert(entry, email);
+      await this.emails.insert(entry, email, startsNow);
+    } catch (err) {
+      if (startsNow) this.workers.release();
+      throw err;
     } finally {
       this.inserting--;
     }
     this.pending.set(entry.id, entry);
     // A repeated Idempotency-Key may be waiting for this email to be stored.
     this.signals.wake(entry.id);
-    this.workers.schedule(entry);
-    return entryView(entry);
+    const view = entryView(entry);
+    if (startsNow) this.workers.startClaimed(entry, email);
+    else this.workers.schedule(entry);
+    return view;
   }
 
   waitForOutcome(
@@ -159,24 +174,7 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
 
   /** One pass over the unfinished emails, at scrape time. */
   backlog(): Promise<Backlog> {
-    const backlog: Backlog = {
-      queued: { count: 0 },
-      deferred: { count: 0 },
-      sending: { count: 0 },
-    };
-    const relayDown = !this.deliverer.available();
-    for (const entry of this.pending.values()) {
-      const state =
-        entry.status === 'sending'
-          ? 'sending'
-          : entry.lastError !== undefined || relayDown
-            ? 'deferred'
-            : 'queued';
-      const slot = backlog[state];
-      slot.count++;
-      slot.oldestAcceptedAt = Math.min(slot.oldestAcceptedAt ?? Infinity, entry.acceptedAt);
-    }
-    return Promise.resolve(backlog);
+    return Promise.resolve(backlogOf(this.pending.values(), !this.deliverer.available()));
   }
 
   possibleDuplicates(): number {
@@ -223,7 +221,10 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     this.signals.wakeAll();
   }
 
-  private settled(entry: LocalEntry): void {
+  private settled(entry: LocalEntry, { status, messageId, stored }: SettledNote): void {
+    const view = { ...entryView(entry), status, messageId, nextAttemptAt: undefined };
+    this.settling.set(entry.id, view);
+    void stored.finally(() => this.settling.delete(entry.id));
     this.pending.delete(entry.id);
     this.signals.wake(entry.id);
     if (this.pending.size === 0 && this.idleWaiters.length > 0) {
@@ -241,6 +242,8 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       return { ...view, status: 'deferred', lastError: view.lastError ?? RELAY_DOWN };
     }
     if (entry) return entryView(entry);
+    const settling = this.settling.get(id);
+    if (settling) return settling;
     return this.emails.isOpen ? this.emails.get(id) : undefined;
   }
 

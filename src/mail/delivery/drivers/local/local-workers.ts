@@ -1,30 +1,21 @@
 import type { Logger } from '@nestjs/common';
+import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { AttemptOutcome, Deliverer } from '../../deliverer';
 import type { EmailStore, LocalEntry } from './email-store';
+import { StoreWrites, unreadable, WRITE_RETRY_MS, type SettledNote } from './store-writes';
 
-/** Pause before retrying a store write that failed (disk full, I/O error). */
-const WRITE_RETRY_MS = 1_000;
+export type { SettledNote } from './store-writes';
+
 /** How often mail held for a down relay is checked for a spent lifetime. */
 const HELD_EXPIRY_CHECK_MS = 1_000;
-/** At most one log line per this period about failing store writes. */
-const WRITE_ERROR_LOG_MS = 10_000;
-
-const unreadable: AttemptOutcome = {
-  kind: 'failed',
-  error: {
-    code: 'message',
-    smtpCode: null,
-    message: 'the email could not be read from the queue store',
-    retryable: false,
-  },
-};
 
 /**
  * The local delivery loop: FIFO, at most `concurrency` sends, retries on timers. Every
  * state change is stored before it counts: `sending` (with the attempt number) before the
- * transport is called, and the final outcome before metrics and waiters learn it — so with
- * a durable store a crash at any point leaves a row the next start redelivers or already
- * counted.
+ * transport is called, and a `failed` outcome before metrics and waiters learn it. A `sent`
+ * outcome is reported while its commit is in flight — so with a durable store a crash at
+ * any point leaves a row the next start redelivers, counted as a possible duplicate when
+ * the relay may already have it, or already settled.
  */
 export class LocalWorkers {
   private ready: LocalEntry[] = [];
@@ -33,7 +24,7 @@ export class LocalWorkers {
   private stopped = false;
   private readonly waiting = new Set<LocalEntry>();
   private readonly running = new Set<Promise<void>>();
-  private lastWriteErrorLog = 0;
+  private readonly writes: StoreWrites;
   /** Shutting down a durable store: deferred emails wait for the next start. */
   private draining = false;
   /** No new attempt starts (durable drain after a temporary failure or with the relay down). */
@@ -46,8 +37,34 @@ export class LocalWorkers {
     private readonly store: EmailStore,
     private readonly concurrency: number,
     private readonly logger: Logger,
-    private readonly onSettled: (entry: LocalEntry) => void,
-  ) {}
+    private readonly onSettled: (entry: LocalEntry, settled: SettledNote) => void,
+  ) {
+    this.writes = new StoreWrites(store, logger);
+  }
+
+  /**
+   * A slot for an email accepted now, when it would start at once (free slot, nobody ahead,
+   * a relay up): stored as `sending` in the accept commit, no `sending` commit of its own.
+   */
+  claim(): boolean {
+    if (this.stopped || this.halted || this.draining) return false;
+    if (this.active >= this.concurrency || this.readyHead < this.ready.length) return false;
+    if (!this.deliverer.available()) return false;
+    this.active++;
+    return true;
+  }
+
+  /** The claimed email was not stored: its slot goes to the next one. */
+  release(): void {
+    this.active--;
+    this.pump();
+  }
+
+  /** Starts a claimed email (`sending` row committed) with its payload as accepted, unread. */
+  startClaimed(entry: LocalEntry, email: OutgoingEmail): void {
+    const run = this.run(entry, email).finally(() => this.running.delete(run));
+    this.running.add(run);
+  }
 
   /** Now, or at its next-attempt time. */
   schedule(entry: LocalEntry): void {
@@ -168,14 +185,16 @@ export class LocalWorkers {
     waiters.forEach((resolve) => resolve());
   }
 
-  private async run(entry: LocalEntry): Promise<void> {
+  private async run(entry: LocalEntry, accepted?: OutgoingEmail): Promise<void> {
     const attempt = entry.attempts + 1;
     const startedAt = Date.now();
     try {
-      await this.store.markSending(entry, attempt, startedAt);
+      // Before the transport, always: a crash after the relay took the message must leave a
+      // `sending` row, which the next start counts as a possible duplicate.
+      if (!accepted) await this.store.markSending(entry, attempt, startedAt);
     } catch (err) {
       // Not stored, so not started: the attempt is tried again later, not counted.
-      this.writeFailed(err);
+      this.writes.failed(err);
       this.active--;
       this.later(entry, WRITE_RETRY_MS);
       return;
@@ -186,7 +205,7 @@ export class LocalWorkers {
       nextAttemptAt: undefined,
       updatedAt: startedAt,
     });
-    const email = this.store.payload(entry.id);
+    const email = accepted ?? this.store.payload(entry.id);
     const outcome = email
       ? await this.deliverer.attempt(email, entry.id, attempt, entry.acceptedAt)
       : unreadable;
@@ -199,7 +218,7 @@ export class LocalWorkers {
         nextAttemptAt: entry.updatedAt + outcome.delayMs,
       });
       // Not stored is safe: a durable row stays `sending` and is retried after a restart.
-      await this.store.markDeferred(entry).catch((err: unknown) => this.writeFailed(err));
+      await this.store.markDeferred(entry).catch((err: unknown) => this.writes.failed(err));
       // Draining: a temporary failure means the relay is in trouble; keep the rest stored.
       if (this.draining) this.halted = true;
       else this.schedule(entry);
@@ -219,10 +238,14 @@ export class LocalWorkers {
     if (outcome.kind === 'failed') entry.lastError = outcome.error;
     entry.updatedAt = Date.now();
     const settlement = { status, attempts: attempt, messageId, now: entry.updatedAt } as const;
-    const stored = await this.persist(() =>
+    const stored = this.writes.persist(() =>
       this.store.markSettled(entry, { ...settlement, error: entry.lastError }),
     );
-    if (!stored) return;
+    // `sent` is reported (caller, metrics, webhooks) without waiting for its commit: a crash
+    // before that commit leaves the row `sending`, re-sent and counted as a possible
+    // duplicate at the next start (docs/spool.md, "Duplicates"). `failed` waits: a dead
+    // letter must be listable and re-drivable as soon as it is reported.
+    if (status === 'failed' && !(await stored)) return;
     this.deliverer.settled({
       id: entry.id,
       client: entry.client,
@@ -232,28 +255,6 @@ export class LocalWorkers {
       attempts: attempt,
       meta: entry.meta,
     });
-    this.onSettled(entry);
-  }
-
-  /** Stores a final outcome, retrying while the store refuses; false once it closed. */
-  private async persist(write: () => Promise<void>): Promise<boolean> {
-    for (;;) {
-      try {
-        await write();
-        return true;
-      } catch (err) {
-        if (!this.store.isOpen) return false;
-        this.writeFailed(err);
-        await new Promise((resolve) => setTimeout(resolve, WRITE_RETRY_MS).unref());
-      }
-    }
-  }
-
-  private writeFailed(err: unknown): void {
-    if (!this.store.isOpen || Date.now() - this.lastWriteErrorLog < WRITE_ERROR_LOG_MS) return;
-    this.lastWriteErrorLog = Date.now();
-    this.logger.error(
-      `${this.store.name} write failed, retrying every ${WRITE_RETRY_MS} ms: ${String(err)}`,
-    );
+    this.onSettled(entry, { status, messageId, stored });
   }
 }

@@ -3,6 +3,7 @@ import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { EmailView } from '../../email-view';
 import type { EmailStore, LocalEntry, RecoveryReport, Settlement } from '../local/email-store';
 import { GroupCommit } from './group-commit';
+import { WalSync } from './wal-sync';
 import { SpoolUnavailableError } from './spool-errors';
 import { SpoolWriteHealth } from './spool-write-health';
 import { SpoolIdempotencyStore } from './spool-idempotency-store';
@@ -29,14 +30,18 @@ export class SpoolEmailStore implements EmailStore {
   private readonly logger = new Logger('SpoolDeliveryQueue');
   readonly store: SpoolStore;
   readonly commits: GroupCommit;
+  private readonly wal?: WalSync;
   readonly idempotency: SpoolIdempotencyStore;
   /** Readiness: false after a refused write until a probe write of an email's size succeeds. */
   readonly writes: SpoolWriteHealth;
 
   /** Opens and locks the spool: throws SpoolOpenError, so a bad spool stops start-up. */
   constructor(private readonly settings: SpoolStoreSettings) {
-    this.store = SpoolStore.open(settings);
-    this.commits = new GroupCommit(this.store);
+    // `full` on a file: the log's fsync runs on the thread pool, not inside COMMIT.
+    const syncOffThread = settings.synchronous === 'full' && settings.path !== ':memory:';
+    this.store = SpoolStore.open({ ...settings, syncOffThread });
+    this.wal = syncOffThread ? new WalSync(this.store.walPath) : undefined;
+    this.commits = new GroupCommit(this.store, this.wal);
     this.idempotency = new SpoolIdempotencyStore(this.store, settings.idempotencyTtlMs);
     this.writes = new SpoolWriteHealth(this.store, this.commits);
   }
@@ -49,7 +54,7 @@ export class SpoolEmailStore implements EmailStore {
     return recoverUnfinished(this.store, this.logger);
   }
 
-  async insert(entry: LocalEntry, email: OutgoingEmail): Promise<void> {
+  async insert(entry: LocalEntry, email: OutgoingEmail, startsNow = false): Promise<void> {
     const claim = this.idempotency.reservationFor(entry.id);
     const payload = JSON.stringify(email);
     try {
@@ -61,6 +66,7 @@ export class SpoolEmailStore implements EmailStore {
           metadata: JSON.stringify(entry.meta),
           acceptedAt: entry.acceptedAt,
           now: entry.createdAt,
+          sendingAttempt: startsNow ? entry.attempts + 1 : undefined,
         });
         // The key and its email commit together: a key on disk always has its email.
         if (claim) this.store.putKey(claim.key, claim.record, claim.expiresAt);
@@ -87,8 +93,10 @@ export class SpoolEmailStore implements EmailStore {
 
   markSettled(entry: LocalEntry, outcome: Settlement): Promise<void> {
     const json = outcomeJson(outcome.messageId, outcome.error);
-    return this.commits.run(() =>
-      this.store.markSettled(entry.id, outcome.status, outcome.attempts, json, outcome.now),
+    // Nobody waits on a `sent` row (it is reported at the relay's 250): the long window.
+    return this.commits.run(
+      () => this.store.markSettled(entry.id, outcome.status, outcome.attempts, json, outcome.now),
+      outcome.status === 'failed',
     );
   }
 
@@ -127,8 +135,12 @@ export class SpoolEmailStore implements EmailStore {
 
   close(): void {
     if (!this.store.isOpen) return;
-    this.commits.flush();
-    this.store.close();
+    try {
+      this.commits.flushAndSync();
+    } finally {
+      this.store.close();
+      this.wal?.close();
+    }
     const { commits, writes } = this.commits.stats;
     this.logger.log(`spool closed: ${writes} writes in ${commits} commits since start`);
   }

@@ -1,3 +1,6 @@
+import type { DatabaseSync } from 'node:sqlite';
+import { SpoolOpenError } from './spool-errors';
+
 /** Bumped on any incompatible change; a spool from a newer version is refused at start. */
 export const SCHEMA_VERSION = 1;
 
@@ -44,8 +47,8 @@ const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, metadat
 
 /** Every statement the store runs, prepared once at open. */
 export const STATEMENTS = {
-  insert: `INSERT INTO emails (id, client, payload, status, metadata,
-        accepted_at, created_at, updated_at) VALUES (?, ?, ?, 'queued', ?, ?, ?, ?)`,
+  insert: `INSERT INTO emails (id, client, payload, status, attempts, metadata,
+        accepted_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   sending: `UPDATE emails SET status = 'sending', attempts = ?,
         next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
   retry: `UPDATE emails SET status = 'queued', attempts = ?, next_attempt_at = ?,
@@ -74,3 +77,19 @@ export const STATEMENTS = {
         WHERE settled_at IS NOT NULL ORDER BY settled_at DESC, seq DESC LIMIT -1 OFFSET ?)`,
   purgeKeys: `DELETE FROM idempotency_keys WHERE expires_at <= ?`,
 };
+
+/** Records the schema version in a new spool; refuses a spool from a newer version. */
+export function checkSchemaVersion(db: DatabaseSync, path: string): void {
+  const row = db.prepare(`SELECT value FROM spool_meta WHERE key = 'schema_version'`).get() as
+    { value: string } | undefined;
+  if (!row) {
+    db.prepare(`INSERT INTO spool_meta (key, value) VALUES ('schema_version', ?)`).run(
+      String(SCHEMA_VERSION),
+    );
+  } else if (Number(row.value) > SCHEMA_VERSION) {
+    throw new SpoolOpenError(
+      path,
+      `was written by a newer mailwatch (spool schema ${row.value}, this one knows ${SCHEMA_VERSION})`,
+    );
+  }
+}

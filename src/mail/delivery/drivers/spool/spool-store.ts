@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { EmailStatus } from '../../email-view';
 import { openFailureReason, SpoolOpenError } from './spool-errors';
-import { SCHEMA, SCHEMA_VERSION, STATEMENTS } from './spool-schema';
+import { checkSchemaVersion, SCHEMA, STATEMENTS } from './spool-schema';
 
 /**
  * What a commit promises (https://sqlite.org/pragma.html#pragma_synchronous, WAL mode):
@@ -16,6 +16,8 @@ export type SpoolSynchronous = 'full' | 'normal';
 export interface SpoolStoreOptions {
   path: string;
   synchronous: SpoolSynchronous;
+  /** With `full`: the caller fsyncs the log itself (WalSync on `walPath`), not COMMIT. */
+  syncOffThread?: boolean;
 }
 
 export interface SpoolRow {
@@ -41,6 +43,11 @@ export interface NewEmail {
   metadata: string;
   acceptedAt: number;
   now: number;
+  /**
+   * Set when a delivery slot was free at acceptance: the row is stored as `sending` with
+   * this attempt number, so the accept commit is also the attempt's commit (issue 20).
+   */
+  sendingAttempt?: number;
 }
 
 export interface KeyRecord {
@@ -70,7 +77,7 @@ export class SpoolStore {
   }
 
   /** Opens (creating if needed) and locks the spool; throws SpoolOpenError with one clear line. */
-  static open({ path, synchronous }: SpoolStoreOptions): SpoolStore {
+  static open({ path, synchronous, syncOffThread = false }: SpoolStoreOptions): SpoolStore {
     let db: DatabaseSync | undefined;
     try {
       if (path !== ':memory:') SpoolStore.checkWritable(path);
@@ -82,13 +89,14 @@ export class SpoolStore {
       if (mode.journal_mode !== 'wal' && path !== ':memory:') {
         throw new SpoolOpenError(path, `cannot use WAL mode (got ${mode.journal_mode})`);
       }
-      db.exec(`PRAGMA synchronous = ${synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
+      const inCommit = synchronous === 'full' && !syncOffThread;
+      db.exec(`PRAGMA synchronous = ${inCommit ? 'FULL' : 'NORMAL'}`);
       // The log shrinks back to this after checkpoints, so a burst does not keep disk forever.
       db.exec('PRAGMA journal_size_limit = 67108864');
       // The first write takes the exclusive lock that makes this process the spool's owner.
       db.exec('BEGIN IMMEDIATE');
       db.exec(SCHEMA);
-      SpoolStore.checkVersion(db, path);
+      checkSchemaVersion(db, path);
       db.exec('COMMIT');
       const check = db.prepare('PRAGMA quick_check(1)').get() as { quick_check: string };
       if (check.quick_check !== 'ok') {
@@ -119,23 +127,13 @@ export class SpoolStore {
     if (existsSync(path)) accessSync(path, constants.R_OK | constants.W_OK);
   }
 
-  private static checkVersion(db: DatabaseSync, path: string): void {
-    const row = db.prepare(`SELECT value FROM spool_meta WHERE key = 'schema_version'`).get() as
-      { value: string } | undefined;
-    if (!row) {
-      db.prepare(`INSERT INTO spool_meta (key, value) VALUES ('schema_version', ?)`).run(
-        String(SCHEMA_VERSION),
-      );
-    } else if (Number(row.value) > SCHEMA_VERSION) {
-      throw new SpoolOpenError(
-        path,
-        `was written by a newer mailwatch (spool schema ${row.value}, this one knows ${SCHEMA_VERSION})`,
-      );
-    }
-  }
-
   get isOpen(): boolean {
     return this.open;
+  }
+
+  /** The write-ahead log beside the file (what a WalSync fsyncs). */
+  get walPath(): string {
+    return `${this.path}-wal`;
   }
 
   /** Runs `body` in one transaction: all of its writes or none. */
@@ -167,6 +165,8 @@ export class SpoolStore {
       email.id,
       email.client,
       email.payload,
+      email.sendingAttempt === undefined ? 'queued' : 'sending',
+      email.sendingAttempt ?? 0,
       email.metadata,
       email.acceptedAt,
       email.now,
