@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import type { AttemptOutcome, Deliverer } from '../../deliverer';
+import { UNREADABLE, type AttemptOutcome, type Deliverer } from '../../deliverer';
 import type { EmailStore, LocalEntry } from './email-store';
 
 /** Pause before retrying a store write that failed (disk full, I/O error). */
@@ -9,22 +9,11 @@ const HELD_EXPIRY_CHECK_MS = 1_000;
 /** At most one log line per this period about failing store writes. */
 const WRITE_ERROR_LOG_MS = 10_000;
 
-const unreadable: AttemptOutcome = {
-  kind: 'failed',
-  error: {
-    code: 'message',
-    smtpCode: null,
-    message: 'the email could not be read from the queue store',
-    retryable: false,
-  },
-};
-
 /**
- * The local delivery loop: FIFO, at most `concurrency` sends, retries on timers. Every
- * state change is stored before it counts: `sending` (with the attempt number) before the
- * transport is called, and the final outcome before metrics and waiters learn it — so with
- * a durable store a crash at any point leaves a row the next start redelivers or already
- * counted.
+ * The local delivery loop: FIFO, at most `concurrency` sends, retries on timers. Every state
+ * change is stored before it counts: `sending` before the transport is called, the final
+ * outcome before metrics, waiters and webhooks learn it — so with a durable store a crash at
+ * any point leaves a row the next start redelivers or already counted.
  */
 export class LocalWorkers {
   private ready: LocalEntry[] = [];
@@ -54,6 +43,7 @@ export class LocalWorkers {
     const delay = (entry.nextAttemptAt ?? 0) - Date.now();
     if (delay > 0) return this.later(entry, delay);
     this.ready.push(entry);
+    if (this.unsubscribe) this.deliverer.deferred(entry); // held: every relay is down
     this.pump();
   }
 
@@ -134,6 +124,7 @@ export class LocalWorkers {
   private holdForRelay(): void {
     if (this.draining) this.halted = true;
     if (this.unsubscribe || this.stopped) return;
+    for (let i = this.readyHead; i < this.ready.length; i++) this.deliverer.deferred(this.ready[i]);
     // Held mail still expires at the end of its lifetime, without an attempt.
     const expiry = setInterval(() => this.expireHeld(), HELD_EXPIRY_CHECK_MS);
     expiry.unref();
@@ -189,7 +180,7 @@ export class LocalWorkers {
     const email = this.store.payload(entry.id);
     const outcome = email
       ? await this.deliverer.attempt(email, entry.id, attempt, entry.acceptedAt)
-      : unreadable;
+      : UNREADABLE;
     this.active--;
     entry.updatedAt = Date.now();
     if (outcome.kind === 'retry') {
@@ -199,7 +190,10 @@ export class LocalWorkers {
         nextAttemptAt: entry.updatedAt + outcome.delayMs,
       });
       // Not stored is safe: a durable row stays `sending` and is retried after a restart.
-      await this.store.markDeferred(entry).catch((err: unknown) => this.writeFailed(err));
+      await this.store.markDeferred(entry).then(
+        () => this.deliverer.deferred(entry),
+        (err: unknown) => this.writeFailed(err),
+      );
       // Draining: a temporary failure means the relay is in trouble; keep the rest stored.
       if (this.draining) this.halted = true;
       else this.schedule(entry);
