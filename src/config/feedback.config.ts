@@ -138,7 +138,9 @@ export function parseFeedbackConfig(source: Environment) {
       retryMaxMs: env.int('WEBHOOK_RETRY_MAX_MS', 3_600_000, { min: 10, max: 86_400_000 }),
       /** An event is given up (outcome `expired`) this long after it was written. */
       maxAgeSeconds: env.int('WEBHOOK_MAX_AGE_SECONDS', 86_400, { min: 1, max: 604_800 }),
-      /** Requests in flight per endpoint. */
+      /** An endpoint failing without a success this long is paused (probed, events kept). */
+      pauseAfterSeconds: env.int('WEBHOOK_PAUSE_AFTER_SECONDS', 900, { min: 1, max: 86_400 }),
+      /** Requests in flight per endpoint (per replica). */
       concurrency: env.int('WEBHOOK_CONCURRENCY', 4, { min: 1, max: 64 }),
       /** The SQLite outbox (spool driver; default webhooks.db beside SPOOL_PATH). */
       outboxPath: env.optionalString('WEBHOOK_OUTBOX_PATH'),

@@ -108,7 +108,16 @@ export class MailService {
       );
     }
     if (suppressed.length > 0 && this.webhooks?.wants(client)) {
-      this.webhooks.publish('email.suppressed', { emailId: accepted.id, client, meta });
+      // Awaited: durable before the 202 (the email itself is already stored).
+      await this.webhooks
+        .publish('email.suppressed', { emailId: accepted.id, client, meta })
+        .catch((err: Error) =>
+          this.logger.warn({
+            msg: 'webhook event not written',
+            emailId: accepted.id,
+            error: err.message,
+          }),
+        );
     }
     if (waitMs <= 0) return this.logged(accepted);
     return this.logged((await this.queue.waitForOutcome(accepted.id, waitMs)) ?? accepted);

@@ -141,6 +141,7 @@ export async function callEveryRoute(
     }),
   );
   await keep('GET', '/suppressions', api.GET('/suppressions', { params: { query: { limit: 1 } } }));
+  await keep('GET', '/webhooks', api.GET('/webhooks'));
   await keep(
     'GET',
     '/suppressions/{address}',

@@ -145,6 +145,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's webhook endpoints and whether this replica has paused them */
+        get: operations["webhook_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -1818,6 +1835,96 @@ export interface operations {
                      *       "error": "Not Found",
                      *       "code": "not_found",
                      *       "message": "no email 6f1c2a4e-8d0b-4f5e-9a2b-3c4d5e6f7a8b (unknown, or past its retention)"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (RATE_LIMIT on). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (RATE_LIMIT on). */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "rate limit of 100 requests per 60 s reached for this client; retry in 12 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    webhook_list: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Who is sending (metric label); ignored when an API key identifies the client. */
+                "X-Client-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description URLs and secrets are never shown. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        endpoints?: {
+                            /** @description `<client>#<n>`: the n-th endpoint of the client */
+                            id: string;
+                            client: string;
+                            events: string[];
+                            /** @description Failing for WEBHOOK_PAUSE_AFTER_SECONDS */
+                            paused: boolean;
+                            /** Format: date-time */
+                            failingSince?: string;
+                            /** @description e.g. `HTTP 500`, `ECONNREFUSED` */
+                            lastFailure?: string;
+                            /** Format: date-time */
+                            nextProbeAt?: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description API keys are configured and the request has none, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="mailwatch" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "unauthorized",
+                     *       "message": "an API key is required: Authorization: Bearer <key>"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorBody"];

@@ -28,6 +28,7 @@ const AGREED_NEW_METRICS = [
   'email_smtp_up',
   'email_queue_oldest_age_seconds',
   'email_delivery_lifetime_seconds',
+  'email_webhook_endpoint_paused',
 ];
 
 const known = () =>

@@ -21,6 +21,7 @@ export const EXPECTED_ALERTS = [
   'MailwatchRelayDown',
   'MailwatchDeferredMailExpiring',
   'MailwatchDeadLettersGrowing',
+  'MailwatchWebhookEndpointPaused',
   'MailwatchTargetDown',
   'MailwatchAbsent',
 ];

@@ -1,4 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Webhook } from 'standardwebhooks';
 
 export const OLD_SECRET = `whsec_${Buffer.from('o'.repeat(32)).toString('base64')}`;
@@ -19,6 +22,8 @@ export class WebhookReceiver {
   readonly events = new Map<string, Received>();
   deliveries = 0;
   failing = 0;
+  /** webhook-ids in the order they were first accepted. */
+  readonly order: string[] = [];
   badSignatures = 0;
   private server?: Server;
   private readonly verifier = new Webhook(NEW_SECRET);
@@ -51,7 +56,9 @@ export class WebhookReceiver {
     }
     try {
       const payload = this.verifier.verify(body, req.headers as Record<string, string>) as Received;
-      this.events.set(String(req.headers['webhook-id']), {
+      const id = String(req.headers['webhook-id']);
+      if (!this.events.has(id)) this.order.push(id);
+      this.events.set(id, {
         ...payload,
         id: String(req.headers['webhook-id']),
       });
@@ -65,4 +72,20 @@ export class WebhookReceiver {
   byType(type: string): Received[] {
     return [...this.events.values()].filter((e) => e.type === type);
   }
+}
+
+/** A WEBHOOKS_FILE with one endpoint of `billing` at the receiver's port (both secrets). */
+export function webhooksFileFor(port: number): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'mailwatch-webhooks-')), 'webhooks.json');
+  writeFileSync(
+    file,
+    JSON.stringify([
+      {
+        client: 'billing',
+        url: `http://127.0.0.1:${port}/hooks`,
+        secrets: [OLD_SECRET, NEW_SECRET],
+      },
+    ]),
+  );
+  return file;
 }

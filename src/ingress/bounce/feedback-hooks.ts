@@ -33,20 +33,18 @@ export const feedbackHookProviders: Provider[] = [
     inject: [WebhookPublisher],
     useFactory: (webhooks: WebhookPublisher): BounceEventSink => ({
       emit: (event: BounceEvent) => {
-        if (webhooks.wants(event.client)) {
-          webhooks.publish('email.bounced', {
-            emailId: event.emailId,
-            client: event.client,
-            extra: {
-              recipient: event.recipient,
-              bounceType: event.bounceType,
-              status: event.status,
-              diagnostic: event.diagnostic,
-              reportedAt: event.reportedAt,
-            },
-          });
-        }
-        return Promise.resolve();
+        if (!webhooks.wants(event.client)) return Promise.resolve();
+        return webhooks.publish('email.bounced', {
+          emailId: event.emailId,
+          client: event.client,
+          extra: {
+            recipient: event.recipient,
+            bounceType: event.bounceType,
+            status: event.status,
+            diagnostic: event.diagnostic,
+            reportedAt: event.reportedAt,
+          },
+        });
       },
     }),
   },

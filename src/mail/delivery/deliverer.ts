@@ -10,6 +10,7 @@ import { toDeliveryError, type DeliveryErrorInfo } from './delivery-error';
 import { RetryPolicy } from './retry-policy';
 import { RefusalTracker } from '../suppression/refusal-tracker';
 import { SuppressionList } from '../suppression/suppression-list';
+import { deferredEvent, settledEvent, type DeferredEmail } from '../webhooks/email-events';
 import { WebhookPublisher } from '../webhooks/webhook-publisher';
 import type { SettledEmail } from './settled-email';
 
@@ -17,6 +18,20 @@ export type AttemptOutcome =
   | { kind: 'sent'; receipt: TransportReceipt }
   | { kind: 'retry'; error: DeliveryErrorInfo; delayMs: number }
   | { kind: 'failed'; error: DeliveryErrorInfo };
+
+/** The outcome of an email whose stored payload cannot be read back (local drivers). */
+export const UNREADABLE: AttemptOutcome = {
+  kind: 'failed',
+  error: {
+    code: 'message',
+    smtpCode: null,
+    message: 'the email could not be read from the queue store',
+    retryable: false,
+  },
+};
+
+/** Emails tracked at most for webhooks between attempt and outcome. */
+const MAX_TRACKED = 10_000;
 
 /** What mail held while every relay is down shows as its last error. */
 export const RELAY_DOWN: DeliveryErrorInfo = {
@@ -38,6 +53,10 @@ export class Deliverer {
   private readonly outcomes: EventLines;
   /** Recipients refused for good, from an attempt until its email settles (suppression). */
   private readonly refusals = new RefusalTracker();
+  /** Webhooks only: the relay that took an email, from its attempt until it settles. */
+  private readonly relays = new Map<string, string>();
+  /** Webhooks only: emails whose `email.deferred` this process wrote (once per email). */
+  private readonly deferrals = new Set<string>();
 
   constructor(
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
@@ -66,6 +85,7 @@ export class Deliverer {
       const receipt = await this.transport.send(email, id);
       this.metrics.attempt('success');
       if (this.suppressions) this.refusals.sent(id, receipt);
+      if (receipt.relay !== undefined && this.webhooks?.active) this.keepRelay(id, receipt.relay);
       return { kind: 'sent', receipt };
     } catch (err) {
       const error = toDeliveryError(err).toInfo();
@@ -109,12 +129,29 @@ export class Deliverer {
     return this.transport.availability?.onAvailable(listener) ?? (() => undefined);
   }
 
+  /**
+   * The outcome's webhook event alone, durable when this resolves: the redis driver writes it
+   * before it claims the outcome (a replica killed in between leaves an unclaimed job whose
+   * reconcile writes it again, with the same webhook-id), then calls settled(…, true).
+   */
+  async announce(outcome: SettledEmail): Promise<void> {
+    if (!this.webhooks?.wants(outcome.client)) return;
+    const refused = this.refusals.peek(outcome.id);
+    await this.webhooks.publish(...settledEvent(outcome, refused, this.relays.get(outcome.id)));
+  }
+
   /** Records an email's final outcome; drivers call it exactly once per email. */
-  settled(outcome: SettledEmail): void {
+  settled(outcome: SettledEmail, announced = false): void {
     this.metrics.settled(outcome);
     const refused = this.refusals.take(outcome.id);
     if (refused) this.suppressions?.recordRefusals(outcome.client, refused);
-    if (this.webhooks?.wants(outcome.client)) this.publish(outcome, refused);
+    if (this.webhooks?.active) {
+      const relay = this.relays.get(outcome.id);
+      this.relays.delete(outcome.id);
+      this.deferrals.delete(outcome.id);
+      if (!announced && this.webhooks.wants(outcome.client))
+        this.publish(outcome.id, ...settledEvent(outcome, refused, relay));
+    }
     // One line per email with its final outcome, joinable to its request by requestId.
     const line = {
       msg: outcome.status === 'sent' ? 'email sent' : 'email failed',
@@ -137,37 +174,31 @@ export class Deliverer {
   }
 
   /**
-   * The outcome's event, written to the durable outbox after the driver committed the state
-   * (drivers call settled once it is stored). A failure that retries could not fix is
-   * `email.expired`; a permanent one `email.failed`.
+   * An email went (back) to waiting: a temporary failure, stored by its driver as deferred,
+   * or held while every relay is down. `email.deferred` once per email, not per retry:
+   * receivers learn that it is late, then its outcome (README, "Webhooks").
    */
-  private publish(outcome: SettledEmail, refused?: Array<{ address: string; reason: string }>) {
-    const type =
-      outcome.status === 'sent'
-        ? 'email.sent'
-        : outcome.error?.retryable
-          ? 'email.expired'
-          : 'email.failed';
-    try {
-      this.webhooks!.publish(type, {
-        emailId: outcome.id,
-        client: outcome.client,
-        meta: outcome.meta,
-        attempts: outcome.attempts,
-        refused,
-        error: outcome.error && {
-          code: outcome.error.code,
-          smtpCode: outcome.error.smtpCode,
-          message: outcome.error.message,
-        },
-      });
-    } catch (err) {
-      this.outcomes.warn({
-        msg: 'webhook event not written',
-        emailId: outcome.id,
-        error: (err as Error).message,
-      });
-    }
+  deferred(email: DeferredEmail): void {
+    if (!this.webhooks?.wants(email.client) || this.deferrals.has(email.id)) return;
+    if (this.deferrals.size >= MAX_TRACKED) this.deferrals.clear(); // a repeat has the same id
+    this.deferrals.add(email.id);
+    this.publish(email.id, 'email.deferred', deferredEvent(email, email.lastError ?? RELAY_DOWN));
+  }
+
+  /**
+   * Written to the durable outbox after the driver committed the state (drivers call
+   * settled/deferred once it is stored).
+   */
+  private publish(emailId: string, ...[type, data]: Parameters<WebhookPublisher['publish']>) {
+    this.webhooks!.publish(type, data).catch((err: Error) =>
+      this.outcomes.warn({ msg: 'webhook event not written', emailId, error: err.message }),
+    );
+  }
+
+  private keepRelay(id: string, relay: string): void {
+    // An email lost between attempt and settle (crash, another replica) must not leak.
+    if (this.relays.size >= MAX_TRACKED) this.relays.delete(this.relays.keys().next().value!);
+    this.relays.set(id, relay);
   }
 
   /** SMTP replies quote recipients; LOG_REDACT_RECIPIENTS (default on) keeps them out of logs. */

@@ -19,4 +19,9 @@ export interface SettledEmail {
   attempts: number;
   /** What the email was enqueued with (see EmailMeta). */
   meta: EmailMeta;
+  /**
+   * Identifies this final transition where it can be reported twice (the redis driver's job
+   * `finishedOn`): its webhook-id is derived from it, so a repeat is the same event.
+   */
+  eventKey?: string;
 }

@@ -49,6 +49,10 @@ export class RefusalTracker {
     );
   }
 
+  peek(id: string): Refusal[] | undefined {
+    return this.pending.get(id);
+  }
+
   take(id: string): Refusal[] | undefined {
     const found = this.pending.get(id);
     if (found) this.pending.delete(id);

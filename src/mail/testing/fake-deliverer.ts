@@ -48,6 +48,17 @@ export class FakeDeliverer {
     if (up) [...this.listeners].forEach((listener) => listener());
   }
 
+  /** Emails reported deferred (Deliverer.deferred: the `email.deferred` webhook). */
+  readonly deferredIds: string[] = [];
+
+  deferred(email: { id: string }): void {
+    this.deferredIds.push(email.id);
+  }
+
+  announce(): Promise<void> {
+    return Promise.resolve();
+  }
+
   settled(outcome: SettledEmail): void {
     this.settledEmails.push(outcome);
   }

@@ -1,7 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
-
 /** One event for one endpoint, as stored until delivered or given up. */
 export interface OutboxEvent {
   /** The `webhook-id`: the same on every attempt, so receivers can drop duplicates. */
@@ -16,104 +12,23 @@ export interface OutboxEvent {
   attempts: number;
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS webhook_events (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
-  id TEXT NOT NULL UNIQUE,
-  endpoint TEXT NOT NULL,
-  client TEXT NOT NULL,
-  email_id TEXT NOT NULL,
-  type TEXT NOT NULL,
-  body TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  due_at INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS webhook_events_due ON webhook_events (due_at);`;
-
-const COLUMNS = `id, endpoint, client, email_id AS emailId, type, body, created_at AS createdAt, attempts`;
+export type NewOutboxEvent = Omit<OutboxEvent, 'attempts'>;
 
 /**
- * The durable webhook outbox of the local drivers: a SQLite file beside the spool (or in
- * memory for the memory driver). An event is written, committed, before anyone may send it;
- * it leaves the table only once its endpoint answered 2xx (or it expired), so a crash at any
- * point sends it again later (at least once, same `webhook-id`). A claimed event is leased:
- * its due time moves past the request's timeout, so a dead process's claims come back.
- * Per email and endpoint, only the oldest pending event is due: events stay in order.
+ * Where events wait until their endpoint answered 2xx (or they are given up): the same store
+ * as the emails (SQLite beside the spool, memory, or Redis). Every implementation keeps
+ * events in order per email and endpoint (only the oldest pending one is due) and leases a
+ * claimed event past the request's timeout, so a dead process's claims come back.
  */
-export class WebhookOutbox {
-  private readonly sql: Record<keyof typeof WebhookOutbox.STATEMENTS, StatementSync>;
-  private static readonly STATEMENTS = {
-    add: `INSERT OR IGNORE INTO webhook_events
-      (id, endpoint, client, email_id, type, body, created_at, due_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    due: `SELECT ${COLUMNS} FROM webhook_events e WHERE due_at <= ?
-      AND NOT EXISTS (SELECT 1 FROM webhook_events p
-        WHERE p.email_id = e.email_id AND p.endpoint = e.endpoint AND p.seq < e.seq)
-      ORDER BY seq LIMIT ?`,
-    lease: `UPDATE webhook_events SET due_at = ?, attempts = attempts + 1 WHERE id = ?`,
-    done: `DELETE FROM webhook_events WHERE id = ?`,
-    retry: `UPDATE webhook_events SET due_at = ? WHERE id = ?`,
-    backlog: `SELECT COUNT(*) AS n FROM webhook_events`,
-  };
-
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new DatabaseSync(path, { timeout: 2_000 });
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = FULL');
-    db.exec(SCHEMA);
-    this.db = db;
-    this.sql = Object.fromEntries(
-      Object.entries(WebhookOutbox.STATEMENTS).map(([name, text]) => [name, db.prepare(text)]),
-    ) as Record<keyof typeof WebhookOutbox.STATEMENTS, StatementSync>;
-  }
-
-  private readonly db: DatabaseSync;
-
-  add(events: Array<Omit<OutboxEvent, 'attempts'>>): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      for (const e of events)
-        this.sql.add.run(
-          e.id,
-          e.endpoint,
-          e.client,
-          e.emailId,
-          e.type,
-          e.body,
-          e.createdAt,
-          e.createdAt,
-        );
-      this.db.exec('COMMIT');
-    } catch (err) {
-      this.db.exec('ROLLBACK');
-      throw err;
-    }
-  }
-
+export abstract class WebhookOutbox {
+  /** Durable once the promise resolves; an id already pending is not added twice. */
+  abstract add(events: NewOutboxEvent[]): Promise<void>;
   /** Due events, leased until `leaseUntil` (their attempt counted). */
-  claim(now: number, limit: number, leaseUntil: number): OutboxEvent[] {
-    const rows = this.sql.due.all(now, limit) as unknown as OutboxEvent[];
-    for (const row of rows) {
-      this.sql.lease.run(leaseUntil, row.id);
-      row.attempts += 1;
-    }
-    return rows;
-  }
-
-  done(id: string): void {
-    this.sql.done.run(id);
-  }
-
-  retryAt(id: string, dueAt: number): void {
-    this.sql.retry.run(dueAt, id);
-  }
-
-  backlog(): number {
-    return Number((this.sql.backlog.get() as { n: number }).n);
-  }
-
-  close(): void {
-    if (this.db.isOpen) this.db.close();
-  }
+  abstract claim(now: number, limit: number, leaseUntil: number): Promise<OutboxEvent[]>;
+  /** Delivered or given up: removed, and the next event of its email becomes due. */
+  abstract done(id: string): Promise<void>;
+  abstract retryAt(id: string, dueAt: number): Promise<void>;
+  /** Events written and not yet delivered or given up. */
+  abstract backlog(): Promise<number>;
+  abstract close(): void;
 }

@@ -22,6 +22,11 @@ export interface WebhookEmailData {
   /** Recipients the relay refused for good (the others got the email). */
   refused?: Array<{ address: string; reason: string }>;
   extra?: Record<string, unknown>;
+  /**
+   * Makes the webhook-id a function of the email (`msg_<emailId>.<idKey>.<n>`) instead of
+   * random: the same event written twice (a restart, another replica) is one to receivers.
+   */
+  idKey?: string;
 }
 
 /**
@@ -43,14 +48,24 @@ export class WebhookPublisher {
     }
   }
 
+  /** Whether any endpoint is configured (with none, the feature costs nothing). */
+  get active(): boolean {
+    return this.byClient.size > 0;
+  }
+
   /** Whether `client` has any endpoint (callers skip building payloads otherwise). */
   wants(client: string): boolean {
     return this.byClient.has(client);
   }
 
-  publish(type: WebhookEventType, data: WebhookEmailData): void {
-    const endpoints = this.byClient.get(data.client)?.filter((e) => e.events.includes(type));
-    if (!endpoints?.length) return;
+  /**
+   * Resolves once the events are durable. The SQLite outbox writes before this returns (a
+   * throw is the caller's); the Redis one when Redis acknowledged the write.
+   */
+  publish(type: WebhookEventType, data: WebhookEmailData): Promise<void> {
+    const all = this.byClient.get(data.client) ?? [];
+    const endpoints = all.filter((e) => e.events.includes(type));
+    if (!endpoints.length) return Promise.resolve();
     const now = Date.now();
     const payload = {
       type,
@@ -67,9 +82,11 @@ export class WebhookPublisher {
       },
     };
     const body = JSON.stringify(payload);
-    this.outbox.add(
+    const written = this.outbox.add(
       endpoints.map((endpoint) => ({
-        id: `msg_${randomUUID()}`,
+        id: data.idKey
+          ? `msg_${data.emailId}.${data.idKey}.${all.indexOf(endpoint)}`
+          : `msg_${randomUUID()}`,
         endpoint: endpoint.id,
         client: data.client,
         emailId: data.emailId,
@@ -78,6 +95,6 @@ export class WebhookPublisher {
         createdAt: now,
       })),
     );
-    this.dispatcher.wake();
+    return written.then(() => this.dispatcher.wake());
   }
 }

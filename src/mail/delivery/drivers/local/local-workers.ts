@@ -1,8 +1,8 @@
 import type { Logger } from '@nestjs/common';
 import type { OutgoingEmail } from '../../../transport/mail-transport';
-import type { AttemptOutcome, Deliverer } from '../../deliverer';
+import { UNREADABLE, type AttemptOutcome, type Deliverer } from '../../deliverer';
 import type { EmailStore, LocalEntry } from './email-store';
-import { StoreWrites, unreadable, WRITE_RETRY_MS, type SettledNote } from './store-writes';
+import { StoreWrites, WRITE_RETRY_MS, type SettledNote } from './store-writes';
 
 export type { SettledNote } from './store-writes';
 
@@ -10,12 +10,9 @@ export type { SettledNote } from './store-writes';
 const HELD_EXPIRY_CHECK_MS = 1_000;
 
 /**
- * The local delivery loop: FIFO, at most `concurrency` sends, retries on timers. Every
- * state change is stored before it counts: `sending` (with the attempt number) before the
- * transport is called, and a `failed` outcome before metrics and waiters learn it. A `sent`
- * outcome is reported while its commit is in flight — so with a durable store a crash at
- * any point leaves a row the next start redelivers, counted as a possible duplicate when
- * the relay may already have it, or already settled.
+ * The local delivery loop: FIFO, at most `concurrency` sends, retries on timers. `sending` is
+ * stored before the transport is called and `failed` before anyone learns it; `sent` is
+ * reported while its commit is in flight (a crash then re-sends it, counted as a duplicate).
  */
 export class LocalWorkers {
   private ready: LocalEntry[] = [];
@@ -71,14 +68,14 @@ export class LocalWorkers {
     const delay = (entry.nextAttemptAt ?? 0) - Date.now();
     if (delay > 0) return this.later(entry, delay);
     this.ready.push(entry);
+    if (this.unsubscribe) this.deliverer.deferred(entry); // held: every relay is down
     this.pump();
   }
 
   /**
-   * Shutdown of a durable store: deferred emails are not retried (they keep their attempt
-   * count and next-attempt time for the next start); queued ones still go out while the
-   * relay takes them, and the first temporary failure (or a relay known down) stops new
-   * attempts. Resolves when nothing more will start here.
+   * Durable shutdown: deferred emails keep their attempts for the next start; queued ones go
+   * out while the relay takes them, until a temporary failure or a relay known down. Resolves
+   * when nothing more will start here.
    */
   drain(): Promise<void> {
     this.draining = true;
@@ -144,13 +141,13 @@ export class LocalWorkers {
   }
 
   /**
-   * Every relay is known down: no attempt starts and none is spent; emails wait in order.
-   * When a relay answers again they are released in acceptance order, at most
-   * DELIVERY_CONCURRENCY in flight, each completion starting the next — no burst.
+   * Every relay is known down: nothing starts, no attempt is spent, emails wait in order and
+   * are released in acceptance order (at most DELIVERY_CONCURRENCY in flight) when one answers.
    */
   private holdForRelay(): void {
     if (this.draining) this.halted = true;
     if (this.unsubscribe || this.stopped) return;
+    for (let i = this.readyHead; i < this.ready.length; i++) this.deliverer.deferred(this.ready[i]);
     // Held mail still expires at the end of its lifetime, without an attempt.
     const expiry = setInterval(() => this.expireHeld(), HELD_EXPIRY_CHECK_MS);
     expiry.unref();
@@ -208,7 +205,7 @@ export class LocalWorkers {
     const email = accepted ?? this.store.payload(entry.id);
     const outcome = email
       ? await this.deliverer.attempt(email, entry.id, attempt, entry.acceptedAt)
-      : unreadable;
+      : UNREADABLE;
     this.active--;
     entry.updatedAt = Date.now();
     if (outcome.kind === 'retry') {
@@ -218,7 +215,10 @@ export class LocalWorkers {
         nextAttemptAt: entry.updatedAt + outcome.delayMs,
       });
       // Not stored is safe: a durable row stays `sending` and is retried after a restart.
-      await this.store.markDeferred(entry).catch((err: unknown) => this.writes.failed(err));
+      await this.store.markDeferred(entry).then(
+        () => this.deliverer.deferred(entry),
+        (err: unknown) => this.writes.failed(err),
+      );
       // Draining: a temporary failure means the relay is in trouble; keep the rest stored.
       if (this.draining) this.halted = true;
       else this.schedule(entry);

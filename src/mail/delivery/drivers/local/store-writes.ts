@@ -1,5 +1,4 @@
 import type { Logger } from '@nestjs/common';
-import type { AttemptOutcome } from '../../deliverer';
 import type { EmailStore } from './email-store';
 
 /** A settled email as reported, and its write: false when the store closed first. */
@@ -13,16 +12,6 @@ export interface SettledNote {
 export const WRITE_RETRY_MS = 1_000;
 /** At most one log line per this period about failing store writes. */
 const WRITE_ERROR_LOG_MS = 10_000;
-
-export const unreadable: AttemptOutcome = {
-  kind: 'failed',
-  error: {
-    code: 'message',
-    smtpCode: null,
-    message: 'the email could not be read from the queue store',
-    retryable: false,
-  },
-};
 
 /** Store writes of the delivery loop: retried while the store refuses, logged sparingly. */
 export class StoreWrites {

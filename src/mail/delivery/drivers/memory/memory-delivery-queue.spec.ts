@@ -58,6 +58,7 @@ describe(MemoryDeliveryQueue.name, () => {
     await jest.advanceTimersByTimeAsync(1);
     expect(deliverer.attempts.map((a) => a.attempt)).toEqual([1, 2]);
     expect(await sut.find(queued.id)).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(deliverer.deferredIds).toEqual([queued.id]);
     expect(deliverer.settledEmails).toHaveLength(1);
   });
 

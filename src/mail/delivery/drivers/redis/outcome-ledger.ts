@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Deliverer } from '../../deliverer';
+import type { SettledEmail } from '../../settled-email';
 import type { JobData, JobResult } from './delivery-job';
 import { progressOf } from './delivery-job';
 
@@ -54,8 +55,11 @@ export class OutcomeLedger {
 
   /** Counts the job's outcome unless another replica (or a reconcile) already did. */
   async settle(job: Job<JobData, JobResult>, status: 'sent' | 'failed'): Promise<void> {
+    const outcome = this.outcomeOf(job, status);
+    // The webhook event is durable (in Redis, idempotent) before the claim: never lost.
+    await this.deliverer.announce(outcome);
     const claimed = (await this.redis.eval(CLAIM_ONE, 1, this.queue.toKey(job.id!))) as number;
-    if (claimed !== 0) this.count(job, status);
+    if (claimed !== 0) this.deliverer.settled(outcome, true);
   }
 
   /** Counts finished jobs whose outcome was never counted (their replica died first). */
@@ -88,11 +92,15 @@ export class OutcomeLedger {
     return counted;
   }
 
-  /** Reports one final outcome to metrics and logs. */
+  /** Reports one final outcome to metrics, logs and webhooks. */
   count(job: Job<JobData, JobResult>, status: 'sent' | 'failed'): void {
+    this.deliverer.settled(this.outcomeOf(job, status));
+  }
+
+  private outcomeOf(job: Job<JobData, JobResult>, status: 'sent' | 'failed'): SettledEmail {
     const progress = progressOf(job);
     const result = job.returnvalue as JobResult | null | undefined;
-    this.deliverer.settled({
+    return {
       id: job.id!,
       client: job.data.client,
       status,
@@ -111,7 +119,8 @@ export class OutcomeLedger {
               retryable: false,
             })
           : undefined,
-    });
+      eventKey: job.finishedOn ? String(job.finishedOn) : undefined,
+    };
   }
 
   /**

@@ -167,14 +167,25 @@ export class RedisWorker {
       switch (outcome.kind) {
         case 'sent':
           return { messageId: outcome.receipt.messageId, attempts: attempt };
-        case 'retry':
-          await job.updateProgress({
+        case 'retry': {
+          const progress = {
             attempts: attempt,
             lastError: outcome.error,
             nextAttemptAt: now + outcome.delayMs,
             at: now,
-          } satisfies JobProgress);
+          } satisfies JobProgress;
+          await job.updateProgress(progress);
+          // Stored as deferred in Redis first; the event's id is the email's, whichever replica.
+          const { client, meta = {} } = job.data;
+          this.deliverer.deferred({
+            id: job.id!,
+            client,
+            meta,
+            acceptedAt: job.timestamp,
+            ...progress,
+          });
           throw new RetryLater(outcome.delayMs, outcome.error);
+        }
         case 'failed':
           await job.updateProgress({
             attempts: attempt,
