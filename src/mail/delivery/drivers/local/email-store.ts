@@ -1,5 +1,6 @@
 import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { DeliveryErrorInfo } from '../../delivery-error';
+import type { BrowsedEmail } from '../delivery-queue';
 import { shownStatus, type EmailStatus, type EmailView } from '../../email-view';
 import type { EmailMeta } from '../../settled-email';
 
@@ -77,6 +78,8 @@ export interface EmailStore {
   get(id: string): EmailView | undefined;
   /** Failed emails within retention, newest first; only `client`'s when given. */
   listFailed(limit: number, client?: string): EmailView[];
+  /** Failed emails newest first by (settle time, id), after `after` (positionOf). */
+  failedPage(after: string | undefined, limit: number): BrowsedEmail[];
   /**
    * A failed email back to `queued` with a fresh budget and acceptance time `now`; undefined
    * when it is not a dead letter with its payload (unknown, not failed, or re-driven already).

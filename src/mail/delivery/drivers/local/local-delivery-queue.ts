@@ -7,6 +7,8 @@ import type { EmailView } from '../../email-view';
 import { OutcomeSignals, waitForView, type WaitOptions } from '../../outcome-signals';
 import type {
   Backlog,
+  BrowseGroup,
+  BrowsedEmail,
   DeliveryQueue,
   DrainReport,
   EnqueueRequest,
@@ -15,6 +17,7 @@ import type {
 import { DrainingError, QueueFullError } from '../queue-errors';
 import { entryView, type EmailStore, type LocalEntry, type RecoveryReport } from './email-store';
 import { LocalWorkers } from './local-workers';
+import { browseLocal, pendingBacklog } from './pending-views';
 
 /** Ids named in a log line, at most; the rest are counted. */
 const IDS_IN_LOG = 20;
@@ -159,24 +162,12 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
 
   /** One pass over the unfinished emails, at scrape time. */
   backlog(): Promise<Backlog> {
-    const backlog: Backlog = {
-      queued: { count: 0 },
-      deferred: { count: 0 },
-      sending: { count: 0 },
-    };
-    const relayDown = !this.deliverer.available();
-    for (const entry of this.pending.values()) {
-      const state =
-        entry.status === 'sending'
-          ? 'sending'
-          : entry.lastError !== undefined || relayDown
-            ? 'deferred'
-            : 'queued';
-      const slot = backlog[state];
-      slot.count++;
-      slot.oldestAcceptedAt = Math.min(slot.oldestAcceptedAt ?? Infinity, entry.acceptedAt);
-    }
-    return Promise.resolve(backlog);
+    return Promise.resolve(pendingBacklog(this.pending.values(), !this.deliverer.available()));
+  }
+
+  browse(group: BrowseGroup, after: string | undefined, limit: number): Promise<BrowsedEmail[]> {
+    const view = (id: string) => this.view(id);
+    return Promise.resolve(browseLocal(group, after, limit, this.pending, this.emails, view));
   }
 
   possibleDuplicates(): number {
