@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   forbidden_sender:
     '`from` is not allowed for this client (ALLOWED_SENDER_DOMAINS / CLIENT_SENDERS)',
   forbidden_recipient: 'a recipient domain is not allowed (RECIPIENT_DOMAINS_ALLOW / _DENY)',
+  operator_only:
+    'needs an operator key (OPERATOR_CLIENTS): bulk re-drive, or naming another client',
   not_found: 'no such route, or no such email for this client (unknown or past retention)',
   email_not_failed: 'only a failed email can be re-driven',
   idempotency_expired: 'the Idempotency-Key was used before but its email is no longer stored',

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Res } from '@nestjs/common';
 import { ApiBody, ApiHeader, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { Caller, type CallerContext } from '../core/client-identity';
@@ -10,11 +10,9 @@ import {
 } from '../openapi/response-examples';
 import { schemaRef } from '../openapi/schemas';
 import { BatchSender } from './batch/batch-sender';
-import { ListEmailsQueryDto } from './dto/list-emails.query';
 import { SendEmailDto } from './dto/send-email.dto';
 import {
   foundOr404,
-  presentView,
   reply,
   toEmailResponse,
   toRetryResponse,
@@ -99,26 +97,6 @@ export class MailController {
   ): Promise<Record<string, unknown>> {
     const result = await this.batch.send(body, caller, quotaHeaderSetter(res));
     return reply(res, { status: result.httpStatus, body: result.body });
-  }
-
-  /** Dead letters: `GET /emails?status=failed&limit=50&tag=x` (limit 1–100), newest first. */
-  @Get('emails')
-  @ApiOperation({ summary: 'List dead letters (emails that failed for good), newest first' })
-  @ApiResponse({
-    status: 200,
-    description: "This client's failed emails.",
-    schema: schemaRef('DeadLetters'),
-    headers: RATE_LIMIT_HEADERS,
-  })
-  @ApiStatuses(400)
-  @ApiCommonStatuses()
-  async list(
-    @Query() query: ListEmailsQueryDto,
-    @Caller() caller: CallerContext,
-  ): Promise<Record<string, unknown>> {
-    // Every email route is scoped to the caller's client (the API key's, or X-Client-ID).
-    const emails = await this.mail.listFailed(query.limit, caller.client, query.tag);
-    return { status: query.status, count: emails.length, emails: emails.map(presentView) };
   }
 
   /** Re-drives a dead letter: 202 + Location; 409 when the email is not failed. */

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { TemplatesModule } from '../templates/templates.module';
+import { BacklogController } from './backlog/backlog.controller';
+import { BacklogService } from './backlog/backlog.service';
 import { BatchSender } from './batch/batch-sender';
 import { Deliverer } from './delivery/deliverer';
 import { queueDriverProviders } from './delivery/drivers/queue-driver.factory';
@@ -37,13 +39,14 @@ import { transportProvider } from './transport/transport.factory';
     QuotaModule,
     WebhookModule,
   ],
-  controllers: [MailController],
+  controllers: [MailController, BacklogController],
   providers: [
     MailService,
     MailClient,
     ...privateMailerProviders,
     mailApiSchemasProvider,
     BatchSender,
+    BacklogService,
     Deliverer,
     MessagePolicy,
     ReturnPaths,

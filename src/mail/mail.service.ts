@@ -24,15 +24,12 @@ import { ReturnPaths } from './return-path/return-paths';
 import { QuotaService } from './quota/quota.service';
 import { SuppressionList } from './suppression/suppression-list';
 import { suppressedMeta } from './suppression/suppressed-recipients';
-import { hasTag, tagsMeta } from './tags/email-tags';
+import { tagsMeta } from './tags/email-tags';
 import { WebhookPublisher } from './webhooks/webhook-publisher';
 import type { EmailMessage, SendOptions } from './email-message';
 import type { OutgoingEmail } from './transport/mail-transport';
 
 export type { EmailMessage, SendOptions } from './email-message';
-
-/** How many of the newest dead letters GET /emails?tag= looks through. */
-export const TAG_SCAN_WINDOW = 1000;
 
 /** How long a duplicate waits for the first request of its key to store the email. */
 const CLAIM_SETTLE_MS = 5_000;
@@ -158,20 +155,6 @@ export class MailService {
       ...(message.template === undefined ? {} : { template: message.template }),
       ...tagsMeta(message),
     };
-  }
-
-  /**
-   * Dead letters: emails that failed for good, newest first. With `client` (the HTTP API
-   * always passes the caller's), only that client's: one client never sees another's
-   * recipients or relay replies.
-   */
-  async listFailed(limit: number, client?: string, tag?: string): Promise<EmailView[]> {
-    // Drivers index dead letters by time only: the tag filter reads a bounded window. The
-    // client check is repeated here because the spool driver's listFailed ignores `client`.
-    const mine = (view: EmailView) => client === undefined || view.client === client;
-    if (tag === undefined) return (await this.queue.listFailed(limit, client)).filter(mine);
-    const window = await this.queue.listFailed(TAG_SCAN_WINDOW, client);
-    return window.filter((view) => mine(view) && hasTag(view, tag)).slice(0, limit);
   }
 
   /**

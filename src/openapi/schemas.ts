@@ -106,9 +106,26 @@ export const SCHEMAS: Record<string, SchemaObject> = {
     required: ['status', 'count', 'emails'],
     additionalProperties: false,
     properties: {
-      status: { type: 'string', enum: ['failed'] },
+      status: { type: 'string', enum: ['queued', 'deferred', 'sending', 'failed'] },
       count: { type: 'integer', minimum: 0 },
       emails: { type: 'array', items: ref('EmailView') },
+      next: {
+        type: 'string',
+        description: 'Pass as `cursor` for the next page; absent at the end.',
+      },
+    },
+  },
+  Redrive: {
+    type: 'object',
+    required: ['dryRun'],
+    additionalProperties: false,
+    properties: {
+      dryRun: { type: 'boolean' },
+      matched: { type: 'integer', minimum: 0, description: 'dryRun: dead letters that match.' },
+      requeued: { type: 'integer', minimum: 0 },
+      skipped: { type: 'integer', minimum: 0, description: 'Matched, re-driven by another call.' },
+      ids: { type: 'array', items: { type: 'string', format: 'uuid' } },
+      next: { type: 'string', description: 'Pass as `cursor` to go on; absent at the end.' },
     },
   },
   Requeued: {

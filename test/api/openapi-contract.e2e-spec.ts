@@ -173,6 +173,7 @@ describe('openapi.json (the published API contract)', () => {
         'GET /emails/{id} 404',
         'POST /emails/{id}/retry 202',
         'POST /emails/{id}/retry 409',
+        'POST /emails/redrive 403',
         'GET /healthz 200',
         'GET /readyz 200',
         'GET /metrics 200',

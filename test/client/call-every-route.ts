@@ -109,6 +109,8 @@ export async function callEveryRoute(
     '/emails/{id}/retry',
     api.POST('/emails/{id}/retry', { params: { path: { id } } }),
   );
+  // A client key: bulk re-drive is for operators (403 operator_only).
+  await keep('POST', '/emails/redrive', api.POST('/emails/redrive', { body: { dryRun: true } }));
   await keep(
     'POST',
     '/send-email',

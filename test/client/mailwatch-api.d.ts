@@ -58,23 +58,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/emails": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** List dead letters (emails that failed for good), newest first */
-        get: operations["mail_list"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/emails/{id}/retry": {
         parameters: {
             query?: never;
@@ -103,6 +86,46 @@ export interface paths {
         get: operations["mail_find"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List emails by status (queued, deferred, sending, failed), one page at a time
+         * @description Unfinished emails oldest first, dead letters newest first. Client keys see their own; operator keys (OPERATOR_CLIENTS) every client’s, or one with `client`. Pass `next` as `cursor` for the following page.
+         */
+        get: operations["backlog_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/emails/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Operators: re-drive failed emails matching the filters (at most `limit` per call)
+         * @description Each matching dead letter is queued again with a fresh lifetime, as POST /emails/{id}/retry does. `dryRun: true` counts the matches and changes nothing. Continue with `next` as `cursor`.
+         */
+        post: operations["backlog_redrive"];
         delete?: never;
         options?: never;
         head?: never;
@@ -308,6 +331,24 @@ export interface components {
                 References?: string;
             };
         };
+        RedriveDto: {
+            /** @description Operators only: another client's emails. */
+            client?: string;
+            /** @example invoice */
+            tag?: string;
+            /** @example primary */
+            relay?: string;
+            /** @enum {string} */
+            reason?: "rejected" | "deferred" | "connection" | "timeout" | "auth" | "protocol" | "message" | "template" | "unknown" | "expired";
+            /** @example 3600 */
+            olderThan?: number;
+            /** @description The `next` of the previous answer. */
+            cursor?: string;
+            /** @example 100 */
+            limit?: number;
+            /** @default false */
+            dryRun: boolean;
+        };
         AddSuppressionDto: {
             /**
              * Format: email
@@ -334,7 +375,7 @@ export interface components {
              * @example validation_failed
              * @enum {string}
              */
-            code: "validation_failed" | "invalid_body" | "invalid_request" | "unauthorized" | "forbidden_sender" | "forbidden_recipient" | "not_found" | "email_not_failed" | "idempotency_expired" | "idempotency_mismatch" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "template_unknown" | "template_variable_missing" | "template_render_failed" | "rate_limited" | "suppressed" | "quota_exceeded" | "queue_full" | "service_unavailable" | "internal_error";
+            code: "validation_failed" | "invalid_body" | "invalid_request" | "unauthorized" | "forbidden_sender" | "forbidden_recipient" | "operator_only" | "not_found" | "email_not_failed" | "idempotency_expired" | "idempotency_mismatch" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "template_unknown" | "template_variable_missing" | "template_render_failed" | "rate_limited" | "suppressed" | "quota_exceeded" | "queue_full" | "service_unavailable" | "internal_error";
             message: string;
             fields?: components["schemas"]["FieldError"][];
             /** @description 500 only: the id of the logged error. */
@@ -398,9 +439,22 @@ export interface components {
         }[];
         DeadLetters: {
             /** @enum {string} */
-            status: "failed";
+            status: "queued" | "deferred" | "sending" | "failed";
             count: number;
             emails: components["schemas"]["EmailView"][];
+            /** @description Pass as `cursor` for the next page; absent at the end. */
+            next?: string;
+        };
+        Redrive: {
+            dryRun: boolean;
+            /** @description dryRun: dead letters that match. */
+            matched?: number;
+            requeued?: number;
+            /** @description Matched, re-driven by another call. */
+            skipped?: number;
+            ids?: string[];
+            /** @description Pass as `cursor` to go on; absent at the end. */
+            next?: string;
         };
         Requeued: {
             /** Format: uuid */
@@ -417,7 +471,7 @@ export interface components {
              * @description On a refused item: the error code POST /send-email would have answered.
              * @enum {string}
              */
-            code?: "validation_failed" | "invalid_body" | "invalid_request" | "unauthorized" | "forbidden_sender" | "forbidden_recipient" | "not_found" | "email_not_failed" | "idempotency_expired" | "idempotency_mismatch" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "template_unknown" | "template_variable_missing" | "template_render_failed" | "rate_limited" | "suppressed" | "quota_exceeded" | "queue_full" | "service_unavailable" | "internal_error";
+            code?: "validation_failed" | "invalid_body" | "invalid_request" | "unauthorized" | "forbidden_sender" | "forbidden_recipient" | "operator_only" | "not_found" | "email_not_failed" | "idempotency_expired" | "idempotency_mismatch" | "request_timeout" | "payload_too_large" | "unsupported_media_type" | "template_unknown" | "template_variable_missing" | "template_render_failed" | "rate_limited" | "suppressed" | "quota_exceeded" | "queue_full" | "service_unavailable" | "internal_error";
             /** Format: uuid */
             id?: string;
             location?: string;
@@ -1020,113 +1074,6 @@ export interface operations {
             };
         };
     };
-    mail_list: {
-        parameters: {
-            query: {
-                status: "failed";
-                limit?: number;
-                tag?: string;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description This client's failed emails. */
-            200: {
-                headers: {
-                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
-                    "X-RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window (RATE_LIMIT on). */
-                    "X-RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets (RATE_LIMIT on). */
-                    "X-RateLimit-Reset"?: number;
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["DeadLetters"];
-                };
-            };
-            /** @description Validation failed; nothing was queued. `fields` names every bad field. */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 400,
-                     *       "error": "Bad Request",
-                     *       "code": "validation_failed",
-                     *       "message": "to must be an email address or a list of them",
-                     *       "fields": [
-                     *         {
-                     *           "field": "to",
-                     *           "messages": [
-                     *             "to must be an email address or a list of them"
-                     *           ]
-                     *         }
-                     *       ]
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description API keys are configured and the request has none, or an unknown one. */
-            401: {
-                headers: {
-                    /** @description Bearer realm="mailwatch" */
-                    "WWW-Authenticate": string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 401,
-                     *       "error": "Unauthorized",
-                     *       "code": "unauthorized",
-                     *       "message": "an API key is required: Authorization: Bearer <key>"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
-            429: {
-                headers: {
-                    /** @description Seconds to wait before trying again. */
-                    "Retry-After": number;
-                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
-                    "X-RateLimit-Limit"?: number;
-                    /** @description Requests left in the current window (RATE_LIMIT on). */
-                    "X-RateLimit-Remaining"?: number;
-                    /** @description Seconds until the window resets (RATE_LIMIT on). */
-                    "X-RateLimit-Reset"?: number;
-                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
-                    "RateLimit-Limit"?: number;
-                    /** @description Emails left in that window. */
-                    "RateLimit-Remaining"?: number;
-                    /** @description Seconds until that window resets. */
-                    "RateLimit-Reset"?: number;
-                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
-                    "RateLimit-Policy"?: string;
-                    [name: string]: unknown;
-                };
-                content: {
-                    /**
-                     * @example {
-                     *       "statusCode": 429,
-                     *       "error": "Too Many Requests",
-                     *       "code": "rate_limited",
-                     *       "message": "rate limit of 100 requests per 60 s reached for this client; retry in 12 s"
-                     *     }
-                     */
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-        };
-    };
     mail_retry: {
         parameters: {
             query?: never;
@@ -1383,6 +1330,270 @@ export interface operations {
                      *       "error": "Too Many Requests",
                      *       "code": "rate_limited",
                      *       "message": "rate limit of 100 requests per 60 s reached for this client; retry in 12 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    backlog_list: {
+        parameters: {
+            query: {
+                /** @description Operators only: another client's emails. */
+                client?: string;
+                tag?: string;
+                relay?: string;
+                reason?: "rejected" | "deferred" | "connection" | "timeout" | "auth" | "protocol" | "message" | "template" | "unknown" | "expired";
+                olderThan?: number;
+                /** @description The `next` of the previous answer. */
+                cursor?: string;
+                status: "queued" | "deferred" | "sending" | "failed";
+                limit?: number;
+            };
+            header?: {
+                /** @description Who is sending (metric label); ignored when an API key identifies the client. */
+                "X-Client-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page of matching emails. */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (RATE_LIMIT on). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (RATE_LIMIT on). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetters"];
+                };
+            };
+            /** @description Validation failed; nothing was queued. `fields` names every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_failed",
+                     *       "message": "to must be an email address or a list of them",
+                     *       "fields": [
+                     *         {
+                     *           "field": "to",
+                     *           "messages": [
+                     *             "to must be an email address or a list of them"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API keys are configured and the request has none, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="mailwatch" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "unauthorized",
+                     *       "message": "an API key is required: Authorization: Bearer <key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A client key named another client, or asked for an operator-only action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (RATE_LIMIT on). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (RATE_LIMIT on). */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "rate limit of 100 requests per 60 s reached for this client; retry in 12 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    backlog_redrive: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Who is sending (metric label); ignored when an API key identifies the client. */
+                "X-Client-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RedriveDto"];
+            };
+        };
+        responses: {
+            /** @description What was re-driven (or, with dryRun, would be). */
+            200: {
+                headers: {
+                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (RATE_LIMIT on). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (RATE_LIMIT on). */
+                    "X-RateLimit-Reset"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Redrive"];
+                };
+            };
+            /** @description Validation failed; nothing was queued. `fields` names every bad field. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 400,
+                     *       "error": "Bad Request",
+                     *       "code": "validation_failed",
+                     *       "message": "to must be an email address or a list of them",
+                     *       "fields": [
+                     *         {
+                     *           "field": "to",
+                     *           "messages": [
+                     *             "to must be an email address or a list of them"
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description API keys are configured and the request has none, or an unknown one. */
+            401: {
+                headers: {
+                    /** @description Bearer realm="mailwatch" */
+                    "WWW-Authenticate": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 401,
+                     *       "error": "Unauthorized",
+                     *       "code": "unauthorized",
+                     *       "message": "an API key is required: Authorization: Bearer <key>"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A client key named another client, or asked for an operator-only action. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The client’s rate limit (rate_limited) or email quota (quota_exceeded, CLIENT_QUOTAS) is spent; see Retry-After. */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    /** @description Requests allowed per window for this client (RATE_LIMIT on). */
+                    "X-RateLimit-Limit"?: number;
+                    /** @description Requests left in the current window (RATE_LIMIT on). */
+                    "X-RateLimit-Remaining"?: number;
+                    /** @description Seconds until the window resets (RATE_LIMIT on). */
+                    "X-RateLimit-Reset"?: number;
+                    /** @description Emails allowed in the client’s tightest quota window (CLIENT_QUOTAS). */
+                    "RateLimit-Limit"?: number;
+                    /** @description Emails left in that window. */
+                    "RateLimit-Remaining"?: number;
+                    /** @description Seconds until that window resets. */
+                    "RateLimit-Reset"?: number;
+                    /** @description Every window: `1000;w=3600, 20000;w=86400`. */
+                    "RateLimit-Policy"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 429,
+                     *       "error": "Too Many Requests",
+                     *       "code": "rate_limited",
+                     *       "message": "rate limit of 100 requests per 60 s reached for this client; retry in 12 s"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Queue full (queue_full), store unreachable or shutting down (service_unavailable); nothing was queued. */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "statusCode": 503,
+                     *       "error": "Service Unavailable",
+                     *       "code": "queue_full",
+                     *       "message": "delivery queue is full (10000 emails waiting); nothing was queued, retry later"
                      *     }
                      */
                     "application/json": components["schemas"]["ErrorBody"];

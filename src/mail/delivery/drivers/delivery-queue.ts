@@ -37,6 +37,19 @@ export type Backlog = Record<
   }
 >;
 
+/** What a backlog page walks: unfinished emails oldest first, or dead letters newest first. */
+export type BrowseGroup = 'unfinished' | 'failed';
+
+/** One email of a page, with where the next page starts when it is the last one read. */
+export interface BrowsedEmail {
+  view: EmailView;
+  /** Driver-defined; stable under new inserts (they sort after every cursor already issued). */
+  position: string;
+}
+
+/** A position no page of this driver issued (a tampered or foreign cursor). */
+export class InvalidPositionError extends Error {}
+
 /** Jobs by state, for drivers that can tell (email_queue_jobs). */
 export type QueueStateCounts = Partial<Record<'waiting' | 'active' | 'delayed' | 'failed', number>>;
 
@@ -77,6 +90,11 @@ export interface DeliveryQueue {
   /** Emails that failed for good (dead letters), newest first, at most `limit`. */
   /** Newest first; only `client`'s emails when given. */
   listFailed(limit: number, client?: string): Promise<EmailView[]>;
+  /**
+   * Up to `limit` emails of `group` after `after` (a BrowsedEmail.position), unfiltered;
+   * fewer than `limit` means the walk is over. Every-client scope: callers filter.
+   */
+  browse?(group: BrowseGroup, after: string | undefined, limit: number): Promise<BrowsedEmail[]>;
   /** Puts a failed email back in the queue with a fresh attempt budget. */
   retry(id: string): Promise<RetryResult>;
   /** Stops accepting, then waits up to `timeoutMs` for every accepted email to resolve. */

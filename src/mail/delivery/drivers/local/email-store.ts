@@ -1,6 +1,6 @@
 import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { DeliveryErrorInfo } from '../../delivery-error';
-import type { Backlog } from '../delivery-queue';
+import type { BrowsedEmail } from '../delivery-queue';
 import { shownStatus, type EmailStatus, type EmailView } from '../../email-view';
 import type { EmailMeta } from '../../settled-email';
 
@@ -83,6 +83,8 @@ export interface EmailStore {
   get(id: string): EmailView | undefined;
   /** Failed emails within retention, newest first; only `client`'s when given. */
   listFailed(limit: number, client?: string): EmailView[];
+  /** Failed emails newest first by (settle time, id), after `after` (positionOf). */
+  failedPage(after: string | undefined, limit: number): BrowsedEmail[];
   /**
    * A failed email back to `queued` with a fresh budget and acceptance time `now`; undefined
    * when it is not a dead letter with its payload (unknown, not failed, or re-driven already).
@@ -110,21 +112,4 @@ export function entryView(entry: LocalEntry): EmailView {
     nextAttemptAt: iso(entry.nextAttemptAt),
     meta: entry.meta,
   };
-}
-
-/** The unfinished emails by state, for the scrape-time backlog gauges. */
-export function backlogOf(entries: Iterable<LocalEntry>, relayDown: boolean): Backlog {
-  const backlog: Backlog = { queued: { count: 0 }, deferred: { count: 0 }, sending: { count: 0 } };
-  for (const entry of entries) {
-    const state =
-      entry.status === 'sending'
-        ? 'sending'
-        : entry.lastError !== undefined || relayDown
-          ? 'deferred'
-          : 'queued';
-    const slot = backlog[state];
-    slot.count++;
-    slot.oldestAcceptedAt = Math.min(slot.oldestAcceptedAt ?? Infinity, entry.acceptedAt);
-  }
-  return backlog;
 }

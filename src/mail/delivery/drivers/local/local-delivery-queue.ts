@@ -7,20 +7,17 @@ import type { EmailView } from '../../email-view';
 import { OutcomeSignals, waitForView, type WaitOptions } from '../../outcome-signals';
 import type {
   Backlog,
+  BrowseGroup,
+  BrowsedEmail,
   DeliveryQueue,
   DrainReport,
   EnqueueRequest,
   RetryResult,
 } from '../delivery-queue';
 import { DrainingError, QueueFullError } from '../queue-errors';
-import {
-  backlogOf,
-  entryView,
-  type EmailStore,
-  type LocalEntry,
-  type RecoveryReport,
-} from './email-store';
+import { entryView, type EmailStore, type LocalEntry, type RecoveryReport } from './email-store';
 import { LocalWorkers, type SettledNote } from './local-workers';
+import { browseLocal, pendingBacklog } from './pending-views';
 
 /** Ids named in a log line, at most; the rest are counted. */
 const IDS_IN_LOG = 20;
@@ -38,10 +35,9 @@ export interface LocalQueueOptions {
 }
 
 /**
- * The embedded queue of one process, over an EmailStore (the SQLite spool or memory): FIFO,
- * bounded by QUEUE_CAPACITY, DELIVERY_CONCURRENCY sends, Deliverer retries, retention of
- * outcomes. Everything but storage lives here, so a new local store is one EmailStore, not
- * another loop. Unfinished emails are tracked in memory; their payloads stay in the store.
+ * The embedded queue of one process over an EmailStore (SQLite spool or memory): FIFO, bounded
+ * by QUEUE_CAPACITY, DELIVERY_CONCURRENCY sends, retries, retention. A new local store is one
+ * EmailStore, not another loop. Unfinished emails live in memory, payloads in the store.
  */
 export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModuleDestroy {
   protected readonly logger: Logger;
@@ -174,7 +170,12 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
 
   /** One pass over the unfinished emails, at scrape time. */
   backlog(): Promise<Backlog> {
-    return Promise.resolve(backlogOf(this.pending.values(), !this.deliverer.available()));
+    return Promise.resolve(pendingBacklog(this.pending.values(), !this.deliverer.available()));
+  }
+
+  browse(group: BrowseGroup, after: string | undefined, limit: number): Promise<BrowsedEmail[]> {
+    const view = (id: string) => this.view(id);
+    return Promise.resolve(browseLocal(group, after, limit, this.pending, this.emails, view));
   }
 
   possibleDuplicates(): number {

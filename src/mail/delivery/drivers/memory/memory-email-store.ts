@@ -1,6 +1,8 @@
 import type { MailConfig } from '../../../../config/mail.config';
 import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { EmailView } from '../../email-view';
+import type { BrowsedEmail } from '../delivery-queue';
+import { keyBefore, parsePosition, positionOf } from '../page-position';
 import {
   entryView,
   type EmailStore,
@@ -96,6 +98,19 @@ export class MemoryEmailStore implements EmailStore {
       if (client === undefined || view.client === client) failed.push(view);
     }
     return failed;
+  }
+
+  failedPage(after: string | undefined, limit: number): BrowsedEmail[] {
+    const now = Date.now();
+    const before = after === undefined ? undefined : parsePosition(after);
+    const page: Array<[number, string, EmailView]> = [];
+    for (const held of this.settled.values()) {
+      const key: [number, string] = [held.settledAt, held.view.id];
+      if (held.view.status !== 'failed' || this.expired(held, now)) continue;
+      if (before === undefined || keyBefore(key, before)) page.push([...key, held.view]);
+    }
+    page.sort((a, b) => b[0] - a[0] || (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0));
+    return page.slice(0, limit).map(([at, id, view]) => ({ view, position: positionOf(at, id) }));
   }
 
   requeue(id: string, now: number): Promise<LocalEntry | undefined> {

@@ -6,6 +6,8 @@ import { EvictingRedisError } from '../../../../redis/eviction-policy';
 import type { Deliverer } from '../../deliverer';
 import type { EmailView } from '../../email-view';
 import type {
+  BrowseGroup,
+  BrowsedEmail,
   DeliveryQueue,
   DrainReport,
   EnqueueRequest,
@@ -120,6 +122,10 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
 
   listFailed(limit: number, client?: string): Promise<EmailView[]> {
     return this.producer.listFailed(limit, client);
+  }
+
+  browse(group: BrowseGroup, after: string | undefined, limit: number): Promise<BrowsedEmail[]> {
+    return this.producer.browse(group, after, limit);
   }
 
   retry(id: string): Promise<RetryResult> {

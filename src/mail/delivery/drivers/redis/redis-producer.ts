@@ -3,7 +3,13 @@ import type { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { MailConfig } from '../../../../config/mail.config';
 import type { EmailView } from '../../email-view';
-import type { EnqueueRequest, QueueStateCounts, RetryResult } from '../delivery-queue';
+import type {
+  BrowseGroup,
+  BrowsedEmail,
+  EnqueueRequest,
+  QueueStateCounts,
+  RetryResult,
+} from '../delivery-queue';
 import { DrainingError, QueueFullError, QueueUnavailableError } from '../queue-errors';
 import {
   BACKLOG_STATES,
@@ -17,6 +23,7 @@ import {
 import type { RedisClock } from '../../../../redis/redis-clock';
 import { Admission } from './admission';
 import type { RedisBounds } from './redis-bounds';
+import { browseRedis } from './redis-pages';
 import type { ReplicaAck } from './replica-ack';
 
 /** Dead letters read per Redis call, and at most this many looked at, when listing one client's. */
@@ -152,6 +159,10 @@ export class RedisProducer {
       if (jobs.length < FAILED_PAGE) break;
     }
     return found;
+  }
+
+  browse(group: BrowseGroup, after: string | undefined, limit: number): Promise<BrowsedEmail[]> {
+    return browseRedis(this.queue, this.connection, this.bounds, { group, after, limit });
   }
 
   async retry(id: string): Promise<RetryResult> {

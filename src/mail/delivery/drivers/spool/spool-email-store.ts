@@ -1,7 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { EmailView } from '../../email-view';
-import type { EmailStore, LocalEntry, RecoveryReport, Settlement } from '../local/email-store';
+import type { BrowsedEmail } from '../delivery-queue';
+import { parsePosition, positionOf } from '../page-position';
+import {
+  type EmailStore,
+  type LocalEntry,
+  type RecoveryReport,
+  type Settlement,
+} from '../local/email-store';
 import { GroupCommit } from './group-commit';
 import { WalSync } from './wal-sync';
 import { SpoolUnavailableError } from './spool-errors';
@@ -116,6 +123,14 @@ export class SpoolEmailStore implements EmailStore {
 
   listFailed(limit: number, client?: string): EmailView[] {
     return this.store.listFailed(limit, this.visibleAfter(), client).map(rowView);
+  }
+
+  failedPage(after: string | undefined, limit: number): BrowsedEmail[] {
+    const before = after === undefined ? undefined : parsePosition(after);
+    return this.store.failedPage(limit, this.visibleAfter(), before).map((row) => ({
+      view: rowView(row),
+      position: positionOf(row.settled_at!, row.id),
+    }));
   }
 
   async requeue(id: string, now: number): Promise<LocalEntry | undefined> {

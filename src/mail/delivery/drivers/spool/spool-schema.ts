@@ -66,6 +66,9 @@ export const STATEMENTS = {
         ORDER BY settled_at DESC, seq DESC LIMIT ?`,
   failedOf: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
         AND client = ? ORDER BY settled_at DESC, seq DESC LIMIT ?`,
+  failedPage: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
+        AND (settled_at < ? OR (settled_at = ? AND id < ?))
+        ORDER BY settled_at DESC, id DESC LIMIT ?`,
   unfinished: `SELECT ${COLUMNS} FROM emails WHERE settled_at IS NULL ORDER BY seq`,
   unsend: `UPDATE emails SET status = 'queued' WHERE status = 'sending'`,
   putKey: `INSERT OR REPLACE INTO idempotency_keys (key, email_id, fingerprint,

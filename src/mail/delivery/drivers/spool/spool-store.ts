@@ -62,15 +62,13 @@ export interface KeyRecord {
  * files after kill -9. All calls are synchronous; writes happen inside `transaction`.
  */
 export class SpoolStore {
-  private readonly db: DatabaseSync;
   private readonly sql: Record<keyof typeof STATEMENTS, StatementSync>;
   private open = true;
 
   private constructor(
     readonly path: string,
-    db: DatabaseSync,
+    private readonly db: DatabaseSync,
   ) {
-    this.db = db;
     this.sql = Object.fromEntries(
       Object.entries(STATEMENTS).map(([name, text]) => [name, db.prepare(text)]),
     ) as Record<keyof typeof STATEMENTS, StatementSync>;
@@ -161,17 +159,10 @@ export class SpoolStore {
   }
 
   insert(email: NewEmail): void {
-    this.sql.insert.run(
-      email.id,
-      email.client,
-      email.payload,
-      email.sendingAttempt === undefined ? 'queued' : 'sending',
-      email.sendingAttempt ?? 0,
-      email.metadata,
-      email.acceptedAt,
-      email.now,
-      email.now,
-    );
+    const { id, client, payload, metadata, acceptedAt, now, sendingAttempt } = email;
+    const status = sendingAttempt === undefined ? 'queued' : 'sending';
+    const attempts = sendingAttempt ?? 0;
+    this.sql.insert.run(id, client, payload, status, attempts, metadata, acceptedAt, now, now);
   }
 
   markSending(id: string, attempts: number, now: number): void {
@@ -233,6 +224,12 @@ export class SpoolStore {
         ? this.sql.failed.all(visibleAfter, limit)
         : this.sql.failedOf.all(visibleAfter, client, limit);
     return rows as unknown as SpoolRow[];
+  }
+
+  /** Failed emails newest first by (settled_at, id), strictly after the keyset [at, id]. */
+  failedPage(limit: number, visibleAfter: number, before?: [number, string]): SpoolRow[] {
+    const [at, id] = before ?? [Number.MAX_SAFE_INTEGER, ''];
+    return this.sql.failedPage.all(visibleAfter, at, at, id, limit) as unknown as SpoolRow[];
   }
 
   unfinished(): SpoolRow[] {
