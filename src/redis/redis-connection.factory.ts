@@ -63,14 +63,22 @@ export function createRedisConnection(
         // No failoverDetector: with it, connections ended for good after a failover under
         // load (seen in redis-failover.e2e-spec); a killed master closes them anyway.
       });
-    case 'cluster':
+    case 'cluster': {
+      // A node connection must not reconnect by itself nor refuse commands while it connects
+      // (ioredis' node defaults): with our retryStrategy it kept dialling the killed master,
+      // the slot map was never refreshed and every write failed until restart. The Cluster
+      // drops a lost node, refreshes the map and holds (or refuses) commands itself.
+      const { retryStrategy: _retry, enableOfflineQueue, ...node } = options;
       return new Cluster(topology.nodes, {
-        redisOptions: { ...options, ...credentialsOf(settings.url) },
+        redisOptions: { ...node, ...credentialsOf(settings.url) },
         clusterRetryStrategy: retryStrategy,
-        enableOfflineQueue: options.enableOfflineQueue,
-        // Slots move during a failover: follow MOVED/ASK, refresh the map.
+        enableOfflineQueue,
+        // Slots move during a failover: follow MOVED/ASK, and re-read the map every 2 s so a
+        // promoted replica is found even when no command met a MOVED.
         slotsRefreshTimeout: settings.timeoutMs,
+        slotsRefreshInterval: 2_000,
       });
+    }
   }
 }
 

@@ -5,6 +5,13 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { freePort } from './smtp-server';
 
+/**
+ * Every redis-server a topology started, SIGKILLed when the test process exits whatever the
+ * test's state (a failed or timed-out test may never reach its afterEach).
+ */
+const live = new Set<ChildProcess>();
+process.once('exit', () => live.forEach((child) => child.kill('SIGKILL')));
+
 /** One redis-server (or sentinel) process of a test topology, on a loopback port. */
 class Node {
   process?: ChildProcess;
@@ -15,7 +22,10 @@ class Node {
   ) {}
 
   start(): void {
-    this.process = spawn('redis-server', this.args, { stdio: 'ignore' });
+    const child = spawn('redis-server', this.args, { stdio: 'ignore' });
+    live.add(child);
+    child.once('exit', () => live.delete(child));
+    this.process = child;
   }
 
   kill(): Promise<void> {
