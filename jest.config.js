@@ -1,4 +1,24 @@
 /** One `npm test` runs everything: unit specs beside the code, e2e specs under test/. */
+const { spawnSync } = require('node:child_process');
+const vm = require('node:vm');
+
+// NestJS 12 ships ES modules only. The app loads them with Node's require(esm); under Jest a
+// spec's require() goes through Jest's own module registry, which can load ES modules only
+// with Node's VM modules (--experimental-vm-modules). Jest reads this file before it starts
+// any worker, so without that flag it re-runs itself once with it, however it was started
+// (npx jest, npm test, an IDE). The flag goes on the command line, not into NODE_OPTIONS: the
+// apps and tools the e2e specs spawn inherit the environment and must run as in production.
+if (typeof vm.SyntheticModule !== 'function') {
+  const argv = [
+    '--experimental-vm-modules',
+    '--disable-warning=ExperimentalWarning',
+    ...process.execArgv,
+    ...process.argv.slice(1),
+  ];
+  const run = spawnSync(process.execPath, argv, { stdio: 'inherit' });
+  process.exit(run.status ?? 1);
+}
+
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
 /** @type {import('jest').Config} */

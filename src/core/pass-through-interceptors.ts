@@ -1,7 +1,8 @@
 import type { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
-// Not re-exported from @nestjs/core's index; present in Nest 10 and 11. If a later Nest moves
-// it, installPassThroughFastPath() reports that and Nest's own (slower) chain keeps working.
-import { InterceptorsConsumer } from '@nestjs/core/interceptors/interceptors-consumer';
+// Not in @nestjs/core's public index: Nest 12 exports it from `@nestjs/core/internal`, the
+// entry its sibling packages use. If a later Nest moves or reshapes it,
+// installPassThroughFastPath() reports that and Nest's own (slower) chain keeps working.
+import { InterceptorsConsumer } from '@nestjs/core/internal';
 import type { Observable } from 'rxjs';
 
 /**
@@ -22,11 +23,11 @@ type Intercept = InterceptorsConsumer['intercept'];
 let installed = false;
 
 /**
- * With any interceptor on a route, Nest 11 runs, per request: `defer` + `mergeAll` per
- * interceptor, two `AsyncResource.bind()` wrappers, an Observable around the handler's
- * promise, `from()` + `lastValueFrom()`, a ReplaySubject and a `switchMap`/`takeUntil`
- * client-disconnect watcher with its `close` listeners — about a sixth of a POST
- * /send-email's CPU (docs/benchmarks.md, "Hot path"). When every interceptor of a route is
+ * With any interceptor on a route, Nest 12 runs, per request: an Observable per chain level
+ * with an AsyncResource scope per interceptor, an Observable around the handler's promise,
+ * `from()`/`mergeAll` and `lastValueFrom()`, and a `takeUntil` client-disconnect watcher
+ * with its `close` listeners (Nest 11 ran a similar chain) — measurable on a POST
+ * /send-email (docs/upgrading.md, docs/benchmarks.md "Hot path"). When every interceptor of a route is
  * a PassThroughInterceptor, the result is the handler's own promise, so this calls their
  * `before()` in order and then the handler, in the same async context (AsyncLocalStorage
  * stores stay those of the request). Any other interceptor on the route keeps Nest's chain.

@@ -1,4 +1,4 @@
-import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type { SchemaObject } from '@nestjs/swagger';
 import { ERROR_CODES } from '../core/error-body';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });

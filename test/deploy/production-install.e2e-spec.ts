@@ -9,11 +9,11 @@ import { postJson, request } from '../support/test-app';
 
 const ROOT = resolve(__dirname, '..', '..');
 /**
- * The budget for the production install (node_modules), in MiB: the issue's 120, plus 8 for
- * the SMTP listener of issue 23 (smtp-server and mailparser ship CJS and ESM builds: about
- * 6 MiB measured, 126.3 in all). Raising it was the lead's call; see the ingress report.
+ * The budget for the production install (node_modules), in MiB: issue 21's 120. On NestJS 12
+ * the raw install is ~155 MiB; scripts/prune-node-modules.sh (run by the image too) removes
+ * source maps and type declarations, ~89 MiB left (docs/upgrading.md).
  */
-const BUDGET_MIB = 128;
+const BUDGET_MIB = 120;
 const KEY = 'production-install-key-0001';
 
 /** `du -sk`: what the folder occupies on disk, as the image layer would. */
@@ -24,9 +24,10 @@ async function diskMiB(dir: string): Promise<number> {
 
 /**
  * The image's install, reproduced without Docker: `npm ci --omit=dev --omit=optional
- * --ignore-scripts` from the lockfile into a scratch folder, the compiled app beside it, and
- * the app started from there (no NODE_PATH: only the production set can be resolved) as the
- * image runs it, NODE_ENV=production. Writes reports/production-install.json with the size.
+ * --ignore-scripts` from the lockfile into a scratch folder, pruned as the Dockerfile prunes
+ * it, the compiled app beside it, and the app started from there (no NODE_PATH: only the
+ * production set can be resolved) as the image runs it, NODE_ENV=production. Writes
+ * reports/production-install.json with the size.
  */
 describe('the production install (what the image ships)', () => {
   let scratch: string;
@@ -56,6 +57,9 @@ describe('the production install (what the image ships)', () => {
       ['ci', '--omit=dev', '--omit=optional', '--ignore-scripts', '--no-audit', '--no-fund'],
       { cwd: scratch, timeout: 240_000, maxBuffer: 16 * 1024 * 1024 },
     );
+    await promisify(execFile)('bash', [join(ROOT, 'scripts', 'prune-node-modules.sh')], {
+      cwd: scratch,
+    });
     const main = await buildApp();
     cpSync(dirname(main), join(scratch, 'dist'), { recursive: true });
 
