@@ -1,4 +1,4 @@
-import { AppProcess } from '../support/app-process';
+import { AppProcess, buildApp } from '../support/app-process';
 import { createPrivateCa, type PrivateCa } from '../support/private-ca';
 import { TestSmtpServer } from '../support/smtp-server';
 import { request } from '../support/test-app';
@@ -14,6 +14,9 @@ describe('relay refusing our credentials or TLS', () => {
   let smtp: TestSmtpServer | undefined;
   let app: AppProcess | undefined;
   let ca: PrivateCa | undefined;
+
+  // The one-off compile of the app is not part of any test's time budget.
+  beforeAll(() => buildApp(), 240_000);
 
   afterEach(async () => {
     await app?.stop();
