@@ -27,7 +27,7 @@ const OPERATIONS: Record<string, Record<string, ResponseObject>> = {
     200: { description: 'Ready for traffic.', content: json(schemaRef('Health')) },
     503: {
       description:
-        'Not ready: the queue is full or not accepting (draining, store unreachable). The relay never takes a pod out of the Service; see email_smtp_up.',
+        'Not ready: the queue is full or not accepting (draining, store unreachable), or every relay refuses our credentials or TLS. A relay that is down never takes a pod out of the Service; see email_smtp_up.',
       content: json(schemaRef('Health')),
     },
   },

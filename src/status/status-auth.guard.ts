@@ -12,6 +12,11 @@ import { observabilityConfig, type ObservabilityConfig } from '../config/observa
 import { sha256 } from '../config/security.config';
 import { ApiKeys } from '../security/api-keys';
 
+/** Set by the guard when the caller may see one client only (a client's API key). */
+export interface StatusScoped {
+  statusClient?: string;
+}
+
 /**
  * Who may read the status page. A browser cannot send a bearer key, so besides an API key it
  * takes HTTP Basic with STATUS_AUTH (its own read-only credential) or METRICS_AUTH (the page
@@ -39,8 +44,15 @@ export class StatusAuthGuard implements CanActivate {
     const [scheme, token = ''] = (http.getRequest<FastifyRequest>().headers.authorization ?? '')
       .trim()
       .split(/\s+/, 2);
-    if (/^bearer$/i.test(scheme) && this.keys.enabled && this.keys.clientFor(token) !== undefined)
+    const request = http.getRequest<FastifyRequest & StatusScoped>();
+    const client =
+      /^bearer$/i.test(scheme) && this.keys.enabled ? this.keys.clientFor(token) : undefined;
+    if (client !== undefined) {
+      // A client's key sees its own client; OPERATOR_CLIENTS see every client.
+      if (!this.keys.isOperator(client)) request.statusClient = client;
       return true;
+    }
+    // STATUS_AUTH / METRICS_AUTH are operators' credentials: /metrics shows every client too.
     if (/^basic$/i.test(scheme) && this.matchesBasic(token)) return true;
 
     const reply = http.getResponse<FastifyReply>();

@@ -31,6 +31,11 @@ export interface StatusPoint {
 export interface StatusData extends StatusSnapshot {
   /** The process answering (the pod name in Kubernetes): every figure is this replica's. */
   replica: string;
+  /**
+   * `client` when the caller's key sees one client only: `sent`, `retries` and `duration` are
+   * that client's and the history (replica-wide) is left out. `null`: every client.
+   */
+  client: string | null;
   /** Link to the mailwatch dashboard for all replicas, when GRAFANA_URL is set. */
   dashboardUrl: string | null;
   history: { intervalMs: number; capacity: number; points: StatusPoint[] };

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { STATUS_PAGE_CHARTS } from './status-page.charts';
 
 /**
  * The status page: one self-contained HTML document (inline CSS and JS, canvas charts, no
@@ -19,7 +20,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   header { padding: 12px 20px; display: flex; justify-content: space-between; align-items: baseline; }
   h1 { font-size: 18px; margin: 0; }
   #updated { color: #94a3b8; }
-  .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 12px; padding: 0 20px; }
+  .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(130px, 1fr)); gap: 12px; padding: 0 20px; }
   .tile { background: #1e293b; border-radius: 8px; padding: 12px; }
   .tile .label { color: #94a3b8; font-size: 12px; text-transform: uppercase; }
   .tile .value { font-size: 28px; font-weight: 600; font-variant-numeric: tabular-nums; }
@@ -31,6 +32,11 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   .legend span { margin-right: 12px; font-size: 12px; }
   .scope { color: #94a3b8; padding: 0 20px 10px; margin: 0; }
   .scope a { color: #38bdf8; }
+  .clients { padding: 0 20px 12px; }
+  .caption { color: #94a3b8; font-size: 13px; margin: 0 0 6px; }
+  .clients table { border-collapse: collapse; background: #1e293b; border-radius: 8px; }
+  .clients th, .clients td { padding: 4px 12px; text-align: right; font-variant-numeric: tabular-nums; }
+  .clients th:first-child, .clients td:first-child { text-align: left; }
 </style>
 </head>
 <body>
@@ -47,6 +53,8 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   <div class="tile"><div class="label">sent (since start)</div><div class="value ok" id="sent-success">–</div></div>
   <div class="tile"><div class="label">failed (since start)</div><div class="value bad" id="sent-failure">–</div></div>
 </section>
+<section class="clients"><h2 class="caption">by client (top 10 by volume; <span id="client-scope">…</span>)</h2>
+<table><thead><tr><th>client</th><th>sent</th><th>failed</th></tr></thead><tbody id="clients"></tbody></table></section>
 <section class="charts">
   <div class="chart"><h2>emails/s by status</h2><canvas id="rate-chart"></canvas><div class="legend" id="rate-legend"></div></div>
   <div class="chart"><h2>send latency p50 / p95 (s)</h2><canvas id="latency-chart"></canvas><div class="legend" id="latency-legend"></div></div>
@@ -95,8 +103,30 @@ function between(a, b) {
     p50: quantile(0.5, buckets), p95: quantile(0.95, buckets) };
 }
 
+const TOP_CLIENTS = 10;
+
+/** email_sent_total by client, the TOP_CLIENTS largest: a bounded table whatever the traffic. */
+function clients(data) {
+  const rows = new Map();
+  for (const s of data.sent) {
+    const row = rows.get(s.client) || { client: s.client, success: 0, failure: 0 };
+    if (s.status === 'success' || s.status === 'failure') row[s.status] += s.value;
+    rows.set(s.client, row);
+  }
+  const top = [...rows.values()].sort((a, b) => b.success + b.failure - a.success - a.failure).slice(0, TOP_CLIENTS);
+  document.getElementById('client-scope').textContent = data.client === null ? 'every client' : 'your client only';
+  document.getElementById('clients').replaceChildren(...top.map((r) => {
+    const tr = document.createElement('tr');
+    for (const v of [r.client, r.success, r.failure]) { const td = document.createElement('td'); td.textContent = String(v); tr.append(td); }
+    return tr;
+  }));
+}
+
 function render(data) {
   for (const p of data.history.points) history.push(p);
+  // A key scoped to one client gets no server history (it is replica-wide): chart its own polls.
+  if (data.client !== null) history.push(asPoint(data));
+  clients(data);
   if (history.length) lastTime = history[history.length - 1].time;
   history.splice(0, Math.max(history.length - data.history.capacity, 0));
   const now = asPoint(data);
@@ -126,69 +156,7 @@ function render(data) {
   charts(data.history.intervalMs * data.history.capacity, now.time);
 }
 
-function charts(windowMs, end) {
-  const rate = new Map([['success', []], ['failure', []]]), latency = new Map([['p50', []], ['p95', []]]);
-  const queue = new Map([['queue', []]]), success = new Map([['success', []]]);
-  history.forEach((p, i) => {
-    queue.get('queue').push([p.time, p.queueSize]);
-    if (i === 0) return;
-    const d = between(history[i - 1], p);
-    rate.get('success').push([p.time, d.ok]); rate.get('failure').push([p.time, d.bad]);
-    latency.get('p50').push([p.time, d.p50 === null ? NaN : d.p50]);
-    latency.get('p95').push([p.time, d.p95 === null ? NaN : d.p95]);
-    success.get('success').push([p.time, d.success]);
-  });
-  const span = { start: end - windowMs, end };
-  draw('rate-chart', rate, span, 'rate-legend');
-  draw('latency-chart', latency, span, 'latency-legend');
-  draw('queue-chart', queue, span);
-  draw('success-chart', success, span, undefined, 100);
-}
-
-function draw(id, map, span, legendId, fixedMax) {
-  const canvas = document.getElementById(id);
-  const ratio = window.devicePixelRatio || 1;
-  const width = canvas.clientWidth, height = canvas.clientHeight;
-  canvas.width = width * ratio; canvas.height = height * ratio;
-  const ctx = canvas.getContext('2d');
-  ctx.scale(ratio, ratio);
-  ctx.clearRect(0, 0, width, height);
-  let max = fixedMax || 0, points = 0;
-  for (const list of map.values()) for (const [, v] of list) { points++; if (Number.isFinite(v) && v > max) max = v; }
-  if (max <= 0) max = 1;
-  const minutes = Math.round((span.end - span.start) / 60000);
-  canvas.setAttribute('aria-label', points + ' points over the last ' + minutes + ' min, max ' + fmt(max, 2));
-  canvas.dataset.points = String(points);
-  ctx.strokeStyle = '#334155'; ctx.fillStyle = '#94a3b8'; ctx.font = '11px system-ui';
-  for (let i = 0; i <= 4; i++) {
-    const y = 8 + ((height - 16) * i) / 4;
-    ctx.beginPath(); ctx.moveTo(36, y); ctx.lineTo(width, y); ctx.stroke();
-    ctx.fillText(fmt(max * (1 - i / 4), max < 10 ? 2 : 0), 0, y + 4);
-  }
-  ctx.fillText('-' + minutes + ' min', 36, height - 1);
-  let index = 0;
-  const legend = [];
-  for (const [name, list] of map) {
-    const color = COLORS[index++ % COLORS.length];
-    ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.beginPath();
-    let started = false;
-    for (const [t, v] of list) {
-      if (!Number.isFinite(v)) { started = false; continue; }
-      const x = 36 + ((width - 40) * (t - span.start)) / (span.end - span.start);
-      const y = 8 + (height - 16) * (1 - v / max);
-      if (started) ctx.lineTo(x, y); else { ctx.moveTo(x, y); started = true; }
-    }
-    ctx.stroke();
-    // Built through the DOM, not innerHTML: the CSP forbids style attributes in markup.
-    const item = document.createElement('span');
-    item.style.color = color;
-    item.textContent = '\\u25A0 ' + name;
-    legend.push(item);
-  }
-  if (legendId) document.getElementById(legendId).replaceChildren(...legend);
-}
-
-async function poll() {
+${STATUS_PAGE_CHARTS}async function poll() {
   try {
     const response = await fetch(dataUrl + '?since=' + lastTime, { credentials: 'same-origin', cache: 'no-store' });
     if (!response.ok) throw new Error('HTTP ' + response.status);

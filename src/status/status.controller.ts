@@ -6,13 +6,14 @@ import {
   Inject,
   NotFoundException,
   Query,
+  Req,
   UseGuards,
 } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { observabilityConfig, type ObservabilityConfig } from '../config/observability.config';
 import type { StatusData } from './status-data';
 import { STATUS_PAGE_CSP, STATUS_PAGE_HTML } from './status-page.html';
-import { StatusAuthGuard } from './status-auth.guard';
+import { StatusAuthGuard, type StatusScoped } from './status-auth.guard';
 import { StatusService } from './status.service';
 
 /**
@@ -50,12 +51,12 @@ export class StatusController {
   })
   @ApiResponse({ status: 200, description: 'Cumulative counters now, plus the history samples.' })
   @ApiResponse({ status: 400, description: '`since` is not a number.' })
-  data(@Query('since') since?: string): Promise<StatusData> {
+  data(@Req() request: StatusScoped, @Query('since') since?: string): Promise<StatusData> {
     this.ensureEnabled();
     const after = since === undefined || since === '' ? 0 : Number(since);
     if (!Number.isFinite(after))
       throw new BadRequestException('since must be a number (ms since the epoch)');
-    return this.status.data(after);
+    return this.status.data(after, request.statusClient);
   }
 
   private ensureEnabled(): void {

@@ -45,22 +45,28 @@ export class StatusService implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  /** The current figures plus the history samples taken after `since` (ms). */
-  async data(since: number): Promise<StatusData> {
+  /**
+   * The current figures plus the history samples taken after `since` (ms). Scoped to
+   * `client` when given: its own series only, and no history (kept replica-wide, it would
+   * show every client's volume); the page then builds its charts from its own polls.
+   */
+  async data(since: number, client?: string): Promise<StatusData> {
     const dashboard = this.config.grafanaUrl && `${this.config.grafanaUrl}/d/mailwatch/mailwatch`;
     return {
-      ...(await this.snapshot()),
+      ...(await this.snapshot(client)),
       replica: this.replica,
+      client: client ?? null,
       dashboardUrl: dashboard ?? null,
       history: {
         intervalMs: this.config.statusHistoryIntervalMs,
         capacity: this.history.capacity,
-        points: this.history.since(since),
+        points: client === undefined ? this.history.since(since) : [],
       },
     };
   }
 
-  async snapshot(): Promise<StatusSnapshot> {
+  /** Every client's figures, or only `client`'s (its labelled series). */
+  async snapshot(client?: string): Promise<StatusSnapshot> {
     const wanted = [
       EMAIL_SENT_TOTAL,
       EMAIL_QUEUE_SIZE,
@@ -75,7 +81,10 @@ export class StatusService implements OnModuleInit, OnModuleDestroy {
     for (const metric of metrics) {
       if (metric) byName.set(metric.name, metric.values as Sample[]);
     }
-    const samples = (name: string): Sample[] => byName.get(name) ?? [];
+    const samples = (name: string): Sample[] =>
+      (byName.get(name) ?? []).filter(
+        (s) => client === undefined || !('client' in s.labels) || s.labels.client === client,
+      );
     const total = (name: string) => samples(name).reduce((sum, s) => sum + s.value, 0);
 
     const buckets = new Map<number, number>();

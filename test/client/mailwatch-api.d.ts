@@ -2214,7 +2214,7 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
-            /** @description Not ready: the queue is full or not accepting (draining, store unreachable). The relay never takes a pod out of the Service; see email_smtp_up. */
+            /** @description Not ready: the queue is full or not accepting (draining, store unreachable), or every relay refuses our credentials or TLS. A relay that is down never takes a pod out of the Service; see email_smtp_up. */
             503: {
                 headers: {
                     [name: string]: unknown;

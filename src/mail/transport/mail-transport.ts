@@ -58,6 +58,8 @@ export interface RelayHealth {
 export interface RelayStatus extends RelayHealth {
   /** The `relay` label: chosen by the operator, never a hostname. */
   name: string;
+  /** Set while it answers but refuses our credentials (`auth`) or our TLS (`tls`). */
+  refused?: 'auth' | 'tls';
   /** False while it is known down and probed (RelayAvailability). */
   available: boolean;
   /** Attempts that reached it, by outcome: `sent` or a failure reason. */

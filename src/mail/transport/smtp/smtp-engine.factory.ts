@@ -4,6 +4,15 @@ import type { MailConfig, RelaySettings } from '../../../config/mail.config';
 import { EMAIL_ID_HEADER } from '../../mail.constants';
 import { SmtpEngineTransport } from './smtp-engine';
 import { engineOptions, type SmtpEngineOptions } from './smtp-options';
+import type { RelayRefusal } from './smtp-relay';
+
+/** The relay answers but refuses our configuration: say so, and what sends will do. */
+const REFUSALS: Record<RelayRefusal, (name: string, code?: number | null) => string> = {
+  auth: (name, code) =>
+    `SMTP relay "${name}" refused our credentials (${code ?? 535}); sends will fail with code auth (check SMTP_URL's user and password)`,
+  tls: (name) =>
+    `SMTP relay "${name}" refused our TLS (handshake failed or its certificate is not trusted); sends will fail with code connection (check the relay's certificate or NODE_EXTRA_CA_CERTS)`,
+};
 
 /** EHLO needs a name the relay accepts: the host's when it looks like a domain. */
 function clientName(): string {
@@ -48,14 +57,15 @@ export function createSmtpEngine(config: MailConfig): SmtpEngineTransport {
   // One line per change, naming the relay as the operator did (never its host).
   const logger = new Logger('SmtpRelay');
   for (const relay of engine.relayList) {
-    relay.onHealth = (up) =>
-      up
-        ? logger.log(`SMTP relay "${relay.name}" is up`)
-        : logger.warn(
-            relays.length > 1
-              ? `SMTP relay "${relay.name}" is down; mail goes to the next relay while it is probed`
-              : `SMTP relay "${relay.name}" is down; accepted emails wait while it is probed`,
-          );
+    relay.onHealth = (up, refused, code) => {
+      if (up) return logger.log(`SMTP relay "${relay.name}" is up`);
+      if (refused) return logger.error(REFUSALS[refused](relay.name, code));
+      logger.warn(
+        relays.length > 1
+          ? `SMTP relay "${relay.name}" is down; mail goes to the next relay while it is probed`
+          : `SMTP relay "${relay.name}" is down; accepted emails wait while it is probed`,
+      );
+    };
   }
   engine.startHealthProbe(config.smtpHealthIntervalMs);
   return engine;

@@ -73,6 +73,7 @@ export class SmtpEngineTransport implements MailTransport {
     return this.set.relays.map((r) => ({
       name: r.name,
       up: r.up,
+      ...(r.refused ? { refused: r.refused } : {}),
       available: r.available(),
       possibleDuplicates: r.pool.stats.possibleDuplicates,
       attempts: Object.fromEntries(r.attempts),

@@ -23,13 +23,26 @@ export function wakeAll(listeners: Iterable<() => void>): void {
   }
 }
 
+/** What an answering relay refused of ours: the fix is in our configuration, not the relay. */
+export type RelayRefusal = 'auth' | 'tls';
+
+function refusalOf(error: SmtpDeliveryError | undefined): RelayRefusal | undefined {
+  if (error?.code === 'auth') return 'auth';
+  return error?.stage === 'tls' ? 'tls' : undefined;
+}
+
 export class SmtpRelay {
   readonly pool: SmtpPool;
   /** Whether the relay took a session (or a message) last time we tried; undefined before. */
   up: boolean | undefined;
   /** When the relay last answered or refused us (ms since epoch; 0 = never). */
   lastContact = 0;
-  onHealth?: (up: boolean) => void;
+  /**
+   * Set while the relay answers but refuses this configuration: our credentials (AUTH 5xx)
+   * or our TLS (handshake or certificate). Up or down says nothing about that; this does.
+   */
+  refused: RelayRefusal | undefined;
+  onHealth?: (up: boolean, refused?: RelayRefusal, smtpCode?: number | null) => void;
   private down: DownCause | undefined;
   /** The failure that showed the relay down: its code is what a fail-fast send reports. */
   private downCode: SmtpDeliveryError['code'] = 'connection';
@@ -137,9 +150,11 @@ export class SmtpRelay {
   private contact(error?: SmtpDeliveryError): void {
     this.lastContact = Date.now();
     const up = error === undefined;
-    if (this.up !== up) {
+    const refused = refusalOf(error);
+    if (this.up !== up || this.refused !== refused) {
       this.up = up;
-      this.onHealth?.(up);
+      this.refused = refused;
+      this.onHealth?.(up, refused, error?.smtpCode);
     }
     const cause = error ? downCause(error) : undefined;
     const wasDown = this.down !== undefined;
