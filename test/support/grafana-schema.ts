@@ -1,5 +1,5 @@
 import ts from 'typescript';
-import { REPO_ROOT, repoPath } from './manifests';
+import { repoPath } from './manifests';
 
 /**
  * Type-checks a dashboard JSON text against `Dashboard` from @grafana/schema (Grafana's own
@@ -25,7 +25,6 @@ export function grafanaSchemaErrors(dashboardJson: string): string[] {
     target: ts.ScriptTarget.ES2022,
     skipLibCheck: true,
     types: [],
-    baseUrl: REPO_ROOT,
   };
   const host = ts.createCompilerHost(options);
   const readFromDisk = host.getSourceFile.bind(host);
