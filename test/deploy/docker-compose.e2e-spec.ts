@@ -6,7 +6,10 @@ import { parse } from 'yaml';
 import { validateEnvironment } from '../../src/config/validate-all';
 import { loadAlertRules, loadRecordingRules } from '../support/alert-rules';
 import { repoPath } from '../support/manifests';
+import { AppProcess, buildApp } from '../support/app-process';
+import { request } from '../support/test-app';
 import { promtool } from '../support/promtool';
+import { TestSmtpServer } from '../support/smtp-server';
 
 interface Service {
   image?: string;
@@ -100,6 +103,54 @@ describe('docker-compose.yml (the one-command demo stack)', () => {
     const { ALLOW_OPEN_RELAY: _accepted, ...withoutConsent } = env;
     expect(() => validateEnvironment(withoutConsent)).toThrow(/API_KEYS/);
   });
+
+  it('runs a Redis that keeps every job (noeviction) and current image lines', () => {
+    const redis = service('redis').command ?? [];
+
+    expect(redis.slice(redis.indexOf('--maxmemory-policy'))[1]).toBe('noeviction');
+    const major = (name: string) => Number(/:v?(\d+)/.exec(service(name).image ?? '')?.[1]);
+    expect(major('prometheus')).toBeGreaterThanOrEqual(3); // 3.x is the LTS line
+    expect(major('grafana')).toBeGreaterThanOrEqual(12);
+    expect(service('mailpit').image).not.toMatch(/:v1\.(1\d|2[0-4])\./); // chaos mode: 1.25+
+  });
+
+  it('Grafana\'s "Open this email" link opens an email the demo command sent', async () => {
+    await buildApp();
+    const header = readFileSync(repoPath('docker-compose.yml'), 'utf8').split('\nname:')[0];
+    const curl = header.slice(header.indexOf('curl -s localhost:3000/send-email'));
+    const body = /-d '([^']+)'/.exec(curl)![1];
+    const headers = Object.fromEntries(
+      [...curl.matchAll(/-H '([^:]+): ([^']+)'/g)].map((m) => [m[1].toLowerCase(), m[2]]),
+    );
+    const smtp = await TestSmtpServer.start();
+    const { SMTP_URL: _s, REDIS_URL: _r, QUEUE_DRIVER: _q, ...env } = service('app').environment!;
+    const app = await AppProcess.start({
+      ...env,
+      NODE_ENV: 'production',
+      SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+      QUEUE_DRIVER: 'memory',
+    });
+    try {
+      const sent = await request(`${app.url}/send-email`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+      });
+      expect(sent.status).toBe(200);
+      const id = (sent.body as { id: string }).id;
+      // What Grafana opens: the link's URL with the exemplar's email_id, no headers.
+      const link = 'http://localhost:3000/emails/$${__value.raw}'
+        .replace('http://localhost:3000', app.url)
+        .replace('$${__value.raw}', id);
+      const opened = await request(link);
+
+      expect(opened.status).toBe(200);
+      expect(opened.body).toMatchObject({ id, status: 'sent' });
+    } finally {
+      await app.stop();
+      await smtp.stop();
+    }
+  }, 240_000);
 
   it('configures the app only with variables it reads, pointing at the services', () => {
     const env = service('app').environment ?? {};
