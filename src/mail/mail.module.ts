@@ -12,7 +12,7 @@ import { mailApiSchemasProvider } from './http/mail-api.schemas';
 import { MailClient } from './mail-client';
 import { MailController } from './mail.controller';
 import { MailService } from './mail.service';
-import { DELIVERY_QUEUE } from './mail.constants';
+import { DELIVERY_QUEUE, MAIL_TRANSPORT } from './mail.constants';
 import { emailMetricProviders } from './metrics/email-metric.providers';
 import { EmailMetrics } from './metrics/email-metrics';
 import { MessagePolicy } from './policy/message-policy';
@@ -70,6 +70,8 @@ import { transportProvider } from './transport/transport.factory';
     ReturnPaths,
     RecipientOutcomes,
     DELIVERY_QUEUE,
+    // The status page shows each relay's state (src/status).
+    MAIL_TRANSPORT,
     QueueHealthIndicator,
     TransportHealthIndicator,
   ],

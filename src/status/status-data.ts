@@ -27,8 +27,22 @@ export interface StatusPoint {
   duration: DurationHistogram;
 }
 
+/** email_smtp_up's state of a relay; `refused_*`: it answers but refuses our credentials or TLS. */
+export type StatusRelayState = 'up' | 'down' | 'unknown' | 'refused_auth' | 'refused_tls';
+
+/** Beside the metrics: the relays (replica-wide) and the caller's dead letters. */
+export interface StatusOperationsData {
+  /** Each relay by its `relay` label (never its host), in failover order; empty with the outbox. */
+  relays: Array<{ name: string; state: StatusRelayState }>;
+  /**
+   * Failed emails the caller can list at GET /emails?status=failed: its client's, or every
+   * client's for an operator. `more`: there are more than `count` (the count is bounded).
+   */
+  deadLetters: { count: number; more: boolean };
+}
+
 /** What /status/data returns; the page derives rates and quantiles from differences. */
-export interface StatusData extends StatusSnapshot {
+export interface StatusData extends StatusSnapshot, StatusOperationsData {
   /** The process answering (the pod name in Kubernetes): every figure is this replica's. */
   replica: string;
   /**

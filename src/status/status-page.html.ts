@@ -32,6 +32,10 @@ export const STATUS_PAGE_HTML = `<!doctype html>
   .legend span { margin-right: 12px; font-size: 12px; }
   .scope { color: #94a3b8; padding: 0 20px 10px; margin: 0; }
   .scope a { color: #38bdf8; }
+  .ops { padding: 0 20px 10px; margin: 0; }
+  .ops a { color: #38bdf8; }
+  .ops .relay { margin-right: 4px; }
+  .ops .hint { color: #94a3b8; font-size: 12px; }
   .clients { padding: 0 20px 12px; }
   .caption { color: #94a3b8; font-size: 13px; margin: 0 0 6px; }
   .clients table { border-collapse: collapse; background: #1e293b; border-radius: 8px; }
@@ -43,6 +47,9 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <header><h1>mailwatch · this replica</h1><span id="updated">connecting…</span></header>
 <p class="scope">Every figure below is <strong>this replica's</strong> own (<span id="replica">…</span>), not the whole deployment's.
 <a id="grafana" hidden>All replicas: the Grafana dashboard</a></p>
+<p class="ops">relays: <span id="relays">…</span> ·
+<a id="dead-letters" title="GET /emails?status=failed: the API, it needs your API key">dead letters: <strong id="dead-letter-count">–</strong></a>
+<span class="hint">(<span id="dead-letter-scope">…</span>; the listing is the API and needs your API key)</span></p>
 <section class="tiles">
   <div class="tile"><div class="label">emails/s (this replica)</div><div class="value" id="rate">–</div></div>
   <div class="tile"><div class="label">success rate (1 min)</div><div class="value" id="success-rate">–</div></div>
@@ -122,11 +129,30 @@ function clients(data) {
   }));
 }
 
+/** One indicator per relay (by name, never host) and the caller's dead letters with their listing. */
+function operations(data) {
+  const relays = data.relays.map((r, i) => {
+    const span = document.createElement('span');
+    const dot = document.createElement('b');
+    span.className = 'relay'; span.dataset.relay = r.name; span.dataset.state = r.state;
+    dot.className = r.state === 'up' ? 'ok' : r.state === 'unknown' ? 'warn' : 'bad';
+    dot.textContent = '●';
+    span.append((i ? ' / ' : '') + r.name + ' ', dot, ' ' + r.state.replace('_', ' '));
+    return span;
+  });
+  document.getElementById('relays').replaceChildren(...(relays.length ? relays : ['none (outbox)']));
+  const dead = data.deadLetters;
+  document.getElementById('dead-letter-count').textContent = dead.count + (dead.more ? '+' : '');
+  document.getElementById('dead-letters').href = location.pathname.replace(/\\/status\\/?$/, '') + '/emails?status=failed';
+  document.getElementById('dead-letter-scope').textContent = data.client === null ? 'every client' : 'your client only';
+}
+
 function render(data) {
   for (const p of data.history.points) history.push(p);
   // A key scoped to one client gets no server history (it is replica-wide): chart its own polls.
   if (data.client !== null) history.push(asPoint(data));
   clients(data);
+  operations(data);
   if (history.length) lastTime = history[history.length - 1].time;
   history.splice(0, Math.max(history.length - data.history.capacity, 0));
   const now = asPoint(data);

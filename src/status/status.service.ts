@@ -11,6 +11,7 @@ import { metricsConfig, type MetricsConfig } from '../config/metrics.config';
 import { observabilityConfig, type ObservabilityConfig } from '../config/observability.config';
 import type { StatusData, StatusSnapshot } from './status-data';
 import { StatusHistory } from './status-history';
+import { StatusOperations } from './status-operations';
 
 type MetricJson = Awaited<ReturnType<typeof register.getMetricsAsJSON>>[number];
 type Sample = { value: number; labels: Record<string, string | number>; metricName?: string };
@@ -30,6 +31,7 @@ export class StatusService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(observabilityConfig.KEY) private readonly config: ObservabilityConfig,
     @Inject(metricsConfig.KEY) metrics: MetricsConfig,
+    private readonly operations: StatusOperations,
   ) {
     this.history = new StatusHistory(undefined, metrics.emailDurationBuckets);
   }
@@ -54,6 +56,7 @@ export class StatusService implements OnModuleInit, OnModuleDestroy {
     const dashboard = this.config.grafanaUrl && `${this.config.grafanaUrl}/d/mailwatch/mailwatch`;
     return {
       ...(await this.snapshot(client)),
+      ...(await this.operations.read(client)),
       replica: this.replica,
       client: client ?? null,
       dashboardUrl: dashboard ?? null,
