@@ -224,9 +224,12 @@ describe('Alert rules (config/alerts/mailwatch.rules.yml)', () => {
 
       expect(mutated).not.toBe(rules());
       withRules(mutated, (dir) => {
-        const result = testsIn(dir);
+        // Twice seen passing a mutant only inside a full, loaded run (never alone): a second
+        // run tells a promtool fluke from tests that really miss the change; the output says.
+        let result = testsIn(dir);
+        if (result.status === 0) result = testsIn(dir);
 
-        expect(result.status).not.toBe(0);
+        expect({ status: result.status, output: result.output }).not.toMatchObject({ status: 0 });
         expect(result.output).toContain('FAILED');
         expect(result.output).toContain(`alertname: ${alert}`);
       });
