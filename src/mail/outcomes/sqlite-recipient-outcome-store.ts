@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
+import { openSidecarDb, prepareAll } from '../sqlite/sidecar-db';
 import type { RecipientOutcome } from './recipient-outcomes';
 import type { RecipientOutcomeStore } from './recipient-outcome-store';
 
@@ -43,21 +42,9 @@ export class SqliteRecipientOutcomeStore implements RecipientOutcomeStore {
   constructor(
     readonly path: string,
     private readonly retentionMs: number,
-    private readonly db = SqliteRecipientOutcomeStore.open(path),
+    private readonly db = openSidecarDb(path, SCHEMA),
   ) {
-    this.sql = Object.fromEntries(
-      Object.entries(STATEMENTS).map(([name, text]) => [name, db.prepare(text)]),
-    ) as Record<keyof typeof STATEMENTS, StatementSync>;
-  }
-
-  private static open(path: string): DatabaseSync {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    // A short busy wait: the file is this process's, but a restart may overlap the old one.
-    const db = new DatabaseSync(path, { timeout: 2_000 });
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = FULL');
-    db.exec(SCHEMA);
-    return db;
+    this.sql = prepareAll(db, STATEMENTS);
   }
 
   record(emailId: string, outcome: RecipientOutcome, now: number): Promise<void> {

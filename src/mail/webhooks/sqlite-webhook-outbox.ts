@@ -1,6 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { openSidecarDb, prepareAll } from '../sqlite/sidecar-db';
 import { WebhookOutbox, type NewOutboxEvent, type OutboxEvent } from './webhook-outbox';
 
 const SCHEMA = `
@@ -45,18 +44,8 @@ export class SqliteWebhookOutbox extends WebhookOutbox {
 
   constructor(path: string) {
     super();
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    const db = new DatabaseSync(path, { timeout: 2_000 });
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = FULL');
-    db.exec(SCHEMA);
-    this.db = db;
-    this.sql = Object.fromEntries(
-      Object.entries(SqliteWebhookOutbox.STATEMENTS).map(([name, text]) => [
-        name,
-        db.prepare(text),
-      ]),
-    ) as Record<keyof typeof SqliteWebhookOutbox.STATEMENTS, StatementSync>;
+    this.db = openSidecarDb(path, SCHEMA);
+    this.sql = prepareAll(this.db, SqliteWebhookOutbox.STATEMENTS);
   }
 
   private readonly db: DatabaseSync;
