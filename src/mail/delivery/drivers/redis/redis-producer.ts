@@ -133,10 +133,14 @@ export class RedisProducer {
   }
 
   async find(id: string): Promise<EmailView | undefined> {
+    // State before data: a job seen failed (or completed) has its last error (or result)
+    // already stored, while data read first could predate the worker's last write and show a
+    // failed email without the error that decides 422 or 502.
+    const state = await this.bounds.run(this.queue.getJobState(id));
     const job = await this.bounds.run(this.queue.getJob(id));
     // A withdrawn id (Admission's marker) is no email.
     if (!job || job.name !== JOB_NAME) return undefined;
-    return jobToView(job, await this.bounds.run(job.getState()));
+    return jobToView(job, state);
   }
 
   async listFailed(limit: number, client?: string): Promise<EmailView[]> {
