@@ -92,7 +92,11 @@ export function helmetDefaults(): Record<string, string> {
     getHeader: (name: string) => headers[name.toLowerCase()],
   };
   let failure: unknown;
-  helmet()(
+  // No upgrade-insecure-requests: over plain HTTP on any address but localhost, Chromium then
+  // fetches Swagger UI's scripts and styles over https, which nothing serves, and the page
+  // stays blank (test/api/csp-plain-http). Where mailwatch is served over TLS, the ingress
+  // owns that upgrade (and HSTS).
+  helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } })(
     { headers: {}, method: 'GET', url: '/' } as IncomingMessage,
     recorder as unknown as ServerResponse,
     (err?: unknown) => (failure = err),
