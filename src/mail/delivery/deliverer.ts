@@ -119,6 +119,11 @@ export class Deliverer {
     return this.policy.expiry(acceptedAt, last ?? RELAY_DOWN);
   }
 
+  /** What is left of the lifetime of mail accepted at `acceptedAt` (ms, 0 when spent). */
+  lifetimeLeft(acceptedAt: number, now = Date.now()): number {
+    return this.policy.lifetimeLeft(acceptedAt, now);
+  }
+
   /** Whether the transport can take mail now (false while every relay is known down). */
   available(): boolean {
     return this.transport.availability?.available() ?? true;

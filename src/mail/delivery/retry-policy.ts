@@ -63,6 +63,11 @@ export class RetryPolicy {
     return now >= acceptedAt + this.settings.deliveryLifetimeMs ? this.expired(last) : undefined;
   }
 
+  /** Milliseconds of the lifetime from `acceptedAt` still left at `now` (0 when spent). */
+  lifetimeLeft(acceptedAt: number, now = Date.now()): number {
+    return Math.max(0, acceptedAt + this.settings.deliveryLifetimeMs - now);
+  }
+
   private expired(last: DeliveryErrorInfo): DeliveryErrorInfo {
     const seconds = Math.round(this.settings.deliveryLifetimeMs / 1000);
     return {

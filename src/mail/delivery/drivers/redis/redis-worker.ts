@@ -15,6 +15,7 @@ import {
 } from './delivery-job';
 import type { OutcomeLedger } from './outcome-ledger';
 import type { RedisBounds } from './redis-bounds';
+import { RelayHold } from './relay-hold';
 
 /**
  * The delivery side of the redis driver: a BullMQ worker in each replica (concurrency
@@ -45,6 +46,7 @@ export class RedisWorker {
   private connection?: Redis;
   private reconcileTimer?: NodeJS.Timeout;
   private closed = false;
+  private hold?: RelayHold;
 
   constructor(
     private readonly deliverer: Deliverer,
@@ -60,18 +62,26 @@ export class RedisWorker {
     const lockMs = this.delivery.redisLockMs;
     const prefix = this.redis.prefix;
     this.connection = this.redis.blocking('mailwatch-worker');
-    this.worker = new Worker<JobData, JobResult>(QUEUE_NAME, (job) => this.process(job), {
-      connection: this.connection,
-      prefix,
-      concurrency: this.mail.concurrency,
-      lockDuration: lockMs,
-      stalledInterval: Math.max(250, Math.floor(lockMs / 2)),
-      maxStalledCount: 3,
-      settings: {
-        backoffStrategy: (_attempts, _type, err) =>
-          err instanceof RetryLater ? err.delayMs : 1000,
-      },
+    this.hold = new RelayHold(this.deliverer, async (id) => {
+      // A job another replica already took, or that left the delayed set, just stays as is.
+      if (this.worker) await (await Job.fromId<JobData, JobResult>(this.worker, id))?.promote();
     });
+    this.worker = new Worker<JobData, JobResult>(
+      QUEUE_NAME,
+      (job, token) => this.process(job, token),
+      {
+        connection: this.connection,
+        prefix,
+        concurrency: this.mail.concurrency,
+        lockDuration: lockMs,
+        stalledInterval: Math.max(250, Math.floor(lockMs / 2)),
+        maxStalledCount: 3,
+        settings: {
+          backoffStrategy: (_attempts, _type, err) =>
+            err instanceof RetryLater ? err.delayMs : 1000,
+        },
+      },
+    );
     this.worker.on('error', (err: Error) => this.bounds.logError('worker', err));
     this.worker.on('active', (job) => {
       this.unsettledHere.add(job.id!);
@@ -146,6 +156,7 @@ export class RedisWorker {
    */
   async close(): Promise<void> {
     this.closed = true;
+    this.hold?.stop();
     clearInterval(this.reconcileTimer);
     const closing = Promise.allSettled([this.worker?.close(true), this.events?.close()]);
     // With Redis down the connections never close politely: RedisConnections cuts them next.
@@ -157,7 +168,12 @@ export class RedisWorker {
     return this.unsettledHere.size === 0 && this.connection?.status !== 'ready';
   }
 
-  private async process(job: Job<JobData, JobResult>): Promise<JobResult> {
+  private async process(job: Job<JobData, JobResult>, token?: string): Promise<JobResult> {
+    // Every relay known down: no attempt, nothing spent; back to Redis as delayed.
+    if (this.hold?.active) {
+      this.unsettledHere.delete(job.id!);
+      return this.hold.hold(job, token);
+    }
     this.activeHere++;
     try {
       const attempt = job.attemptsMade + 1;
