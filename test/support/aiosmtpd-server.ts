@@ -27,6 +27,8 @@ export class AiosmtpdServer {
       smtpUtf8?: boolean;
       /** Announce PIPELINING (aiosmtpd does not by itself, though it reads commands in order). */
       pipelining?: boolean;
+      /** false: no 8BITMIME in the EHLO answer. */
+      eightBitMime?: boolean;
     } = {},
   ): Promise<AiosmtpdServer> {
     if (!existsSync(PYTHON))
@@ -36,6 +38,7 @@ export class AiosmtpdServer {
     if (options.auth) args.push('--auth', `${options.auth.user}:${options.auth.pass}`);
     if (options.smtpUtf8 === false) args.push('--no-smtputf8');
     if (options.pipelining) args.push('--pipelining');
+    if (options.eightBitMime === false) args.push('--no-8bitmime');
     const child = spawn(PYTHON, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));

@@ -18,15 +18,20 @@ from aiosmtpd.smtp import SMTP, AuthResult
 
 
 class Store:
-    def __init__(self, directory, pipelining=False):
+    def __init__(self, directory, pipelining=False, eight_bit_mime=True):
         self.directory = directory
         self.count = 0
         self.pipelining = pipelining
+        self.eight_bit_mime = eight_bit_mime
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
         session.host_name = hostname
         if self.pipelining:
             responses.insert(len(responses) - 1, "250-PIPELINING")
+        if not self.eight_bit_mime:
+            # A relay without 8BITMIME (aiosmtpd offers it by default); it then refuses BODY=.
+            responses[:] = [r for r in responses if "8BITMIME" not in r]
+            responses[-1] = "250 " + responses[-1][4:]
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -56,8 +61,9 @@ def main():
     parser.add_argument("--auth", help="user:password to require")
     parser.add_argument("--no-smtputf8", action="store_true")
     parser.add_argument("--pipelining", action="store_true")
+    parser.add_argument("--no-8bitmime", action="store_true")
     args = parser.parse_args()
-    handler = Store(args.dir, args.pipelining)
+    handler = Store(args.dir, args.pipelining, not args.no_8bitmime)
     creds = args.auth.split(":", 1) if args.auth else None
 
     def authenticator(server, session, envelope, mechanism, auth_data):

@@ -104,7 +104,9 @@ export class PostfixServer {
       'anvil unix - - n - 1 anvil',
       'scache unix - - n - 1 scache',
       'postlog unix-dgram n - n - 1 postlogd',
-      `store unix - n n - - pipe flags= user=nobody argv=/usr/bin/tee ${dir}/out/\${queue_id}.eml`,
+      // dd, not tee: tee also copies the message to the pipe's output, which Postfix stops
+      // reading after a few KB, so a 100 KB message killed tee and bounced.
+      `store unix - n n - - pipe flags= user=nobody argv=/usr/bin/dd of=${dir}/out/\${queue_id}.eml status=none`,
       ...(options.masterCf ?? []),
     ];
     writeFileSync(join(dir, 'conf', 'main.cf'), main.filter(Boolean).join('\n') + '\n');

@@ -79,3 +79,52 @@ describe('message builder', () => {
     expect(String(built.payload)).not.toContain('evil');
   });
 });
+
+describe('message builder: transfer encodings (issue 20)', () => {
+  const text = 'café\n'.repeat(10);
+  const html = `<p>${'Zürich '.repeat(100)}</p>\n`;
+  const head = (payload: string | Buffer) =>
+    [...payload.toString().matchAll(/^Content-Transfer-Encoding: (\S+)/gim)].map((m) => m[1]);
+
+  it('8-bit text and html with short lines go 8bit when the relay offers 8BITMIME', async () => {
+    const built = await buildMessage({ ...base, text, html }, 'e1', 'X-Id', true);
+    expect(head(built.payload)).toEqual(['8bit', '8bit']);
+    expect(built).toMatchObject({ eightBit: true, chose8bit: true });
+    // The body is on the wire as it is, CRLF line ends.
+    expect(built.payload.toString('utf8')).toContain(text.replace(/\n/g, '\r\n'));
+  });
+
+  it('the same message goes quoted-printable, 7-bit clean, without 8BITMIME', async () => {
+    const built = await buildMessage({ ...base, text, html }, 'e2', 'X-Id', false);
+    expect(head(built.payload)).toEqual(['quoted-printable', 'quoted-printable']);
+    expect(built).toMatchObject({ eightBit: false, chose8bit: false });
+  });
+
+  it('ASCII html with lines over 76 goes 7bit, not quoted-printable', async () => {
+    const built = await buildMessage(
+      { ...base, text: undefined, html: `<p>${'x'.repeat(900)}</p>` },
+      'e3',
+      'X-Id',
+      false,
+    );
+    expect(head(built.payload)).toEqual(['7bit']);
+    expect(built.eightBit).toBe(false);
+  });
+
+  it('a line over 998 octets keeps quoted-printable; attachments keep their encoding', async () => {
+    const built = await buildMessage(
+      {
+        ...base,
+        text: `é${'x'.repeat(1000)}`,
+        attachments: [
+          { filename: 'a.txt', contentType: 'text/plain', content: 'eA==', encoding: 'base64' },
+        ],
+      },
+      'e4',
+      'X-Id',
+      true,
+    );
+    expect(head(built.payload)).toEqual(['quoted-printable', 'base64']);
+    expect(built.chose8bit).toBe(false);
+  });
+});

@@ -1,8 +1,10 @@
 import { domainToASCII } from 'node:url';
 import MailComposer from 'nodemailer/lib/mail-composer';
+import type MimeNode from 'nodemailer/lib/mime-node';
 import type { OutgoingEmail } from '../mail-transport';
 import { preparedHeaders } from '../prepared-headers';
 import { messageError } from './smtp-error';
+import { identityEncoding, linesFit } from './body-encoding';
 
 export interface Envelope {
   from: string;
@@ -20,6 +22,8 @@ export interface BuiltMessage {
   /** Octets of the message (for SIZE=). */
   size: number;
   messageId: string;
+  /** A body part went out as 8bit by choice: rebuilding without 8BITMIME can encode it. */
+  chose8bit?: boolean;
   /** Which path built it; exposed for tests and the benchmark. */
   path: 'plain' | 'composer' | 'raw';
 }
@@ -28,21 +32,6 @@ const DISPLAY_FORM = /^(.*?)\s*<([^<>]*)>$/;
 const PRINTABLE = /^[\x20-\x7e]*$/;
 const TEXT_ASCII = /^[\x20-\x7e\t\r\n]*$/;
 const SAFE_PHRASE = /^(?:"(?:[^"\\]|\\.)*"|[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~ ]*)$/;
-/**
- * A line of 999+ characters (RFC 5322's 998 limit without CRLF). A regex like /[^\r\n]{999}/
- * retries from every start position: quadratic on a long body without line breaks.
- */
-function hasLongLine(text: string): boolean {
-  if (text.length < 999) return false;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) start = i + 1;
-    else if (i - start >= 998) return true;
-  }
-  return false;
-}
-
 const SAFE_ID = /^[A-Za-z0-9._-]{1,128}$/;
 const EIGHT_BIT = /[\u0080-\u00ff]/;
 
@@ -110,7 +99,8 @@ export function isPlain(email: OutgoingEmail): boolean {
   const subject = email.subject ?? '';
   if (subject.length > 900 || !PRINTABLE.test(subject)) return false;
   const text = email.text ?? '';
-  if (!TEXT_ASCII.test(text) || hasLongLine(text)) return false;
+  // linesFit splits on LF only: a bare CR makes a line look longer, never shorter (safe side).
+  if (!TEXT_ASCII.test(text) || !linesFit(text)) return false;
   const mailboxes = [
     email.from,
     ...email.to,
@@ -146,11 +136,34 @@ function buildPlain(
   return { envelope, payload, eightBit: false, size: payload.length, messageId, path: 'plain' };
 }
 
+/**
+ * The text and html parts that need no encoding go out as they are (body-encoding.ts). MimeNode
+ * has no option for it (a text/* part always gets quoted-printable or base64 once it is not
+ * short-lined ASCII), but sends content as is for any other transfer encoding: the node is told
+ * its encoding here. Attachments keep nodemailer's choice. Returns whether some part is 8bit.
+ */
+function useIdentityEncodings(
+  node: MimeNode,
+  email: OutgoingEmail,
+  eightBitMime: boolean,
+): boolean {
+  let chose8bit = false;
+  for (const child of node.childNodes)
+    chose8bit = useIdentityEncodings(child, email, eightBitMime) || chose8bit;
+  const content: unknown = node.content;
+  if (typeof content !== 'string' || (content !== email.text && content !== email.html))
+    return chose8bit;
+  const encoding = identityEncoding(content, eightBitMime);
+  if (encoding) node.getTransferEncoding = () => encoding;
+  return chose8bit || encoding === '8bit';
+}
+
 function buildComposed(
   email: OutgoingEmail,
   emailId: string,
   envelope: Envelope,
   idHeader: string,
+  eightBitMime: boolean,
 ): Promise<BuiltMessage> {
   const messageId = messageIdFor(emailId, envelope.from);
   const composer = new MailComposer({
@@ -166,8 +179,10 @@ function buildComposed(
     messageId,
     headers: { ...preparedHeaders(email), [idHeader]: emailId },
   });
+  const root = composer.compile();
+  const chose8bit = useIdentityEncodings(root, email, eightBitMime);
   return new Promise((resolve, reject) => {
-    composer.compile().build((err, raw) => {
+    root.build((err, raw) => {
       if (err) return reject(messageError('the message could not be built'));
       const text = raw.toString('latin1');
       const payload = Buffer.from(toWire(text), 'latin1');
@@ -177,6 +192,7 @@ function buildComposed(
         eightBit: EIGHT_BIT.test(text),
         size: payload.length,
         messageId,
+        chose8bit,
         path: 'composer',
       });
     });
@@ -214,15 +230,19 @@ function buildRaw(
   };
 }
 
-/** Plain text goes straight to the wire; anything richer goes through nodemailer's MailComposer. */
+/**
+ * Plain text goes straight to the wire; anything richer goes through nodemailer's MailComposer.
+ * `eightBitMime`: whether the relay is expected to offer 8BITMIME (8bit parts allowed).
+ */
 export function buildMessage(
   email: OutgoingEmail,
   emailId: string,
   idHeader: string,
+  eightBitMime = true,
 ): BuiltMessage | Promise<BuiltMessage> {
   const envelope = envelopeOf(email);
   if (email.raw !== undefined) return buildRaw(email.raw, emailId, envelope, idHeader);
   return isPlain(email)
     ? buildPlain(email, emailId, envelope, idHeader)
-    : buildComposed(email, emailId, envelope, idHeader);
+    : buildComposed(email, emailId, envelope, idHeader, eightBitMime);
 }

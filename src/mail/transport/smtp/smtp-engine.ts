@@ -6,13 +6,13 @@ import type {
   RelayStatus,
   TransportReceipt,
 } from '../mail-transport';
-import { buildMessage } from './message-builder';
+import { buildMessage, type BuiltMessage } from './message-builder';
 import type { PoolStats, SmtpPool } from './smtp-pool';
 import type { SmtpEngineOptions } from './smtp-options';
 import { SmtpRelay } from './smtp-relay';
 import { RelaySet } from './relay-set';
 import type { RejectedRecipient } from './smtp-transaction';
-import { SmtpDeliveryError } from './smtp-error';
+import { isNo8BitMime, SmtpDeliveryError } from './smtp-error';
 
 /** The header tying a delivered message back to its email id (same as mail.constants). */
 const DEFAULT_ID_HEADER = 'X-Mailwatch-Id';
@@ -37,6 +37,8 @@ export interface SmtpReceipt extends TransportReceipt {
 export class SmtpEngineTransport implements MailTransport {
   readonly kind = 'smtp';
   private readonly set: RelaySet;
+  /** Whether to send 8-bit text as 8bit; false once a relay refused it for lack of 8BITMIME. */
+  private eightBitMime = true;
   readonly availability: RelayAvailability;
 
   /** One relay (`options`, labelled `relayName`), or several in failover order. */
@@ -96,9 +98,30 @@ export class SmtpEngineTransport implements MailTransport {
   }
 
   async send(email: OutgoingEmail, emailId: string): Promise<SmtpReceipt> {
-    let built;
+    let built = await this.build(email, emailId);
+    let result;
     try {
-      built = await buildMessage(email, emailId, this.idHeader);
+      result = await this.set.send(built);
+    } catch (err) {
+      // The relay stopped offering 8BITMIME (or never did): the parts sent 8bit by choice go
+      // quoted-printable from now on. Refused before DATA, so nothing was delivered.
+      if (!built.chose8bit || !isNo8BitMime(err)) throw err;
+      this.eightBitMime = false;
+      built = await this.build(email, emailId);
+      result = await this.set.send(built);
+    }
+    return {
+      messageId: built.messageId,
+      response: result.response,
+      accepted: result.accepted,
+      rejected: result.rejected,
+      ...(this.set.relays.length > 1 ? { relay: result.relay } : {}),
+    };
+  }
+
+  private async build(email: OutgoingEmail, emailId: string): Promise<BuiltMessage> {
+    try {
+      return await buildMessage(email, emailId, this.idHeader, this.eightBitMime);
     } catch (err) {
       if (err instanceof SmtpDeliveryError) throw err;
       throw new SmtpDeliveryError(
@@ -109,14 +132,6 @@ export class SmtpEngineTransport implements MailTransport {
         'message',
       );
     }
-    const result = await this.set.send(built);
-    return {
-      messageId: built.messageId,
-      response: result.response,
-      accepted: result.accepted,
-      rejected: result.rejected,
-      ...(this.set.relays.length > 1 ? { relay: result.relay } : {}),
-    };
   }
 
   /** Resolves when any relay takes a session (TLS and AUTH included); else the first's error. */

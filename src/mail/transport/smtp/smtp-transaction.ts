@@ -1,6 +1,6 @@
 import type { SmtpSession } from './smtp-session';
 import { faultError, judgeRecipients, replyError, type RejectedRecipient } from './smtp-classify';
-import { messageError, SmtpDeliveryError, type SmtpStage } from './smtp-error';
+import { messageError, no8BitMime, SmtpDeliveryError, type SmtpStage } from './smtp-error';
 import type { SmtpReply } from './smtp-reply';
 import type { BuiltMessage } from './message-builder';
 
@@ -29,8 +29,7 @@ const replyText = (r: SmtpReply) => `${r.code} ${r.lines.join(' ')}`.trim();
 function mailCommand(session: SmtpSession, message: BuiltMessage): string {
   let params = '';
   if (message.eightBit) {
-    if (!session.caps.eightBitMime)
-      throw messageError('message has 8-bit content and the SMTP server does not offer 8BITMIME');
+    if (!session.caps.eightBitMime) throw no8BitMime();
     params += ' BODY=8BITMIME';
   }
   if (message.envelope.smtpUtf8) {

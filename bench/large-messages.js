@@ -1,0 +1,154 @@
+'use strict';
+// App CPU per `POST /send-email` for large bodies (issue 20): 100 KB text and 100 KB html, on
+// the default configuration (spool driver), builds side by side against one SMTP sink. Each
+// round sends LARGE_REQUESTS requests of each kind to each build in turn (order rotated per
+// round); the table shows the median CPU ms per request and the median of per-round ratios.
+//
+//   node bench/large-messages.js base=/tmp/base/dist new=dist       label=build dir[,env…]
+//   LARGE_ROUNDS=5 LARGE_REQUESTS=400 …                    rounds and requests per round
+//   BENCH_CPU_PROF=1 …                                     also write .cpuprofile per build
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const procs = require('./lib/procs');
+const { fire } = require('./lib/load');
+const { median } = require('./lib/stats');
+const { quiet } = require('./lib/cpu-compare');
+
+const ROUNDS = Number(process.env.LARGE_ROUNDS ?? 5);
+const REQUESTS = Number(process.env.LARGE_REQUESTS ?? 400);
+const CONNECTIONS = Number(process.env.LARGE_CONNECTIONS ?? 8);
+const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
+const PROFILE_DIR = path.join(__dirname, 'profiles');
+
+/** ~100 KB of prose: mostly ASCII, a little UTF-8 (accents, a euro sign), lines under 80. */
+function largeText(bytes = 100_000) {
+  const words = ['delivery', 'relay', 'queue', 'message', 'café', 'naïve', 'price 5 €', 'retry'];
+  let out = '';
+  let line = '';
+  for (let i = 0; Buffer.byteLength(out) < bytes; i++) {
+    line += (line ? ' ' : '') + words[(i * 7) % words.length];
+    if (line.length > 70) {
+      out += `${line}\n`;
+      line = '';
+    }
+  }
+  return out;
+}
+
+/** ~100 KB of html as templates emit it: long lines (~650 characters, under 998 octets), some UTF-8. */
+function largeHtml(bytes = 100_000) {
+  let out = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Report</title></head><body>\n';
+  for (let row = 0; Buffer.byteLength(out) < bytes; row++) {
+    let line = `<table class="r${row}">`;
+    while (line.length < 600)
+      line += `<tr><td style="padding:4px">Zürich ${row}</td><td>12,50 €</td></tr>`;
+    out += `${line}</table>\n`;
+  }
+  return `${out}</body></html>\n`;
+}
+
+const BODIES = {
+  text: { to: 'someone@example.com', subject: 'large text', text: largeText() },
+  html: { to: 'someone@example.com', subject: 'large html', html: largeHtml() },
+};
+
+const builds = process.argv.slice(2).map((arg) => {
+  const [head, ...vars] = arg.split(',');
+  const [label, dir] = head.includes('=') ? head.split('=') : [head, head];
+  const env = Object.fromEntries(vars.map((kv) => kv.split('=')));
+  return { label, main: path.resolve(dir, 'main.js'), env };
+});
+if (builds.length === 0) {
+  process.stderr.write('usage: node bench/large-messages.js label=distDir [label=distDir …]\n');
+  process.exit(2);
+}
+
+const hardStop = setTimeout(() => {
+  process.stderr.write('[large-messages] giving up after 900 s\n');
+  void procs.stopAll().finally(() => process.exit(2));
+}, 900_000);
+hardStop.unref();
+
+async function main() {
+  if (process.env.BENCH_CPU_PROF === '1') fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'large-bench-'));
+  const sink = await procs.startSink();
+  const apps = [];
+  try {
+    for (const build of builds) {
+      const nodeArgs =
+        process.env.BENCH_CPU_PROF === '1'
+          ? [
+              '--cpu-prof',
+              `--cpu-prof-dir=${PROFILE_DIR}`,
+              `--cpu-prof-name=large-${build.label}-${Date.now()}.cpuprofile`,
+            ]
+          : [];
+      const app = await procs.startApp(
+        {
+          SMTP_URL: sink.url,
+          // The default driver; one spool file per build (a spool file has one owner).
+          QUEUE_DRIVER: 'spool',
+          SPOOL_PATH: path.join(dir, `${build.label}.db`),
+          ENABLE_METRICS: 'true',
+          ...build.env,
+        },
+        { nodeArgs, main: build.main },
+      );
+      apps.push({ ...build, app, cpu: { text: [], html: [] } });
+    }
+    const send = (a, kind, amount) =>
+      fire({
+        url: `${a.app.url}/send-email`,
+        body: BODIES[kind],
+        connections: CONNECTIONS,
+        amount,
+        clients: CLIENTS,
+      });
+    for (const a of apps) for (const kind of Object.keys(BODIES)) await send(a, kind, 200);
+    await quiet(sink);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = apps.map((_, i) => apps[(i + round) % apps.length]);
+      for (const kind of Object.keys(BODIES)) {
+        for (const a of order) {
+          const before = procs.cpuSeconds(a.app.pid);
+          const r = await send(a, kind, REQUESTS);
+          await quiet(sink);
+          const ms = ((procs.cpuSeconds(a.app.pid) - before) * 1000) / r.total;
+          if (r.ok200 !== r.total)
+            process.stderr.write(
+              `[large-messages] ${a.label} ${kind}: ${r.total - r.ok200} non-200\n`,
+            );
+          a.cpu[kind].push(ms);
+        }
+      }
+    }
+  } finally {
+    await Promise.all(apps.map((a) => a.app.stop()));
+    await sink.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  process.stdout.write(
+    `${ROUNDS} rounds × ${REQUESTS} requests per kind, ${CONNECTIONS} connections, spool driver, ` +
+      `text ${Buffer.byteLength(BODIES.text.text)} B, html ${Buffer.byteLength(BODIES.html.html)} B\n`,
+  );
+  process.stdout.write(
+    '| body | build | CPU ms/request (median) | vs first (median of per-round ratios) | rounds |\n|---|---|---|---|---|\n',
+  );
+  for (const kind of Object.keys(BODIES)) {
+    for (const a of apps) {
+      const ratio = median(a.cpu[kind].map((x, i) => x / apps[0].cpu[kind][i]));
+      const vs = a === apps[0] ? '' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %`;
+      process.stdout.write(
+        `| ${kind} | ${a.label} | ${median(a.cpu[kind]).toFixed(3)} | ${vs} | ${a.cpu[kind].map((x) => x.toFixed(2)).join(' ')} |\n`,
+      );
+    }
+  }
+}
+
+main().catch(async (err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  await procs.stopAll();
+  process.exit(1);
+});
