@@ -62,10 +62,14 @@ export class RedisWorker {
     const lockMs = this.delivery.redisLockMs;
     const prefix = this.redis.prefix;
     this.connection = this.redis.blocking('mailwatch-worker');
-    this.hold = new RelayHold(this.deliverer, async (id) => {
-      // A job another replica already took, or that left the delayed set, just stays as is.
-      if (this.worker) await (await Job.fromId<JobData, JobResult>(this.worker, id))?.promote();
-    });
+    this.hold = new RelayHold(
+      this.deliverer,
+      async (id) => {
+        // A job another replica already took, or that left the delayed set, just stays as is.
+        if (this.worker) await (await Job.fromId<JobData, JobResult>(this.worker, id))?.promote();
+      },
+      this.mail.retryMaxMs,
+    );
     this.worker = new Worker<JobData, JobResult>(
       QUEUE_NAME,
       (job, token) => this.process(job, token),
