@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -9,12 +10,18 @@ import { progressOf } from './delivery-job';
 /**
  * Marks the job counted for this final transition (its `finishedOn`): 1 = ours to count,
  * 0 = already counted, 2 = the job is gone (removed by retention) — count it, nobody else can.
+ * The claimer (ARGV[1]) is stored with it: a claim that ran but whose reply was lost (the
+ * master died after replicating it) is retried, and must find itself, not "already counted".
  */
 const CLAIM_ONE = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
 local finished = redis.call('HGET', KEYS[1], 'finishedOn')
-if not finished or redis.call('HGET', KEYS[1], 'mwCounted') == finished then return 0 end
-redis.call('HSET', KEYS[1], 'mwCounted', finished)
+if not finished then return 0 end
+if redis.call('HGET', KEYS[1], 'mwCounted') == finished then
+  if redis.call('HGET', KEYS[1], 'mwCountedBy') == ARGV[1] then return 1 end
+  return 0
+end
+redis.call('HSET', KEYS[1], 'mwCounted', finished, 'mwCountedBy', ARGV[1])
 return 1`;
 
 /**
@@ -31,6 +38,9 @@ for i = 1, #KEYS do
   end
 end
 return claimed`;
+
+/** This process, as a claimer (a retried claim recognises its own earlier success). */
+const CLAIMER = randomUUID();
 
 /** Jobs finished this recently are left to their own replica's event handler. */
 const RECONCILE_AFTER_MS = 10_000;
@@ -58,7 +68,13 @@ export class OutcomeLedger {
     const outcome = this.outcomeOf(job, status);
     // The webhook event is durable (in Redis, idempotent) before the claim: never lost.
     await this.deliverer.announce(outcome);
-    const claimed = (await this.redis.eval(CLAIM_ONE, 1, this.queue.toKey(job.id!))) as number;
+    const claimer = `${CLAIMER}:${job.id!}:${job.finishedOn ?? ''}`;
+    const claimed = (await this.redis.eval(
+      CLAIM_ONE,
+      1,
+      this.queue.toKey(job.id!),
+      claimer,
+    )) as number;
     if (claimed !== 0) this.deliverer.settled(outcome, true);
   }
 

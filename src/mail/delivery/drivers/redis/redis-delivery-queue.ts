@@ -47,18 +47,19 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     delivery: DeliveryConfig,
   ): RedisDeliveryQueue {
     const bounds = new RedisBounds(delivery.redisTimeoutMs);
+    const replicas = new ReplicaAck(redis.command(), redis.waitReplicas, delivery.redisTimeoutMs);
     const producer = new RedisProducer(
       redis.command(),
       redis.prefix,
       mail,
       bounds,
       redis.clock(),
-      new ReplicaAck(redis.command(), redis.waitReplicas, delivery.redisTimeoutMs),
+      replicas,
     );
     const ledger = new OutcomeLedger(redis.command(), producer.queue, deliverer);
     return new RedisDeliveryQueue(
       producer,
-      new RedisWorker(deliverer, redis, mail, delivery, bounds, ledger),
+      new RedisWorker(deliverer, redis, mail, delivery, bounds, ledger, replicas),
       () => redis.checkEvictionPolicy(),
     );
   }

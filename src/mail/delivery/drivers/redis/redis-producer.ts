@@ -117,15 +117,18 @@ export class RedisProducer {
   }
 
   /**
-   * With REDIS_WAIT_REPLICAS, an email is acknowledged once that many replicas hold it.
+   * With REDIS_WAIT_REPLICAS, an email is acknowledged once that many replicas hold it (as
+   * many as the master has, when it has fewer: see ReplicaAck).
    * Short of that it is withdrawn (503), unless a worker took it already: then it is on
    * its way and accepted. When Redis cannot tell (the master died), 503 and a log line: a
    * possible duplicate, never a loss.
    */
   private async confirmReplicated(jobId: string): Promise<void> {
     if (this.replicas.required === 0) return;
-    const acked = await this.bounds.run(this.replicas.ack(this.queue.toKey(jobId))).catch(() => 0);
-    if (acked >= this.replicas.required) return;
+    const ack = await this.bounds
+      .run(this.replicas.ack(this.queue.toKey(jobId)))
+      .catch(() => ({ acked: 0, needed: this.replicas.required }));
+    if (ack.acked >= ack.needed) return;
     const verdict = await this.bounds.run(this.admission.withdrawNow(jobId)).catch(() => undefined);
     if (verdict === -1) return;
     if (verdict === undefined) this.admission.possibleDuplicate(jobId, 'Redis failed mid-write');

@@ -16,6 +16,8 @@ import {
 import type { OutcomeLedger } from './outcome-ledger';
 import type { RedisBounds } from './redis-bounds';
 import { RelayHold } from './relay-hold';
+import { CompletionReplication } from './completion-replication';
+import type { ReplicaAck } from './replica-ack';
 
 /**
  * The delivery side of the redis driver: a BullMQ worker in each replica (concurrency
@@ -47,6 +49,7 @@ export class RedisWorker {
   private reconcileTimer?: NodeJS.Timeout;
   private closed = false;
   private hold?: RelayHold;
+  private replication?: CompletionReplication;
 
   constructor(
     private readonly deliverer: Deliverer,
@@ -55,6 +58,7 @@ export class RedisWorker {
     private readonly delivery: DeliveryConfig,
     private readonly bounds: RedisBounds,
     private readonly ledger: OutcomeLedger,
+    private readonly replicas?: ReplicaAck,
   ) {}
 
   /** `onSettled` fires on any replica's outcome (queue events), for waiting callers. */
@@ -62,6 +66,9 @@ export class RedisWorker {
     const lockMs = this.delivery.redisLockMs;
     const prefix = this.redis.prefix;
     this.connection = this.redis.blocking('mailwatch-worker');
+    this.replication = CompletionReplication.when(this.replicas, prefix, (emailId) =>
+      this.logger.warn({ msg: 'email may be delivered twice', emailId, why: 'failover' }),
+    );
     this.hold = new RelayHold(
       this.deliverer,
       async (id) => {
@@ -161,6 +168,7 @@ export class RedisWorker {
   async close(): Promise<void> {
     this.closed = true;
     this.hold?.stop();
+    this.replication?.stop();
     clearInterval(this.reconcileTimer);
     const closing = Promise.allSettled([this.worker?.close(true), this.events?.close()]);
     // With Redis down the connections never close politely: RedisConnections cuts them next.
@@ -221,6 +229,7 @@ export class RedisWorker {
 
   private onCompleted(job: Job<JobData, JobResult>): void {
     this.unsettledHere.delete(job.id!);
+    this.replication?.note(job.id!);
     this.settle(job, 'sent');
   }
 
