@@ -23,6 +23,11 @@ describe('redis driver: mail held while every relay is down', () => {
     await deletePrefix(prefix);
   });
 
+  const viewsOf = (ids: string[]) =>
+    Promise.all(ids.map(async (id) => (await request(`${app!.url}/emails/${id}`)).body));
+  const allAre = async (ids: string[], status: string) =>
+    (await viewsOf(ids)).every((v) => v.status === status);
+
   const metric = async (line: string) => {
     const text = (await request(`${app!.url}/metrics`)).text;
     const found = text.split('\n').find((l) => l.startsWith(line));
@@ -57,40 +62,18 @@ describe('redis driver: mail held while every relay is down', () => {
       return (await metric('email_smtp_up{relay="primary"}')) === 0;
     });
     const downAt = Date.now();
-    await until(
-      'every email to wait as deferred',
-      async () => {
-        const views = await Promise.all(
-          ids.map(async (id) => (await request(`${app!.url}/emails/${id}`)).body),
-        );
-        return views.every((v) => v.status === 'deferred');
-      },
-      15_000,
-    );
+    await until('every email to wait as deferred', () => allAre(ids, 'deferred'), 15_000);
 
     // The outage itself: 5 s, ~25 backoff periods.
     await new Promise((r) => setTimeout(r, Math.max(0, 5_000 - (Date.now() - downAt))));
-    const heldViews = await Promise.all(
-      ids.map(async (id) => (await request(`${app!.url}/emails/${id}`)).body),
-    );
+    const heldViews = await viewsOf(ids);
     expect(heldViews.map((v) => v.status)).toEqual(ids.map(() => 'deferred'));
     expect(Math.max(...heldViews.map((v) => Number(v.attempts)))).toBeLessThanOrEqual(1);
 
     smtp = await ScriptedSmtpServer.start({ port });
-    await until(
-      'every held email to be sent',
-      async () => {
-        const views = await Promise.all(
-          ids.map(async (id) => (await request(`${app!.url}/emails/${id}`)).body),
-        );
-        return views.every((v) => v.status === 'sent');
-      },
-      45_000,
-    );
+    await until('every held email to be sent', () => allAre(ids, 'sent'), 45_000);
 
-    const views = await Promise.all(
-      ids.map(async (id) => (await request(`${app!.url}/emails/${id}`)).body),
-    );
+    const views = await viewsOf(ids);
     expect(Math.max(...views.map((v) => Number(v.attempts)))).toBeLessThanOrEqual(2);
     expect(smtp.received).toHaveLength(10);
     let text = '';
