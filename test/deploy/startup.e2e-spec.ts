@@ -215,6 +215,25 @@ describe('quiet logs', () => {
     }
   });
 
+  it('starts in three lines in either LOG_FORMAT, as the README says, ending on the listening line', async () => {
+    for (const format of ['json', 'pretty']) {
+      const app = await AppProcess.start({
+        LOG_LEVEL: 'log',
+        LOG_FORMAT: format,
+        QUEUE_DRIVER: 'memory',
+        MAIL_TRANSPORT: 'outbox',
+      });
+      try {
+        const startup = app.log.trim().split('\n');
+        expect({ format, lines: startup.length }).toEqual({ format, lines: 3 });
+        expect(startup[2]).toContain('mailwatch listening on http://');
+        expect(startup[2]).toContain('; queue memory');
+      } finally {
+        await app.stop();
+      }
+    }
+  });
+
   it('names the queue driver and where mail waits in the listening line, never Redis credentials', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mw-startup-line-'));
     const redis = new DedicatedRedis(await freePort(), [
