@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppProcess, fatalLineOf, runToExit } from '../support/app-process';
+import { DedicatedRedis, uniquePrefix } from '../support/redis';
 import { freePort } from '../support/smtp-server';
 import { postJson, request } from '../support/test-app';
 
@@ -211,6 +212,76 @@ describe('quiet logs', () => {
       expect(app.log).not.toMatch(/\n\s+at /);
     } finally {
       await app.stop();
+    }
+  });
+
+  it('starts in three lines in either LOG_FORMAT, as the README says, ending on the listening line', async () => {
+    for (const format of ['json', 'pretty']) {
+      const app = await AppProcess.start({
+        LOG_LEVEL: 'log',
+        LOG_FORMAT: format,
+        QUEUE_DRIVER: 'memory',
+        MAIL_TRANSPORT: 'outbox',
+      });
+      try {
+        const startup = app.log.trim().split('\n');
+        expect({ format, lines: startup.length }).toEqual({ format, lines: 3 });
+        expect(startup[2]).toContain('mailwatch listening on http://');
+        expect(startup[2]).toContain('; queue memory');
+      } finally {
+        await app.stop();
+      }
+    }
+  });
+
+  it('names the queue driver and where mail waits in the listening line, never Redis credentials', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mw-startup-line-'));
+    const redis = new DedicatedRedis(await freePort(), [
+      // A user of its own with a password, so the URL carries credentials to leave out.
+      '--user',
+      'mw',
+      'on',
+      '>line-secret-pw',
+      '~*',
+      '&*',
+      '+@all',
+    ]);
+    let spool: AppProcess | undefined;
+    let queued: AppProcess | undefined;
+    try {
+      const lastLine = (app: AppProcess) =>
+        JSON.parse(app.log.trim().split('\n').at(-1)!) as Record<string, unknown>;
+      const spoolPath = join(dir, 'spool.db');
+      spool = await AppProcess.start({
+        LOG_LEVEL: 'log',
+        QUEUE_DRIVER: 'spool',
+        SPOOL_PATH: spoolPath,
+      });
+      expect(lastLine(spool)).toMatchObject({
+        msg: expect.stringContaining(`queue spool (${spoolPath})`),
+        queueDriver: 'spool',
+        spoolPath,
+      });
+
+      await redis.start();
+      const prefix = uniquePrefix('startup-line');
+      queued = await AppProcess.start({
+        LOG_LEVEL: 'log',
+        QUEUE_DRIVER: 'redis',
+        REDIS_URL: `redis://mw:line-secret-pw@127.0.0.1:${redis.port}`,
+        REDIS_PREFIX: prefix,
+      });
+      expect(lastLine(queued)).toMatchObject({
+        msg: expect.stringContaining(`queue redis (redis://127.0.0.1:${redis.port})`),
+        queueDriver: 'redis',
+        redis: `redis://127.0.0.1:${redis.port}`,
+      });
+      expect(queued.log).not.toContain('line-secret-pw');
+    } finally {
+      await spool?.stop();
+      await queued?.stop();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
