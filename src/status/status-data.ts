@@ -36,9 +36,15 @@ export interface StatusOperationsData {
   relays: Array<{ name: string; state: StatusRelayState }>;
   /**
    * Failed emails the caller can list at GET /emails?status=failed: its client's, or every
-   * client's for an operator. `more`: there are more than `count` (the count is bounded).
+   * client's for an operator. `more`: there are more than `count` (the count is bounded);
+   * `count` null: the queue's store did not answer (the page still shows the rest).
    */
-  deadLetters: { count: number; more: boolean };
+  deadLetters: { count: number | null; more: boolean };
+  /**
+   * Whether this replica takes emails now (email_queue_accepting): `refusing` while its queue
+   * store is unreachable (Redis down, spool not writable) or it drains; intake answers 503.
+   */
+  intake: 'accepting' | 'refusing';
 }
 
 /** What /status/data returns; the page derives rates and quantiles from differences. */

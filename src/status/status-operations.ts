@@ -28,13 +28,19 @@ export class StatusOperations {
   ) {}
 
   async read(client?: string): Promise<StatusOperationsData> {
-    const failed = await this.queue.listFailed(DEAD_LETTER_COUNT_MAX + 1, client);
+    // With Redis down the listing fails: the page must still load and say intake is refused.
+    const failed = await this.queue
+      .listFailed(DEAD_LETTER_COUNT_MAX + 1, client)
+      .catch(() => undefined);
     return {
       relays: this.relays(),
-      deadLetters: {
-        count: Math.min(failed.length, DEAD_LETTER_COUNT_MAX),
-        more: failed.length > DEAD_LETTER_COUNT_MAX,
-      },
+      intake: this.queue.isAccepting() ? 'accepting' : 'refusing',
+      deadLetters: failed
+        ? {
+            count: Math.min(failed.length, DEAD_LETTER_COUNT_MAX),
+            more: failed.length > DEAD_LETTER_COUNT_MAX,
+          }
+        : { count: null, more: false },
     };
   }
 

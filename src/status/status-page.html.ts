@@ -47,7 +47,7 @@ export const STATUS_PAGE_HTML = `<!doctype html>
 <header><h1>mailwatch · this replica</h1><span id="updated">connecting…</span></header>
 <p class="scope">Every figure below is <strong>this replica's</strong> own (<span id="replica">…</span>), not the whole deployment's.
 <a id="grafana" hidden>All replicas: the Grafana dashboard</a></p>
-<p class="ops">relays: <span id="relays">…</span> ·
+<p class="ops">intake: <span id="intake">…</span> · relays: <span id="relays">…</span> ·
 <a id="dead-letters" title="GET /emails?status=failed: the API, it needs your API key">dead letters: <strong id="dead-letter-count">–</strong></a>
 <span class="hint">(<span id="dead-letter-scope">…</span>; the listing is the API and needs your API key)</span></p>
 <section class="tiles">
@@ -141,8 +141,15 @@ function operations(data) {
     return span;
   });
   document.getElementById('relays').replaceChildren(...(relays.length ? relays : ['none (outbox)']));
+  const intake = document.createElement('span');
+  const mark = document.createElement('b');
+  mark.className = data.intake === 'accepting' ? 'ok' : 'bad';
+  mark.textContent = '●';
+  intake.dataset.state = data.intake;
+  intake.append(mark, data.intake === 'accepting' ? ' accepting' : ' refusing: new emails get 503 (queue store unreachable or draining)');
+  document.getElementById('intake').replaceChildren(intake);
   const dead = data.deadLetters;
-  document.getElementById('dead-letter-count').textContent = dead.count + (dead.more ? '+' : '');
+  document.getElementById('dead-letter-count').textContent = dead.count === null ? '?' : dead.count + (dead.more ? '+' : '');
   document.getElementById('dead-letters').href = location.pathname.replace(/\\/status\\/?$/, '') + '/emails?status=failed';
   document.getElementById('dead-letter-scope').textContent = data.client === null ? 'every client' : 'your client only';
 }

@@ -16,6 +16,7 @@ export const EXPECTED_ALERTS = [
   'MailwatchHardBouncesHigh',
   'MailwatchSmtpAuthFailures',
   'MailwatchQueueBacklog',
+  'MailwatchIntakeDown',
   'MailwatchSendLatencyHigh',
   'MailwatchRetriesSurging',
   'MailwatchRelayDown',

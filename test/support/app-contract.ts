@@ -1,5 +1,6 @@
 import {
   EMAIL_FAILURES_TOTAL,
+  EMAIL_QUEUE_ACCEPTING,
   EMAIL_QUEUE_JOBS,
   EMAIL_QUEUE_SIZE,
   EMAIL_RETRIES_TOTAL,
@@ -58,7 +59,7 @@ export const APP_METRIC_FAMILIES = {
     EMAIL_BOUNCED_TOTAL,
     EMAIL_BOUNCE_REPORTS_TOTAL,
   ],
-  gauge: [EMAIL_QUEUE_SIZE, EMAIL_QUEUE_JOBS, 'http_requests_inprogress'],
+  gauge: [EMAIL_QUEUE_SIZE, EMAIL_QUEUE_JOBS, EMAIL_QUEUE_ACCEPTING, 'http_requests_inprogress'],
   histogram: [EMAIL_SEND_DURATION_SECONDS, HTTP_REQUEST_DURATION_SECONDS],
   /** prom-client default metrics the dashboard relies on. */
   default: [

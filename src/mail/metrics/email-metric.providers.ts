@@ -15,6 +15,7 @@ import {
   EMAIL_QUEUE_EMAILS,
   EMAIL_QUEUE_JOBS,
   EMAIL_QUEUE_OLDEST_AGE_SECONDS,
+  EMAIL_QUEUE_ACCEPTING,
   EMAIL_QUEUE_SIZE,
   EMAIL_RETRIES_TOTAL,
   EMAIL_SEND_ATTEMPTS_TOTAL,
@@ -83,6 +84,14 @@ export const emailMetricProviders: Provider[] = [
     inject: [DELIVERY_QUEUE],
     async collect(this: Gauge, queue: DeliveryQueue) {
       this.set(await queue.size());
+    },
+  }),
+  makeGaugeProvider({
+    name: EMAIL_QUEUE_ACCEPTING,
+    help: 'Whether this replica takes emails (1) or answers 503 because its queue store is unreachable (Redis down, spool not writable) or it is draining (0). Alert on every replica at 0.',
+    inject: [DELIVERY_QUEUE],
+    collect(this: Gauge, queue: DeliveryQueue) {
+      this.set(queue.isAccepting() ? 1 : 0);
     },
   }),
   makeGaugeProvider({
