@@ -69,14 +69,10 @@ export class RedisWorker {
     this.replication = CompletionReplication.when(this.replicas, prefix, (emailId) =>
       this.logger.warn({ msg: 'email may be delivered twice', emailId, why: 'failover' }),
     );
-    this.hold = new RelayHold(
-      this.deliverer,
-      async (id) => {
-        // A job another replica already took, or that left the delayed set, just stays as is.
-        if (this.worker) await (await Job.fromId<JobData, JobResult>(this.worker, id))?.promote();
-      },
-      this.mail.retryMaxMs,
-    );
+    this.hold = new RelayHold(this.deliverer, async (id) => {
+      // A job another replica already took, or that left the delayed set, just stays as is.
+      if (this.worker) await (await Job.fromId<JobData, JobResult>(this.worker, id))?.promote();
+    });
     this.worker = new Worker<JobData, JobResult>(
       QUEUE_NAME,
       (job, token) => this.process(job, token),

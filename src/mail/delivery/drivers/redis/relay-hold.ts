@@ -3,8 +3,10 @@ import type { Deliverer } from '../../deliverer';
 import { progressOf, type JobData, type JobProgress, type JobResult } from './delivery-job';
 
 /**
- * Longest a held job waits in Redis before a replica looks at it again (and at its lifetime);
- * RETRY_MAX_MS when shorter. Held jobs of a replica that stopped come back by this time.
+ * How long a held job waits in Redis before a replica looks at it again (and at its lifetime).
+ * Held jobs of a replica that stopped come back by this time; the replica that held them
+ * promotes them at once when a relay answers. Not tied to RETRY_MAX_MS: a short cap would
+ * cycle every held job through Redis (and through `queued`/`sending` in its view) that often.
  */
 const HOLD_RECHECK_MS = 30_000;
 /** Held jobs remembered for release (beyond it they come back at their recheck time). */
@@ -14,7 +16,7 @@ const MAX_REMEMBERED = 10_000;
  * The redis driver's side of the relay-aware queue (issue 19), as LocalWorkers do it for the
  * local drivers: while every relay is known down, a job this replica takes is not attempted
  * and spends no attempt. It goes back to Redis as delayed (BullMQ's DelayedError: not a failed
- * attempt), is looked at again every 30 s (RETRY_MAX_MS if shorter) or at the end of its lifetime,
+ * attempt), is looked at again every 30 s or at the end of its lifetime, whichever is first,
  * and fails as `expired` once DELIVERY_LIFETIME is spent. When a relay answers again, the jobs
  * this replica held are promoted in the order held, and go out at DELIVERY_CONCURRENCY.
  */
@@ -25,7 +27,6 @@ export class RelayHold {
   constructor(
     private readonly deliverer: Deliverer,
     private readonly promote: (id: string) => Promise<void>,
-    private readonly retryMaxMs: number,
   ) {}
 
   /** True when no relay can take mail now: the caller must hand the job to hold(). */
@@ -43,7 +44,7 @@ export class RelayHold {
       throw new UnrecoverableError(expired.message);
     }
     const lifetimeLeft = this.deliverer.lifetimeLeft(job.timestamp, now);
-    const recheckAt = now + Math.max(0, Math.min(HOLD_RECHECK_MS, this.retryMaxMs, lifetimeLeft));
+    const recheckAt = now + Math.max(0, Math.min(HOLD_RECHECK_MS, lifetimeLeft));
     await job.updateProgress({ ...progress, nextAttemptAt: undefined, at: now });
     await job.moveToDelayed(recheckAt, token);
     this.remember(job.id!);
