@@ -86,11 +86,13 @@ export function messageError(what: string): SmtpDeliveryError {
   return new SmtpDeliveryError('message', null, what, false, 'message');
 }
 
+const NO_8BITMIME = 'message has 8-bit content and the SMTP server does not offer 8BITMIME';
+
 /** 8-bit content for a server without 8BITMIME: the engine rebuilds what it chose to send 8bit. */
 export function no8BitMime(): SmtpDeliveryError {
-  return messageError('message has 8-bit content and the SMTP server does not offer 8BITMIME');
+  return messageError(NO_8BITMIME);
 }
 
 export function isNo8BitMime(err: unknown): boolean {
-  return err instanceof SmtpDeliveryError && err.message === no8BitMime().message;
+  return err instanceof SmtpDeliveryError && err.message === NO_8BITMIME;
 }
