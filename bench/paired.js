@@ -3,6 +3,7 @@
 // count: the quick form of the headline (bench/run.js scenario 0).
 //   node bench/paired.js [connections=8] [rounds=6] [seconds=4]
 //   BENCH_DIST=/tmp/build-a node bench/paired.js    another build
+//   BENCH_BASE_DIST=a=/tmp/a,b=/tmp/b …              also the spool of other builds, same rounds
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -29,17 +30,17 @@ async function main() {
       : [];
   try {
     const variants = [];
-    // BENCH_BASE_DIST=/path/to/dist: also the spool of another build, in the same rounds.
-    const base = process.env.BENCH_BASE_DIST;
-    const extra = base
-      ? [
-          [
-            'spool (base)',
-            { QUEUE_DRIVER: 'spool', SPOOL_PATH: path.join(dir, 'base.db') },
-            path.join(path.resolve(base), 'main.js'),
-          ],
-        ]
-      : [];
+    // BENCH_BASE_DIST=/path/to/dist: also the spool of another build, in the same rounds;
+    // several as `a=/dist/one,b=/dist/two` (labels shown as "spool (a)").
+    const bases = (process.env.BENCH_BASE_DIST ?? '').split(',').filter(Boolean);
+    const extra = bases.map((entry, i) => {
+      const [name, dist] = entry.includes('=') ? entry.split('=') : ['base', entry];
+      return [
+        `spool (${name})`,
+        { QUEUE_DRIVER: 'spool', SPOOL_PATH: path.join(dir, `base-${i}.db`) },
+        path.join(path.resolve(dist), 'main.js'),
+      ];
+    });
     for (const [label, env, main] of [
       ['memory', { QUEUE_DRIVER: 'memory' }],
       [

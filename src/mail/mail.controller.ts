@@ -29,9 +29,12 @@ import { RespondAsync } from './http/respond-async.decorator';
 import { MailService } from './mail.service';
 import { quotaHeaderSetter } from './quota/quota-exceeded.error';
 
-/** `:id` must be a UUID v4; anything else is a 400 naming `id`, not a lookup. */
+/**
+ * `:id` must be a UUID (version 7 since issue 20, version 4 before: both are looked up);
+ * anything else is a 400 naming `id`, not a lookup.
+ */
 const uuid = new ParseUUIDPipe({
-  version: '4',
+  version: 'all',
   exceptionFactory: () => invalidField('id', 'id must be an email id (a UUID)'),
 });
 

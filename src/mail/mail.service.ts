@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { ApiError } from '../core/error-body';
 import { mailConfig, type MailConfig } from '../config/mail.config';
@@ -7,6 +6,7 @@ import { UNKNOWN_CLIENT } from '../core/client-identity';
 import { TemplateRenderer } from '../templates/template-renderer';
 import type { DeliveryQueue, RetryResult } from './delivery/drivers/delivery-queue';
 import { QueueUnavailableError } from './delivery/drivers/queue-errors';
+import { newEmailId } from './delivery/email-id';
 import type { EmailView } from './delivery/email-view';
 import type { EmailMeta } from './delivery/settled-email';
 import {
@@ -80,14 +80,14 @@ export class MailService {
     const startedAt = options.startedAt ?? performance.now();
     const waitMs = options.waitMs ?? this.config.sendWaitMs;
     const meta = { ...this.metaFor(message, options), ...suppressedMeta(suppressed) };
-    const id = this.returnPaths?.domain === undefined ? undefined : randomUUID();
+    const id = this.returnPaths?.domain === undefined ? undefined : newEmailId();
     if (id !== undefined) email.envelopeFrom = this.returnPaths?.for(id);
     let accepted: EmailView;
     if (options.idempotencyKey !== undefined) {
       const scoped = scopedIdempotencyKey(client, options.idempotencyKey);
       // The request as sent (suppression can change between a request and its retry).
       const fingerprint = requestFingerprint({ ...normalised, envelopeFrom: undefined });
-      const record = { id: id ?? randomUUID(), fingerprint };
+      const record = { id: id ?? newEmailId(), fingerprint };
       const held = await this.claim(scoped, record);
       if (held) return this.replay(held, record, waitMs);
       try {

@@ -1,8 +1,8 @@
 import { Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { MailConfig } from '../../../../config/mail.config';
 import { RELAY_DOWN, type Deliverer } from '../../deliverer';
+import { newEmailId } from '../../email-id';
 import type { EmailView } from '../../email-view';
 import { OutcomeSignals, waitForView, type WaitOptions } from '../../outcome-signals';
 import type {
@@ -88,7 +88,7 @@ export class LocalDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     }
     const now = Date.now();
     const entry: LocalEntry = {
-      id: id ?? randomUUID(),
+      id: id ?? newEmailId(now),
       client,
       status: 'queued',
       attempts: 0,

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { randomUUID } from 'node:crypto';
 import type { MailConfig } from '../../../../config/mail.config';
+import { newEmailId } from '../../email-id';
 import type { EmailView } from '../../email-view';
 import type {
   BrowseGroup,
@@ -88,7 +88,7 @@ export class RedisProducer {
       throw new QueueFullError(this.mail.queueCapacity);
     }
     const retention = { age: this.retentionSeconds(), count: this.mail.retentionMax };
-    const jobId = id ?? randomUUID();
+    const jobId = id ?? newEmailId();
     // The fence goes out first, on the same connection: see Admission.
     const admitted = this.admission.admit(jobId, this.bounds.timeoutMs);
     const adding = this.queue.add(
