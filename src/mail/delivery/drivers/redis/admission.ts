@@ -30,6 +30,10 @@ return 0`;
 
 /** Long enough for any add still behind the fence to run into the marker. */
 const MARKER_TTL_MS = 600_000;
+/** Withdrawals Redis did not answer, retried this often until it does (or the app stops). */
+const WITHDRAW_RETRY_MS = 500;
+/** More unanswered withdrawals than this are not kept: each is logged as it is dropped. */
+const WITHDRAW_PENDING_MAX = 10_000;
 
 /**
  * "503 means nothing was queued" for the redis driver. A timed-out add may still run when a
@@ -60,9 +64,58 @@ export class Admission {
     });
   }
 
-  /** After a timed-out add: withdraws the id whenever Redis runs this (right behind the add). */
+  /** Ids whose withdrawal Redis did not answer (connection lost or frozen). */
+  private readonly unanswered = new Set<string>();
+  private retryTimer?: NodeJS.Timeout;
+
+  /**
+   * After a failed add: withdraws the id whenever Redis runs this (right behind the add).
+   * When the withdrawal itself gets no answer — the connection dropped after the add may
+   * have reached Redis, e.g. a Redis killed after writing its append-only file but before
+   * replying — it is retried until Redis answers, so an add that did land is still taken
+   * back (or, if a worker got it first, logged as a possible duplicate), not sent unseen.
+   */
   withdraw(jobId: string): void {
-    this.withdrawNow(jobId).catch(() => undefined);
+    this.withdrawNow(jobId).catch(() => this.retryLater(jobId));
+  }
+
+  /** Withdrawals still waiting for Redis (0 once it answered them all). */
+  get pendingWithdrawals(): number {
+    return this.unanswered.size;
+  }
+
+  /** At shutdown: what is still unanswered cannot be told any more; said, not dropped silently. */
+  close(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    for (const jobId of this.unanswered) {
+      this.possibleDuplicate(jobId, 'Redis had not answered its withdrawal at shutdown');
+    }
+    this.unanswered.clear();
+  }
+
+  private retryLater(jobId: string): void {
+    if (this.unanswered.size >= WITHDRAW_PENDING_MAX) {
+      this.possibleDuplicate(jobId, 'Redis did not answer its withdrawal');
+      return;
+    }
+    this.unanswered.add(jobId);
+    this.retryTimer ??= setTimeout(() => void this.retryUnanswered(), WITHDRAW_RETRY_MS).unref();
+  }
+
+  private async retryUnanswered(): Promise<void> {
+    for (const jobId of [...this.unanswered]) {
+      try {
+        await this.withdrawNow(jobId);
+        this.unanswered.delete(jobId);
+      } catch {
+        break; // Still no answer: the rest wait for the next round.
+      }
+    }
+    this.retryTimer =
+      this.unanswered.size > 0
+        ? setTimeout(() => void this.retryUnanswered(), WITHDRAW_RETRY_MS).unref()
+        : undefined;
   }
 
   /** Withdraws the id; 0 = nothing will be sent, -1 = a worker holds it and it goes out. */

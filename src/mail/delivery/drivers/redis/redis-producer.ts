@@ -26,6 +26,10 @@ import type { RedisBounds } from './redis-bounds';
 import { browseRedis } from './redis-pages';
 import type { ReplicaAck } from './replica-ack';
 
+/** ioredis's refusal of a command while disconnected (no offline queue): it never left. */
+const neverSent = (err: unknown): boolean =>
+  err instanceof Error && err.message.includes('enableOfflineQueue');
+
 /** Dead letters read per Redis call, and at most this many looked at, when listing one client's. */
 const FAILED_PAGE = 200;
 const FAILED_SCAN_MAX = 10_000;
@@ -108,7 +112,8 @@ export class RedisProducer {
       if (!admittedInTime) throw this.bounds.unavailable();
       job = added;
     } catch (err) {
-      this.admission.withdraw(jobId);
+      // Refused before anything was written to the socket: nothing to take back.
+      if (!neverSent(err)) this.admission.withdraw(jobId);
       throw err;
     }
     this.backlog.count++;
@@ -208,6 +213,7 @@ export class RedisProducer {
   }
 
   close(): Promise<void> {
+    this.admission.close();
     return this.queue.close();
   }
 
