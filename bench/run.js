@@ -4,7 +4,9 @@
 // stops everything and prints a Markdown table of medians. See docs/benchmarks.md.
 //
 //   node bench/run.js                 all scenarios
-//   node bench/run.js --only=0,3      some of them (0..8; 0 is the headline: the default)
+//   node bench/run.js --only=0,3      some of them (0..9; 0 is the headline: the default)
+//   node bench/run.js --only=9        the Redis driver on a Redis Cluster (3 masters it starts
+//                                     and stops) next to the single Redis at 127.0.0.1:6379
 //   node bench/run.js --smoke         a few seconds of scenario 3, asserting no loss only
 const fs = require('node:fs');
 const os = require('node:os');
@@ -17,6 +19,7 @@ const { measureInstrumentation } = require('./lib/instrumentation');
 const { measureClient, PLAIN } = require('./lib/client-ceiling');
 const { compareCpu } = require('./lib/cpu-compare');
 const { headline, headlineRows } = require('./lib/headline');
+const { clusterBench, clusterRows } = require('./lib/cluster');
 
 const args = process.argv.slice(2);
 const SMOKE = args.includes('--smoke');
@@ -395,6 +398,23 @@ async function redisDriver(sink) {
   }
 }
 
+/** Scenario 9: bench/lib/cluster.js; n/a without the single Redis or redis-server. */
+async function redisCluster(sink) {
+  if (!(await redisReachable())) return { na: 'n/a (no Redis at 127.0.0.1:6379)' };
+  const { spawnSync } = require('node:child_process');
+  if (spawnSync('redis-server', ['--version']).status !== 0)
+    return { na: 'n/a (no redis-server binary to start a cluster)' };
+  return clusterBench({
+    sink,
+    startApp,
+    appEnv,
+    rounds: RUNS,
+    duration: DURATION,
+    connections: CONNECTIONS,
+    clients: CLIENTS,
+  });
+}
+
 /** Scenario 8: the default spool driver (SPOOL_SYNCHRONOUS=full) against memory, interleaved. */
 async function spoolDriver(sink) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailwatch-bench-spool-'));
@@ -606,6 +626,10 @@ function report(r) {
       'interleaved runs',
     );
   }
+  if (r.cluster) {
+    if (r.cluster.na) row(9, 'Redis driver on a Redis Cluster', 'requests/s', r.cluster.na, '');
+    else clusterRows(r.cluster, fmt).rows.forEach((cells) => row(...cells));
+  }
   lines.push('');
   lines.push('Targets:');
   const target = (ok, text) => lines.push(`- ${ok ? '✅' : '❌'} ${text}`);
@@ -637,6 +661,10 @@ function report(r) {
       cost <= 0.1 && r.spool.spool.lost === 0,
       `spool costs ${fmt(cost * 100, 1)} % of the app's CPU per request vs memory (≤ 10 %), ${r.spool.spool.lost} lost`,
     );
+  }
+  if (r.cluster && !r.cluster.na) {
+    const { lost } = clusterRows(r.cluster, fmt);
+    target(lost === 0, `Redis Cluster scenario: ${lost} lost (every 200 at the sink)`);
   }
   if (r.scrape)
     target(
@@ -721,6 +749,10 @@ async function main() {
       (log(`6: memory over ${MEMORY_EMAILS} emails`), (results.memory = await memory(sink)));
     if (wanted(7)) (log('7: redis driver'), (results.redis = await redisDriver(sink)));
     if (wanted(8)) (log('8: spool vs memory'), (results.spool = await spoolDriver(sink)));
+    if (wanted(9)) {
+      log('9: redis driver on a Redis Cluster vs one Redis, paired rounds');
+      results.cluster = await redisCluster(sink);
+    }
   } finally {
     await procs.stopAll();
   }
