@@ -133,7 +133,7 @@ function clusterRows(c, fmt) {
       x.label,
       'req/s; app CPU ms/req; Redis CPU ms/req; p50 / p99',
       `${fmt(x.rps)}; ${x.cpuMs.toFixed(3)}; ${x.peerCpuMs.toFixed(3)}; ${fmt(x.p50)} / ${fmt(x.p99)} ms`,
-      `vs ${ref.label} (paired): req/s ×${x.rpsRatio.toFixed(2)}, app CPU ×${x.cpuRatio.toFixed(2)}; cores busy: apps ${b.apps.toFixed(2)}, Redis ${b.peers.toFixed(2)} (busiest ${b.peerMax.toFixed(2)}), sink ${b.sink.toFixed(2)}, load ${b.load.toFixed(2)}; 200s ${fmt(x.ok200)} / at sink ${fmt(x.received)}, lost ${x.lost}`,
+      `vs ${ref.label} (paired): req/s ×${x.rpsRatio.toFixed(2)}, app CPU ×${x.cpuRatio.toFixed(2)}; cores busy: apps ${b.apps.toFixed(2)} (busiest ${b.appMax.toFixed(2)}), Redis ${b.peers.toFixed(2)} (busiest ${b.peerMax.toFixed(2)}), sink ${b.sink.toFixed(2)}, load ${b.load.toFixed(2)}, idle ${b.idle.toFixed(2)}; 200s ${fmt(x.ok200)} / at sink ${fmt(x.received)}, lost ${x.lost}`,
     ]);
   });
   const find = (start) => v.find((x) => x.label.startsWith(start));

@@ -4,10 +4,19 @@
 // closed loop of `connections` for `duration` seconds. Every relative figure is the median
 // of the per-round ratios to the first variant, so the machine's drift (2 shared cores)
 // hits each pair alike; absolute figures are medians and move with the machine.
+const fs = require('node:fs');
+const os = require('node:os');
 const procs = require('./procs');
 const { fire } = require('./load');
 const { median } = require('./stats');
 const { quiet } = require('./cpu-compare');
+
+/** Idle and total jiffies of all CPUs (/proc/stat's first line; idle includes iowait). */
+function cpuTimes() {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const n = fields.slice(1, 9).map(Number);
+  return { idle: n[3] + n[4], total: n.reduce((s, x) => s + x, 0) };
+}
 
 /**
  * One closed-loop run over the variant's apps (`connections` split between them); CPU (all
@@ -17,13 +26,17 @@ const { quiet } = require('./cpu-compare');
  */
 async function run(variant, sink, { connections, duration, clients }) {
   const apps = variant.apps ?? [variant.app];
-  const peers = variant.peers ?? [];
-  const cpuOf = (pids) => pids.reduce((s, pid) => s + procs.cpuNanos(pid), 0);
   const appPids = apps.map((a) => a.pid);
-  const peerPids = peers.map((p) => p.pid);
-  const cpu0 = cpuOf(appPids);
-  const busy0 = { apps: cpu0, peers: peerPids.map((pid) => cpuOf([pid])), sink: cpuOf([sink.pid]) };
+  const peerPids = (variant.peers ?? []).map((p) => p.pid);
+  const sum = (xs) => xs.reduce((s, x) => s + x, 0);
+  const cpu = () => ({
+    apps: appPids.map((pid) => procs.cpuNanos(pid)),
+    peers: peerPids.map((pid) => procs.cpuNanos(pid)),
+    sink: procs.cpuNanos(sink.pid),
+  });
+  const before = cpu();
   const self0 = process.cpuUsage();
+  const machine0 = cpuTimes();
   const sink0 = await sink.count();
   const t0 = process.hrtime.bigint();
   const per = Math.max(1, Math.floor(connections / apps.length));
@@ -32,33 +45,36 @@ async function run(variant, sink, { connections, duration, clients }) {
   );
   const wallNs = Number(process.hrtime.bigint() - t0);
   const self = process.cpuUsage(self0);
+  const machine = cpuTimes();
+  const loaded = cpu();
+  const cores = (key) => loaded[key].map((n, i) => (n - before[key][i]) / wallNs);
   const busy = {
-    apps: (cpuOf(appPids) - busy0.apps) / wallNs,
-    peers: 0,
-    // The busiest peer: a single-threaded Redis near 1.0 is saturated.
-    peerMax: 0,
-    sink: (cpuOf([sink.pid]) - busy0.sink) / wallNs,
+    apps: sum(cores('apps')),
+    // The busiest app / peer: a Node main thread or a single-threaded Redis near 1.0 is full.
+    appMax: Math.max(0, ...cores('apps')),
+    peers: sum(cores('peers')),
+    peerMax: Math.max(0, ...cores('peers')),
+    sink: (loaded.sink - before.sink) / wallNs,
     load: ((self.user + self.system) * 1000) / wallNs,
+    // Cores left idle on the whole machine (everyone's processes counted).
+    idle:
+      ((machine.idle - machine0.idle) / Math.max(1, machine.total - machine0.total)) *
+      os.cpus().length,
   };
-  peerPids.forEach((pid, i) => {
-    const b = (cpuOf([pid]) - busy0.peers[i]) / wallNs;
-    busy.peers += b;
-    busy.peerMax = Math.max(busy.peerMax, b);
-  });
   await quiet(sink);
+  const after = cpu();
   const received = (await sink.count()) - sink0;
-  const total = rs.reduce((s, r) => s + r.total, 0);
-  const ok200 = rs.reduce((s, r) => s + r.ok200, 0);
-  const cpuMs = (cpuOf(appPids) - cpu0) / 1e6 / Math.max(1, total);
-  const peerCpuMs =
-    (cpuOf(peerPids) - busy0.peers.reduce((s, n) => s + n, 0)) / 1e6 / Math.max(1, total);
+  const total = sum(rs.map((r) => r.total));
+  const ok200 = sum(rs.map((r) => r.ok200));
+  const perRequest = (key) => (sum(after[key]) - sum(before[key])) / 1e6 / Math.max(1, total);
   return {
-    rps: rs.reduce((s, r) => s + r.rps, 0),
+    rps: sum(rs.map((r) => r.rps)),
     // With several apps, the slower one's percentiles.
     p50: Math.max(...rs.map((r) => r.p50)),
     p99: Math.max(...rs.map((r) => r.p99)),
-    cpuMs,
-    peerCpuMs,
+    cpuMs: perRequest('apps'),
+    peerCpuMs: perRequest('peers'),
+    seconds: wallNs / 1e9,
     total,
     ok200,
     received,
