@@ -8,6 +8,8 @@
 //   node bench/run.js --only=9        the Redis driver on a Redis Cluster (3 masters it starts
 //                                     and stops) next to the single Redis at 127.0.0.1:6379
 //   node bench/run.js --smoke         a few seconds of scenario 3, asserting no loss only
+//   node bench/run.js --smoke=cluster the same through the redis driver on a Redis Cluster it
+//                                     starts and stops (asserting no loss, nodes gone after)
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -20,9 +22,11 @@ const { measureClient, PLAIN } = require('./lib/client-ceiling');
 const { compareCpu } = require('./lib/cpu-compare');
 const { headline, headlineRows } = require('./lib/headline');
 const { clusterBench, clusterRows } = require('./lib/cluster');
+const { startCluster } = require('./lib/redis-cluster');
 
 const args = process.argv.slice(2);
-const SMOKE = args.includes('--smoke');
+const SMOKE_CLUSTER = args.includes('--smoke=cluster');
+const SMOKE = args.includes('--smoke') || SMOKE_CLUSTER;
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const ONLY = onlyArg ? new Set(onlyArg.slice(7).split(',').map(Number)) : undefined;
 const envInt = (name, fallback) => {
@@ -683,26 +687,54 @@ async function smoke() {
   const amount = envInt('BENCH_SMOKE_REQUESTS', 300);
   const sink = await procs.startSink();
   let app;
+  let cluster;
+  const result = { requests: amount };
   try {
-    app = await startApp(appEnv(sink), 'smoke');
+    let env = appEnv(sink);
+    if (SMOKE_CLUSTER) {
+      cluster = await startCluster();
+      result.clusterNodes = cluster.nodes.length;
+      env = appEnv(sink, {
+        QUEUE_DRIVER: 'redis',
+        REDIS_CLUSTER_NODES: cluster.nodeList,
+        REDIS_PREFIX: `mailwatch-smoke-${process.pid}`,
+        REDIS_WAIT_REPLICAS: '0',
+      });
+    }
+    app = await startApp(env, SMOKE_CLUSTER ? 'smoke-cluster' : 'smoke');
     const run = await endToEnd([app], sink, { amount, connections: 8 });
-    const result = {
-      requests: amount,
+    Object.assign(result, {
       ok200: run.ok200,
       received: run.received,
       sent: run.sent,
       lost: run.lost,
       non200: run.non200,
-    };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    const ok = run.ok200 === amount && run.received === amount && run.sent === amount;
-    if (!ok)
-      log('smoke FAILED: every request must be answered 200 and reach the sink, counted once');
-    return ok;
+    });
   } finally {
     await app?.stop();
+    if (cluster) {
+      await cluster.stop();
+      const alive = (pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      result.clusterStopped =
+        cluster.nodes.every((n) => !alive(n.pid)) && !fs.existsSync(cluster.dir);
+    }
     await sink.stop();
   }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const ok =
+    result.ok200 === amount &&
+    result.received === amount &&
+    result.sent === amount &&
+    (!SMOKE_CLUSTER || result.clusterStopped === true);
+  if (!ok) log('smoke FAILED: every request must be answered 200 and reach the sink, counted once');
+  return ok;
 }
 
 async function main() {
