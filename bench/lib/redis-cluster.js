@@ -10,8 +10,13 @@ const path = require('node:path');
 const Redis = require('ioredis');
 const { freePort } = require('./procs');
 
+// A hard stop (run.js's BENCH_TIMEOUT) exits without stop(): kill the nodes, drop the files.
 const live = new Set();
-process.once('exit', () => live.forEach((child) => child.kill('SIGKILL')));
+const dirs = new Set();
+process.once('exit', () => {
+  live.forEach((child) => child.kill('SIGKILL'));
+  dirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true }));
+});
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -53,10 +58,12 @@ function kill(child) {
  */
 async function startCluster({ masters = 3, startMs = 30_000 } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailwatch-bench-cluster-'));
+  dirs.add(dir);
   const nodes = [];
   const stop = async () => {
     await Promise.all(nodes.map((n) => kill(n.child)));
     fs.rmSync(dir, { recursive: true, force: true });
+    dirs.delete(dir);
   };
   try {
     for (let i = 0; i < masters; i++) {
