@@ -4,8 +4,12 @@
 // stops everything and prints a Markdown table of medians. See docs/benchmarks.md.
 //
 //   node bench/run.js                 all scenarios
-//   node bench/run.js --only=0,3      some of them (0..8; 0 is the headline: the default)
+//   node bench/run.js --only=0,3      some of them (0..9; 0 is the headline: the default)
+//   node bench/run.js --only=9        the Redis driver on a Redis Cluster (3 masters it starts
+//                                     and stops) next to the single Redis at 127.0.0.1:6379
 //   node bench/run.js --smoke         a few seconds of scenario 3, asserting no loss only
+//   node bench/run.js --smoke=cluster the same through the redis driver on a Redis Cluster it
+//                                     starts and stops (asserting no loss, nodes gone after)
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -17,9 +21,12 @@ const { measureInstrumentation } = require('./lib/instrumentation');
 const { measureClient, PLAIN } = require('./lib/client-ceiling');
 const { compareCpu } = require('./lib/cpu-compare');
 const { headline, headlineRows } = require('./lib/headline');
+const { clusterBench, clusterRows } = require('./lib/cluster');
+const { startCluster } = require('./lib/redis-cluster');
 
 const args = process.argv.slice(2);
-const SMOKE = args.includes('--smoke');
+const SMOKE_CLUSTER = args.includes('--smoke=cluster');
+const SMOKE = args.includes('--smoke') || SMOKE_CLUSTER;
 const onlyArg = args.find((a) => a.startsWith('--only='));
 const ONLY = onlyArg ? new Set(onlyArg.slice(7).split(',').map(Number)) : undefined;
 const envInt = (name, fallback) => {
@@ -395,6 +402,23 @@ async function redisDriver(sink) {
   }
 }
 
+/** Scenario 9: bench/lib/cluster.js; n/a without the single Redis or redis-server. */
+async function redisCluster(sink) {
+  if (!(await redisReachable())) return { na: 'n/a (no Redis at 127.0.0.1:6379)' };
+  const { spawnSync } = require('node:child_process');
+  if (spawnSync('redis-server', ['--version']).status !== 0)
+    return { na: 'n/a (no redis-server binary to start a cluster)' };
+  return clusterBench({
+    sink,
+    startApp,
+    appEnv,
+    rounds: RUNS,
+    duration: DURATION,
+    connections: CONNECTIONS,
+    clients: CLIENTS,
+  });
+}
+
 /** Scenario 8: the default spool driver (SPOOL_SYNCHRONOUS=full) against memory, interleaved. */
 async function spoolDriver(sink) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailwatch-bench-spool-'));
@@ -606,6 +630,10 @@ function report(r) {
       'interleaved runs',
     );
   }
+  if (r.cluster) {
+    if (r.cluster.na) row(9, 'Redis driver on a Redis Cluster', 'requests/s', r.cluster.na, '');
+    else clusterRows(r.cluster, fmt).rows.forEach((cells) => row(...cells));
+  }
   lines.push('');
   lines.push('Targets:');
   const target = (ok, text) => lines.push(`- ${ok ? '✅' : '❌'} ${text}`);
@@ -638,6 +666,10 @@ function report(r) {
       `spool costs ${fmt(cost * 100, 1)} % of the app's CPU per request vs memory (≤ 10 %), ${r.spool.spool.lost} lost`,
     );
   }
+  if (r.cluster && !r.cluster.na) {
+    const { lost } = clusterRows(r.cluster, fmt);
+    target(lost === 0, `Redis Cluster scenario: ${lost} lost (every 200 at the sink)`);
+  }
   if (r.scrape)
     target(
       r.scrape.p99 <= 10,
@@ -655,26 +687,54 @@ async function smoke() {
   const amount = envInt('BENCH_SMOKE_REQUESTS', 300);
   const sink = await procs.startSink();
   let app;
+  let cluster;
+  const result = { requests: amount };
   try {
-    app = await startApp(appEnv(sink), 'smoke');
+    let env = appEnv(sink);
+    if (SMOKE_CLUSTER) {
+      cluster = await startCluster();
+      result.clusterNodes = cluster.nodes.length;
+      env = appEnv(sink, {
+        QUEUE_DRIVER: 'redis',
+        REDIS_CLUSTER_NODES: cluster.nodeList,
+        REDIS_PREFIX: `mailwatch-smoke-${process.pid}`,
+        REDIS_WAIT_REPLICAS: '0',
+      });
+    }
+    app = await startApp(env, SMOKE_CLUSTER ? 'smoke-cluster' : 'smoke');
     const run = await endToEnd([app], sink, { amount, connections: 8 });
-    const result = {
-      requests: amount,
+    Object.assign(result, {
       ok200: run.ok200,
       received: run.received,
       sent: run.sent,
       lost: run.lost,
       non200: run.non200,
-    };
-    process.stdout.write(`${JSON.stringify(result)}\n`);
-    const ok = run.ok200 === amount && run.received === amount && run.sent === amount;
-    if (!ok)
-      log('smoke FAILED: every request must be answered 200 and reach the sink, counted once');
-    return ok;
+    });
   } finally {
     await app?.stop();
+    if (cluster) {
+      await cluster.stop();
+      const alive = (pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      result.clusterStopped =
+        cluster.nodes.every((n) => !alive(n.pid)) && !fs.existsSync(cluster.dir);
+    }
     await sink.stop();
   }
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const ok =
+    result.ok200 === amount &&
+    result.received === amount &&
+    result.sent === amount &&
+    (!SMOKE_CLUSTER || result.clusterStopped === true);
+  if (!ok) log('smoke FAILED: every request must be answered 200 and reach the sink, counted once');
+  return ok;
 }
 
 async function main() {
@@ -721,6 +781,10 @@ async function main() {
       (log(`6: memory over ${MEMORY_EMAILS} emails`), (results.memory = await memory(sink)));
     if (wanted(7)) (log('7: redis driver'), (results.redis = await redisDriver(sink)));
     if (wanted(8)) (log('8: spool vs memory'), (results.spool = await spoolDriver(sink)));
+    if (wanted(9)) {
+      log('9: redis driver on a Redis Cluster vs one Redis, paired rounds');
+      results.cluster = await redisCluster(sink);
+    }
   } finally {
     await procs.stopAll();
   }

@@ -10,12 +10,16 @@ interface SmokeResult {
   received: number;
   sent: number;
   lost: number;
+  clusterNodes?: number;
+  clusterStopped?: boolean;
 }
 
-/** Runs `node bench/run.js --smoke` against the built app; CI builds dist/ before tests. */
-function runSmoke(): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/** Runs `node bench/run.js <flag>` against the built app; CI builds dist/ before tests. */
+function runSmoke(
+  flag = '--smoke',
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['bench/run.js', '--smoke'], {
+    const child = spawn(process.execPath, ['bench/run.js', flag], {
       cwd: root,
       env: { ...process.env, BENCH_SMOKE_REQUESTS: '200', BENCH_TIMEOUT: '50' },
     });
@@ -42,5 +46,24 @@ describe('bench --smoke', () => {
     expect(run.code).toBe(0);
     const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as SmokeResult;
     expect(result).toMatchObject({ requests: 200, ok200: 200, received: 200, sent: 200, lost: 0 });
+  }, 60_000);
+
+  // Scenario 9's cluster (bench/lib/redis-cluster.js): it starts, carries the redis driver's
+  // emails, and its redis-server processes and folder are gone once the run ends.
+  it('--smoke=cluster delivers through a Redis Cluster it starts and stops', async () => {
+    const run = await runSmoke('--smoke=cluster');
+
+    expect(run.stderr).not.toContain('FAILED');
+    expect(run.code).toBe(0);
+    const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as SmokeResult;
+    expect(result).toMatchObject({
+      requests: 200,
+      ok200: 200,
+      received: 200,
+      sent: 200,
+      lost: 0,
+      clusterNodes: 3,
+      clusterStopped: true,
+    });
   }, 60_000);
 });
