@@ -2,6 +2,7 @@ import { domainToASCII } from 'node:url';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type MimeNode from 'nodemailer/lib/mime-node';
 import type { OutgoingEmail } from '../mail-transport';
+import { bodyOctets } from '../body-octets';
 import { preparedHeaders } from '../prepared-headers';
 import { messageError } from './smtp-error';
 import { identityEncoding, linesFit } from './body-encoding';
@@ -158,7 +159,8 @@ function useIdentityEncodings(
   const content: unknown = node.content;
   if (typeof content !== 'string' || (content !== email.text && content !== email.html))
     return chose8bit;
-  const encoding = identityEncoding(content, eightBitMime);
+  const octets = bodyOctets(email, content === email.text ? 'text' : 'html');
+  const encoding = identityEncoding(content, eightBitMime, octets);
   if (encoding) node.getTransferEncoding = () => encoding;
   return chose8bit || encoding === '8bit';
 }
