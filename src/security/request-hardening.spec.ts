@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { jsonDepthExceeds, refusedContentType } from './request-hardening';
+import { hasPrototypeKeys, jsonDepthExceeds, refusedContentType } from './request-hardening';
 
 /** The character-by-character reference the indexOf version must agree with. */
 function referenceDepthExceeds(text: string, max: number): boolean {
@@ -70,5 +70,19 @@ describe('refusedContentType', () => {
     ['application/json; charset=latin1', /UTF-8/],
   ])('refuses %s', (type, reason) => {
     expect(refusedContentType(type)).toMatch(reason);
+  });
+});
+
+describe('hasPrototypeKeys', () => {
+  it.each([
+    ['{"__proto__":{"x":1}}', true],
+    ['{"a":[{"b":{"constructor":{"prototype":{}}}}]}', true],
+    ['{"a":{"\\u005f_proto__":1}}', true],
+    ['{"a":"__proto__","b":["constructor"],"c":{"proto":1}}', false],
+    ['[1,"x",null,{"d":[[{}]]}]', false],
+    ['"__proto__"', false],
+    ['null', false],
+  ])('%s → %s', (text, expected) => {
+    expect(hasPrototypeKeys(JSON.parse(text))).toBe(expected);
   });
 });

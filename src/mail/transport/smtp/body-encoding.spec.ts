@@ -18,6 +18,21 @@ describe('body encoding choice', () => {
     ['empty', '', true, '7bit'],
   ])('%s', (_name, text, eightBitMime, expected) => {
     expect(identityEncoding(text, eightBitMime)).toBe(expected);
+    expect(identityEncoding(text, eightBitMime, Buffer.from(text))).toBe(expected);
+  });
+
+  it('decides the same from the UTF-8 octets as from the text', () => {
+    const piece = fc.constantFrom('a', 'é', '€', '😀', '\ud800', '\n', '\r', '\0', 'x'.repeat(300));
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), fc.boolean(), (pieces, eightBitMime) => {
+        const text = pieces.join('');
+        const octets = Buffer.from(text);
+        expect(identityEncoding(text, eightBitMime, octets)).toBe(
+          identityEncoding(text, eightBitMime),
+        );
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it('linesFit agrees with counting every line in UTF-8 octets', () => {

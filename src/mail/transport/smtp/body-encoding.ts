@@ -1,3 +1,5 @@
+import { isAscii } from 'node:buffer';
+
 /**
  * Which Content-Transfer-Encoding a text or html body needs (RFC 2045 §2.7–2.8, RFC 6152).
  * Quoted-printable cost 73 % of a 100 KB html send (issue 20); most bodies need none of it:
@@ -35,8 +37,31 @@ export function linesFit(text: string): boolean {
  * base64: a line over 998 octets, a NUL, or a CR (the wire turns a bare CR into a line break,
  * so the receiver would not get the text back), or 8-bit text to a relay without 8BITMIME.
  */
-export function identityEncoding(text: string, eightBitMime: boolean): BodyEncoding | undefined {
+export function identityEncoding(
+  text: string,
+  eightBitMime: boolean,
+  octets?: Buffer,
+): BodyEncoding | undefined {
+  if (octets) return octetsEncoding(octets, eightBitMime);
   if (text.includes('\r') || text.includes('\0') || !linesFit(text)) return undefined;
   if (ASCII.test(text)) return '7bit';
+  return eightBitMime ? '8bit' : undefined;
+}
+
+/**
+ * identityEncoding from the text's UTF-8 octets (a large body's, body-octets.ts): CR, NUL and
+ * LF are single octets, a line's length is its octet count, and the text is ASCII exactly
+ * when its octets are — memchr and simdutf scans instead of UTF-16 ones and a byteLength per
+ * long line (issue 20).
+ */
+function octetsEncoding(octets: Buffer, eightBitMime: boolean): BodyEncoding | undefined {
+  if (octets.indexOf(0x0d) >= 0 || octets.indexOf(0) >= 0) return undefined;
+  for (let start = 0; ;) {
+    const end = octets.indexOf(0x0a, start);
+    if ((end < 0 ? octets.length : end) - start > MAX_LINE_OCTETS) return undefined;
+    if (end < 0) break;
+    start = end + 1;
+  }
+  if (isAscii(octets)) return '7bit';
   return eightBitMime ? '8bit' : undefined;
 }

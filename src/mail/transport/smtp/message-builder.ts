@@ -2,9 +2,11 @@ import { domainToASCII } from 'node:url';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type MimeNode from 'nodemailer/lib/mime-node';
 import type { OutgoingEmail } from '../mail-transport';
+import { bodyOctets } from '../body-octets';
 import { preparedHeaders } from '../prepared-headers';
 import { messageError } from './smtp-error';
 import { identityEncoding, linesFit } from './body-encoding';
+import { singlePartText } from './single-part';
 
 export interface Envelope {
   from: string;
@@ -110,9 +112,13 @@ export function isPlain(email: OutgoingEmail): boolean {
   return mailboxes.every(isPlainMailbox);
 }
 
-/** CRLF line ends and dot-stuffing (RFC 5321 §4.5.2), then the end-of-data line. */
+/**
+ * CRLF line ends and dot-stuffing (RFC 5321 §4.5.2), then the end-of-data line. One regex
+ * pass: each line end becomes CRLF and a dot after it is doubled (`$1$1`).
+ */
 export function toWire(message: string): string {
-  let body = message.replace(/\r\n|\r|\n/g, '\r\n').replace(/(^|\n)\./g, '$1..');
+  let body = message.replace(/(?:\r\n|\r|\n)(\.?)/g, '\r\n$1$1');
+  if (body.charCodeAt(0) === 0x2e) body = `.${body}`;
   if (!body.endsWith('\r\n')) body += '\r\n';
   return `${body}.\r\n`;
 }
@@ -153,7 +159,8 @@ function useIdentityEncodings(
   const content: unknown = node.content;
   if (typeof content !== 'string' || (content !== email.text && content !== email.html))
     return chose8bit;
-  const encoding = identityEncoding(content, eightBitMime);
+  const octets = bodyOctets(email, content === email.text ? 'text' : 'html');
+  const encoding = identityEncoding(content, eightBitMime, octets);
   if (encoding) node.getTransferEncoding = () => encoding;
   return chose8bit || encoding === '8bit';
 }
@@ -181,20 +188,25 @@ function buildComposed(
   });
   const root = composer.compile();
   const chose8bit = useIdentityEncodings(root, email, eightBitMime);
+  const built = (text: string): BuiltMessage => {
+    const payload = Buffer.from(toWire(text), 'latin1');
+    const eightBit = EIGHT_BIT.test(text);
+    return {
+      envelope,
+      payload,
+      eightBit,
+      size: payload.length,
+      messageId,
+      chose8bit,
+      path: 'composer',
+    };
+  };
+  const single = singlePartText(root, email);
+  if (single !== undefined) return Promise.resolve(built(single));
   return new Promise((resolve, reject) => {
     root.build((err, raw) => {
       if (err) return reject(messageError('the message could not be built'));
-      const text = raw.toString('latin1');
-      const payload = Buffer.from(toWire(text), 'latin1');
-      resolve({
-        envelope,
-        payload,
-        eightBit: EIGHT_BIT.test(text),
-        size: payload.length,
-        messageId,
-        chose8bit,
-        path: 'composer',
-      });
+      resolve(built(raw.toString('latin1')));
     });
   });
 }

@@ -144,12 +144,12 @@ export class SmtpChannel {
     this.unsent = undefined;
     if (!parts || this.closed) return;
     if (parts.length === 1) return void this.socket.write(parts[0]);
-    // Commands are UTF-8 (SMTPUTF8 addresses); a composed message is already octets.
-    this.socket.write(
-      parts.every((p) => typeof p === 'string')
-        ? parts.join('')
-        : Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : p))),
-    );
+    // Commands are UTF-8 (SMTPUTF8 addresses); a composed message is already octets. Corked,
+    // the parts leave in one writev: a message is not copied into a concatenation.
+    if (parts.every((p) => typeof p === 'string')) return void this.socket.write(parts.join(''));
+    this.socket.cork();
+    for (const part of parts) this.socket.write(part);
+    this.socket.uncork();
   }
 
   /**

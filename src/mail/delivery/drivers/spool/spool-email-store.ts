@@ -15,6 +15,7 @@ import { SpoolUnavailableError } from './spool-errors';
 import { SpoolWriteHealth } from './spool-write-health';
 import { SpoolIdempotencyStore } from './spool-idempotency-store';
 import { recoverUnfinished } from './spool-recovery';
+import { payloadOf } from './spool-payload';
 import { entryFromRow, outcomeJson, rowView } from './spool-row';
 import { SpoolStore, type SpoolSynchronous } from './spool-store';
 
@@ -63,7 +64,7 @@ export class SpoolEmailStore implements EmailStore {
 
   async insert(entry: LocalEntry, email: OutgoingEmail, startsNow = false): Promise<void> {
     const claim = this.idempotency.reservationFor(entry.id);
-    const payload = JSON.stringify(email);
+    const payload = payloadOf(email);
     try {
       await this.commits.run(() => {
         this.store.insert({

@@ -47,8 +47,9 @@ const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, metadat
 
 /** Every statement the store runs, prepared once at open. */
 export const STATEMENTS = {
+  // CAST: a payload bound as UTF-8 octets (a Buffer) is stored as the TEXT it encodes.
   insert: `INSERT INTO emails (id, client, payload, status, attempts, metadata,
-        accepted_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        accepted_at, created_at, updated_at) VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?)`,
   sending: `UPDATE emails SET status = 'sending', attempts = ?,
         next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
   retry: `UPDATE emails SET status = 'queued', attempts = ?, next_attempt_at = ?,

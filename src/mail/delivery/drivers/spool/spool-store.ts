@@ -38,7 +38,8 @@ export interface SpoolRow {
 export interface NewEmail {
   id: string;
   client: string;
-  payload: string;
+  /** The email as JSON: a string, or its UTF-8 octets (stored as TEXT, spool-payload.ts). */
+  payload: string | Buffer;
   /** JSON of the email's EmailMeta (request id, template, …), opaque to the spool. */
   metadata: string;
   acceptedAt: number;
