@@ -92,10 +92,8 @@ export class SpoolStore {
       db.exec(`PRAGMA synchronous = ${inCommit ? 'FULL' : 'NORMAL'}`);
       // The log shrinks back to this after checkpoints, so a burst does not keep disk forever.
       db.exec('PRAGMA journal_size_limit = 67108864');
-      // Checkpoints run inside a COMMIT, on the event loop, with two fsyncs: every 4,000 log
-      // pages (16 MB) instead of SQLite's 1,000, so a page the hot path rewrites (an index's
-      // right edge, the newest rows) is copied back once per 16 MB, not four times (issue 20,
-      // paired bench: −8…−13 % of the spool's CPU per request; docs/spool.md).
+      // Checkpoints run inside a COMMIT on the event loop (two fsyncs): every 4,000 pages, not
+      // 1,000, copies a page the hot path keeps rewriting back once per 16 MB (docs/spool.md).
       db.exec('PRAGMA wal_autocheckpoint = 4000');
       // The first write takes the exclusive lock that makes this process the spool's owner.
       db.exec('BEGIN IMMEDIATE');
