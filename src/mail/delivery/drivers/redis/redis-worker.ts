@@ -50,6 +50,7 @@ export class RedisWorker {
   private closed = false;
   private hold?: RelayHold;
   private replication?: CompletionReplication;
+  private onSentHere?: (job: Job<JobData, JobResult>) => void;
 
   constructor(
     private readonly deliverer: Deliverer,
@@ -61,8 +62,12 @@ export class RedisWorker {
     private readonly replicas?: ReplicaAck,
   ) {}
 
-  /** `onSettled` fires on any replica's outcome (queue events), for waiting callers. */
-  start(onSettled: (id: string) => void): void {
+  /** `onSettled`: any replica's outcome (queue events); `onSentHere`: a job sent here. */
+  start(
+    onSettled: (id: string) => void,
+    onSentHere?: (job: Job<JobData, JobResult>) => void,
+  ): void {
+    this.onSentHere = onSentHere;
     const lockMs = this.delivery.redisLockMs;
     const prefix = this.redis.prefix;
     this.connection = this.redis.blocking('mailwatch-worker');
@@ -106,7 +111,8 @@ export class RedisWorker {
       prefix,
     });
     this.events.on('error', (err: Error) => this.bounds.logError('queue events', err));
-    this.events.on('completed', ({ jobId }) => onSettled(jobId));
+    // A job of this replica's wakes its waiters on its own completion (onSentHere).
+    this.events.on('completed', ({ jobId }) => this.unsettledHere.has(jobId) || onSettled(jobId));
     this.events.on('failed', ({ jobId }) => onSettled(jobId));
     // Outcomes a dead replica never counted, and counts that failed during an outage.
     this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
@@ -226,6 +232,7 @@ export class RedisWorker {
   private onCompleted(job: Job<JobData, JobResult>): void {
     this.unsettledHere.delete(job.id!);
     this.replication?.note(job.id!);
+    this.onSentHere?.(job);
     this.settle(job, 'sent');
   }
 
