@@ -21,8 +21,14 @@ async function headline({ sink, startApp, appEnv, redis, rounds, duration, conne
       ['spool (default)', { QUEUE_DRIVER: 'spool', SPOOL_PATH: path.join(dir, 'spool.db') }],
     ];
     if (redis) specs.push(['redis', { QUEUE_DRIVER: 'redis', ...redis }]);
-    for (const [label, env] of specs) {
-      const app = await startApp(appEnv(sink, env), `headline-${label.split(' ')[0]}`);
+    // BENCH_BASE_DIST: the redis driver of another build too (its own queue), same rounds.
+    const base = process.env.BENCH_BASE_DIST;
+    if (redis && base) {
+      const env = { QUEUE_DRIVER: 'redis', ...redis, REDIS_PREFIX: `${redis.REDIS_PREFIX}-base` };
+      specs.push(['redis (base)', env, { main: path.resolve(base, 'main.js') }]);
+    }
+    for (const [label, env, options] of specs) {
+      const app = await startApp(appEnv(sink, env), `headline-${label.split(' ')[0]}`, options);
       await fire({ url: `${app.url}/send-email`, connections, duration: 2, clients });
       await quiet(sink);
       variants.push({ label, app });

@@ -21,9 +21,13 @@ async function fire({
   clients = [],
   timeout = 30,
   rate,
+  headers: extra = {},
 }) {
   let i = 0;
-  const headers = method === 'POST' ? { 'content-type': 'application/json' } : {};
+  const headers = {
+    ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+    ...extra,
+  };
   const opts = {
     url,
     method,

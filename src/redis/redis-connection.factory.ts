@@ -22,7 +22,8 @@ const reconnectOnError = (err: Error): 1 | false => err.message.startsWith('READ
  * Redis connections, in two shapes:
  * - `command`: used on the request path (enqueue, GET /emails/:id, idempotency, rate limits, metrics).
  *   Every call is bounded: no offline queue (a command while disconnected fails at once),
- *   one retry per request, a command timeout. A caller gets a 503, never a hang.
+ *   one retry per request, a command timeout. A caller gets a 503, never a hang. Commands
+ *   are auto-pipelined: still sent in the order issued, so the admission fence stays first.
  * - `blocking`: BullMQ workers and event readers issue blocking reads and must wait out
  *   an outage (BullMQ requires maxRetriesPerRequest null there), so they get no bounds
  *   beyond the connect timeout; nothing on the request path waits on them.
@@ -46,6 +47,9 @@ export function createRedisConnection(
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           commandTimeout: settings.timeoutMs,
+          // Commands issued in one tick leave in one write, in issue order (issue 20: one
+          // socket write per command was a third of the app's CPU under load).
+          enableAutoPipelining: true,
         }
       : { ...common, maxRetriesPerRequest: null, enableOfflineQueue: true };
   const topology = settings.topology;

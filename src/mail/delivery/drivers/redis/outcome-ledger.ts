@@ -8,21 +8,29 @@ import type { JobData, JobResult } from './delivery-job';
 import { progressOf } from './delivery-job';
 
 /**
- * Marks the job counted for this final transition (its `finishedOn`): 1 = ours to count,
- * 0 = already counted, 2 = the job is gone (removed by retention) — count it, nobody else can.
- * The claimer (ARGV[1]) is stored with it: a claim that ran but whose reply was lost (the
+ * Marks each job (KEYS[i]) counted for this final transition (its `finishedOn`); returns per
+ * job 1 = ours to count, 0 = already counted, 2 = the job is gone (removed by retention) —
+ * count it, nobody else can. The claimer (ARGV[i]) is stored with it: a claim that ran but whose reply was lost (the
  * master died after replicating it) is retried, and must find itself, not "already counted".
  */
-const CLAIM_ONE = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 2 end
-local finished = redis.call('HGET', KEYS[1], 'finishedOn')
-if not finished then return 0 end
-if redis.call('HGET', KEYS[1], 'mwCounted') == finished then
-  if redis.call('HGET', KEYS[1], 'mwCountedBy') == ARGV[1] then return 1 end
-  return 0
+const CLAIM_EACH = `
+local verdicts = {}
+for i = 1, #KEYS do
+  local verdict = 1
+  local finished = redis.call('HGET', KEYS[i], 'finishedOn')
+  if redis.call('EXISTS', KEYS[i]) == 0 then verdict = 2
+  elseif not finished then verdict = 0
+  elseif redis.call('HGET', KEYS[i], 'mwCounted') == finished then
+    if redis.call('HGET', KEYS[i], 'mwCountedBy') ~= ARGV[i] then verdict = 0 end
+  else
+    redis.call('HSET', KEYS[i], 'mwCounted', finished, 'mwCountedBy', ARGV[i])
+  end
+  verdicts[i] = verdict
 end
-redis.call('HSET', KEYS[1], 'mwCounted', finished, 'mwCountedBy', ARGV[1])
-return 1`;
+return verdicts`;
+
+/** Claims sent in one call at most (their keys share the prefix's hash tag in a cluster). */
+const CLAIM_BATCH = 200;
 
 /**
  * The same for a batch of finished jobs, their keys declared (KEYS, one slot in a cluster:
@@ -69,13 +77,42 @@ export class OutcomeLedger {
     // The webhook event is durable (in Redis, idempotent) before the claim: never lost.
     await this.deliverer.announce(outcome);
     const claimer = `${CLAIMER}:${job.id!}:${job.finishedOn ?? ''}`;
-    const claimed = (await this.redis.eval(
-      CLAIM_ONE,
-      1,
-      this.queue.toKey(job.id!),
-      claimer,
-    )) as number;
+    const claimed = await this.claim(this.queue.toKey(job.id!), claimer);
     if (claimed !== 0) this.deliverer.settled(outcome, true);
+  }
+
+  private pending: { key: string; claimer: string; done: (v: number | Error) => void }[] = [];
+  private claiming = false;
+
+  /**
+   * One claim call at a time: claims made while one is on its way leave together when it
+   * returns (issue 20: one EVAL per email before). A failed call fails each of its claims.
+   */
+  private claim(key: string, claimer: string): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      const done = (v: number | Error) => (v instanceof Error ? reject(v) : resolve(v));
+      this.pending.push({ key, claimer, done });
+      if (!this.claiming) void this.sendClaims();
+    });
+  }
+
+  private async sendClaims(): Promise<void> {
+    this.claiming = true;
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, CLAIM_BATCH);
+      try {
+        const verdicts = (await this.redis.eval(
+          CLAIM_EACH,
+          batch.length,
+          ...batch.map((c) => c.key),
+          ...batch.map((c) => c.claimer),
+        )) as number[];
+        batch.forEach((c, i) => c.done(Number(verdicts[i])));
+      } catch (err) {
+        batch.forEach((c) => c.done(err as Error));
+      }
+    }
+    this.claiming = false;
   }
 
   /** Counts finished jobs whose outcome was never counted (their replica died first). */

@@ -20,6 +20,8 @@ import { RedisBounds } from './redis-bounds';
 import { RedisProducer } from './redis-producer';
 import { RedisWorker } from './redis-worker';
 import { ReplicaAck } from './replica-ack';
+import { RecentViews } from './recent-views';
+import { jobToView } from './delivery-job';
 
 /**
  * The shared delivery queue on BullMQ: one Redis queue for all replicas, a producer
@@ -28,6 +30,7 @@ import { ReplicaAck } from './replica-ack';
 export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RedisDeliveryQueue');
   private readonly signals = new OutcomeSignals();
+  private readonly recent = new RecentViews();
   private accepting = true;
   /** Shutting down: waiting callers get the view as it stands. */
   private closed = false;
@@ -80,7 +83,16 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
         this.logger.warn(`Redis maxmemory-policy not checked: ${err.message}`);
       });
     }
-    this.worker.start((id) => this.signals.wake(id));
+    this.worker.start(
+      (id) => {
+        this.recent.changed(id);
+        this.signals.wake(id);
+      },
+      (job) => {
+        this.recent.put(jobToView(job, 'completed'));
+        this.signals.wake(job.id!);
+      },
+    );
     if (reachable) {
       await this.worker
         .waitUntilReady()
@@ -99,18 +111,26 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
 
   async enqueue(request: EnqueueRequest): Promise<EmailView> {
     const view = await this.producer.enqueue(request, this.accepting);
+    this.recent.put(view);
     // A repeated Idempotency-Key in this replica may be waiting for the email to be stored.
     this.signals.wake(view.id);
     return view;
   }
 
-  /** Events can lag or be missed across a reconnect: the wait re-reads at least every second. */
+  /**
+   * Events can lag or be missed across a reconnect: the wait re-reads at least every second.
+   * A view this replica already holds (RecentViews) is used once instead of a read.
+   */
   waitForOutcome(
     id: string,
     timeoutMs: number,
     options: Pick<WaitOptions, 'untilStored' | 'storedOnly'> = {},
   ): Promise<EmailView | undefined> {
-    return waitForView(this.signals, (key) => this.find(key), id, timeoutMs, {
+    const read = (key: string) => {
+      const held = this.recent.take(key);
+      return held ? Promise.resolve(held) : this.find(key);
+    };
+    return waitForView(this.signals, read, id, timeoutMs, {
       ...options,
       recheckMs: 1_000,
       closed: () => this.closed,

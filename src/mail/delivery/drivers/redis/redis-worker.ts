@@ -35,7 +35,6 @@ const CLOSE_DOWN_MS = 200;
 /** Backoff for counting an outcome whose ledger claim failed (Redis unreachable). */
 const SETTLE_RETRY_MIN_MS = 250;
 const SETTLE_RETRY_MAX_MS = 10_000;
-
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export class RedisWorker {
@@ -50,6 +49,7 @@ export class RedisWorker {
   private closed = false;
   private hold?: RelayHold;
   private replication?: CompletionReplication;
+  private onSentHere?: (job: Job<JobData, JobResult>) => void;
 
   constructor(
     private readonly deliverer: Deliverer,
@@ -61,8 +61,12 @@ export class RedisWorker {
     private readonly replicas?: ReplicaAck,
   ) {}
 
-  /** `onSettled` fires on any replica's outcome (queue events), for waiting callers. */
-  start(onSettled: (id: string) => void): void {
+  /** `onSettled`: any replica's outcome (queue events); `onSentHere`: a job sent here. */
+  start(
+    onSettled: (id: string) => void,
+    onSentHere?: (job: Job<JobData, JobResult>) => void,
+  ): void {
+    this.onSentHere = onSentHere;
     const lockMs = this.delivery.redisLockMs;
     const prefix = this.redis.prefix;
     this.connection = this.redis.blocking('mailwatch-worker');
@@ -106,7 +110,8 @@ export class RedisWorker {
       prefix,
     });
     this.events.on('error', (err: Error) => this.bounds.logError('queue events', err));
-    this.events.on('completed', ({ jobId }) => onSettled(jobId));
+    // A job of this replica's wakes its waiters on its own completion (onSentHere).
+    this.events.on('completed', ({ jobId }) => this.unsettledHere.has(jobId) || onSettled(jobId));
     this.events.on('failed', ({ jobId }) => onSettled(jobId));
     // Outcomes a dead replica never counted, and counts that failed during an outage.
     this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
@@ -224,9 +229,12 @@ export class RedisWorker {
   }
 
   private onCompleted(job: Job<JobData, JobResult>): void {
-    this.unsettledHere.delete(job.id!);
     this.replication?.note(job.id!);
-    this.settle(job, 'sent');
+    // Waiters wake once it is counted (or the count failed once): no 200 before the metric.
+    void this.settle(job, 'sent').then(() => {
+      this.unsettledHere.delete(job.id!);
+      this.onSentHere?.(job);
+    });
   }
 
   private onFailed(job: Job<JobData, JobResult> | undefined, err: Error): void {
@@ -235,18 +243,18 @@ export class RedisWorker {
     this.unsettledHere.delete(job.id!);
     // RetryLater means another attempt is scheduled: not an outcome yet.
     if (err instanceof RetryLater && job.attemptsMade < this.mail.maxAttempts) return;
-    this.settle(job, 'failed');
+    void this.settle(job, 'failed');
   }
 
   /** Counted through the ledger: exactly once even if this replica dies right now. */
-  private settle(job: Job<JobData, JobResult>, status: 'sent' | 'failed', waitMs = 0): void {
-    this.ledger.settle(job, status).catch((err: Error) => {
+  private settle(job: Job<JobData, JobResult>, status: 'sent' | 'failed', waitMs = 0) {
+    return this.ledger.settle(job, status).catch((err: Error) => {
       this.bounds.logError('outcome ledger', err);
-      // The claim is idempotent, so retrying is safe; without it a Redis blip would leave the
-      // count short until the next reconcile (a minute). A closed worker leaves it to that.
+      // Idempotent, so retried: else a Redis blip leaves the count short until the next
+      // reconcile (a minute), which is left to when closed.
       if (this.closed) return;
       const next = Math.min(Math.max(waitMs * 2, SETTLE_RETRY_MIN_MS), SETTLE_RETRY_MAX_MS);
-      setTimeout(() => this.settle(job, status, next), next).unref();
+      setTimeout(() => void this.settle(job, status, next), next).unref();
     });
   }
 }
