@@ -119,8 +119,14 @@ async function checkExact(name: string, apps: AppProcess[], r: FailoverResult): 
   );
   // Nothing accepted is lost.
   for (const id of r.accepted) expect(distinct.has(id)).toBe(true);
-  // Every extra delivery was flagged by a replica as a possible duplicate.
+  // Every extra delivery was flagged by a replica as a possible duplicate, and counted.
   expect(refusedYetDelivered + twice).toBeLessThanOrEqual(flagged);
+  let flaggedMetric = 0;
+  for (const app of apps) {
+    const text = (await request(`${app.url}/metrics`)).text;
+    flaggedMetric += valueOf(text, 'email_possible_duplicates_total');
+  }
+  expect(flaggedMetric).toBe(flagged);
   // Each email that went out is counted exactly once across the replicas.
   expect(counted).toBe(distinct.size);
 }

@@ -3,7 +3,8 @@ import { AppProcess, buildApp } from '../support/app-process';
 import { DedicatedRedis, uniquePrefix } from '../support/redis';
 import { ReplyCuttingProxy } from '../support/reply-cutting-proxy';
 import { freePort, TestSmtpServer } from '../support/smtp-server';
-import { postJson } from '../support/test-app';
+import { valueOf } from '../support/scrape';
+import { postJson, request } from '../support/test-app';
 import { until } from '../support/wait';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -102,6 +103,8 @@ describe('redis driver: an add whose reply was lost', () => {
       });
       expect(after.status).toBe(200);
       expect(!delivered() || flagged()).toBe(true);
+      const metrics = (await request(`${app.url}/metrics`)).text;
+      expect(valueOf(metrics, 'email_possible_duplicates_total')).toBe(flagged() ? 1 : 0);
       process.stdout.write(
         `lost reply: refused 503, landed in Redis, ${delivered() ? 'delivered and flagged' : 'withdrawn, not delivered'}\n`,
       );

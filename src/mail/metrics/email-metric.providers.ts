@@ -132,7 +132,7 @@ export const emailMetricProviders: Provider[] = [
   }),
   makeCounterProvider({
     name: EMAIL_POSSIBLE_DUPLICATES_TOTAL,
-    help: 'Emails sent again after a restart because their earlier attempt was cut off mid-send (the relay may have taken it): possible duplicates (spool driver).',
+    help: 'Emails that may have been delivered twice: sent again after their attempt was cut off mid-send (spool: a restart; redis: a failover or lost lock), or refused with 503 while Redis may still run them.',
     inject: [DELIVERY_QUEUE],
     collect(this: Counter<string>, queue: DeliveryQueue) {
       // Monotonic within the process: the driver's own count since start.

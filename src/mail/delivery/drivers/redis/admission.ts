@@ -1,8 +1,8 @@
-import { Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RedisClock } from '../../../../redis/redis-clock';
 import type { JobData, JobResult } from './delivery-job';
+import type { DuplicateFlags } from './duplicate-flags';
 
 /**
  * The fence of one job id. Within its deadline (server clock) it answers 1 and changes
@@ -44,12 +44,11 @@ const WITHDRAW_PENDING_MAX = 10_000;
  * instead. Plain EVAL, never EVALSHA: a NOSCRIPT retry would be sent after the add.
  */
 export class Admission {
-  private readonly logger = new Logger('RedisDeliveryQueue');
-
   constructor(
     private readonly redis: Redis,
     private readonly queue: Queue<JobData, JobResult>,
     private readonly clock: RedisClock,
+    private readonly flags: DuplicateFlags,
   ) {}
 
   /**
@@ -130,7 +129,7 @@ export class Admission {
    * where Redis could not tell (a master lost mid-write), or a reply slower than the margin.
    */
   possibleDuplicate(jobId: string, why: string): void {
-    this.logger.warn({ msg: 'refused email may still be delivered', emailId: jobId, why });
+    this.flags.refused(jobId, why);
   }
 
   private async fence(jobId: string, deadline: number): Promise<number> {

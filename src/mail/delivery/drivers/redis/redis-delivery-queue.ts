@@ -14,6 +14,7 @@ import type {
   QueueStateCounts,
   RetryResult,
 } from '../delivery-queue';
+import { DuplicateFlags } from './duplicate-flags';
 import { OutcomeLedger } from './outcome-ledger';
 import { OutcomeSignals, waitForView, type WaitOptions } from '../../outcome-signals';
 import { RedisBounds } from './redis-bounds';
@@ -40,7 +41,13 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     private readonly worker: RedisWorker,
     /** Start-up checks of the server itself (RedisConnections.checkEvictionPolicy). */
     private readonly checkServer: () => Promise<void> = () => Promise.resolve(),
+    private readonly flags = new DuplicateFlags(),
   ) {}
+
+  /** Emails flagged as possibly sent twice since start (email_possible_duplicates_total). */
+  possibleDuplicates(): number {
+    return this.flags.count;
+  }
 
   /** The driver on the shared Redis connections (see queue-driver.factory.ts). */
   static create(
@@ -51,6 +58,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   ): RedisDeliveryQueue {
     const bounds = new RedisBounds(delivery.redisTimeoutMs);
     const replicas = new ReplicaAck(redis.command(), redis.waitReplicas, delivery.redisTimeoutMs);
+    const flags = new DuplicateFlags();
     const producer = new RedisProducer(
       redis.command(),
       redis.prefix,
@@ -58,12 +66,14 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       bounds,
       redis.clock(),
       replicas,
+      flags,
     );
     const ledger = new OutcomeLedger(redis.command(), producer.queue, deliverer);
     return new RedisDeliveryQueue(
       producer,
-      new RedisWorker(deliverer, redis, mail, delivery, bounds, ledger, replicas),
+      new RedisWorker(deliverer, redis, mail, delivery, bounds, ledger, flags, replicas),
       () => redis.checkEvictionPolicy(),
+      flags,
     );
   }
 

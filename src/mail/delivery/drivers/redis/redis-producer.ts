@@ -22,6 +22,7 @@ import {
 } from './delivery-job';
 import type { RedisClock } from '../../../../redis/redis-clock';
 import { Admission } from './admission';
+import type { DuplicateFlags } from './duplicate-flags';
 import type { RedisBounds } from './redis-bounds';
 import { browseRedis } from './redis-pages';
 import type { ReplicaAck } from './replica-ack';
@@ -51,9 +52,10 @@ export class RedisProducer {
     private readonly bounds: RedisBounds,
     private readonly clock: RedisClock,
     private readonly replicas: ReplicaAck,
+    flags: DuplicateFlags,
   ) {
     this.queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection, prefix });
-    this.admission = new Admission(connection, this.queue, clock);
+    this.admission = new Admission(connection, this.queue, clock, flags);
     this.queue.on('error', (err: Error) => bounds.logError('queue', err));
   }
 

@@ -13,6 +13,7 @@ import {
   type JobProgress,
   type JobResult,
 } from './delivery-job';
+import type { DuplicateFlags } from './duplicate-flags';
 import type { OutcomeLedger } from './outcome-ledger';
 import type { RedisBounds } from './redis-bounds';
 import { RelayHold } from './relay-hold';
@@ -32,9 +33,8 @@ import type { ReplicaAck } from './replica-ack';
 const RECONCILE_EVERY_MS = 60_000;
 /** How long closing waits for BullMQ's connections when Redis is down and nothing is ours. */
 const CLOSE_DOWN_MS = 200;
-/** Backoff for counting an outcome whose ledger claim failed (Redis unreachable). */
-const SETTLE_RETRY_MIN_MS = 250;
-const SETTLE_RETRY_MAX_MS = 10_000;
+/** Backoff for counting an outcome whose ledger claim failed (Redis unreachable): min, max. */
+const [SETTLE_RETRY_MIN_MS, SETTLE_RETRY_MAX_MS] = [250, 10_000];
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 export class RedisWorker {
@@ -58,6 +58,7 @@ export class RedisWorker {
     private readonly delivery: DeliveryConfig,
     private readonly bounds: RedisBounds,
     private readonly ledger: OutcomeLedger,
+    private readonly flags: DuplicateFlags,
     private readonly replicas?: ReplicaAck,
   ) {}
 
@@ -70,9 +71,8 @@ export class RedisWorker {
     const lockMs = this.delivery.redisLockMs;
     const prefix = this.redis.prefix;
     this.connection = this.redis.blocking('mailwatch-worker');
-    this.replication = CompletionReplication.when(this.replicas, prefix, (emailId) =>
-      this.logger.warn({ msg: 'email may be delivered twice', emailId, why: 'failover' }),
-    );
+    const failover = (emailId: string) => this.flags.twice(emailId, 'failover');
+    this.replication = CompletionReplication.when(this.replicas, prefix, failover);
     this.hold = new RelayHold(this.deliverer, async (id) => {
       // A job another replica already took, or that left the delayed set, just stays as is.
       if (this.worker) await (await Job.fromId<JobData, JobResult>(this.worker, id))?.promote();
@@ -99,7 +99,7 @@ export class RedisWorker {
       // Taken over from a replica that lost it (killed, or its Redis failed over mid-send):
       // that attempt may have reached the relay already.
       if (job.stalledCounter > 0) {
-        this.logger.warn({ msg: 'email may be delivered twice', emailId: job.id, why: 'stalled' });
+        this.flags.twice(job.id, 'stalled');
       }
     });
     this.worker.on('completed', (job) => this.onCompleted(job));
