@@ -2,6 +2,7 @@ import type { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
+import { answerWhileClosing } from './core/closing-answer';
 import { appConfig, LOG_LEVELS, type AppConfig, type LogLevelName } from './config/app.config';
 import { observabilityConfig, type ObservabilityConfig } from './config/observability.config';
 import { securityConfig, type SecurityConfig } from './config/security.config';
@@ -38,12 +39,15 @@ export function createFastifyAdapter(
     // connectionsCheckingInterval (30 s by default), so that follows the timeout.
     requestTimeout: settings.app.requestTimeoutMs,
     clientErrorHandler: answerClientError,
+    // Closing answers with our 503 (answerWhileClosing below), not Fastify's bare one.
+    return503OnClosing: false,
     http: {
       requestTimeout: settings.app.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(5000, Math.max(250, settings.app.requestTimeoutMs / 4)),
     },
   });
   echoRequestId(adapter.getInstance());
+  answerWhileClosing(adapter.getInstance());
   // Security headers and the JSON depth limit (issue 5).
   hardenFastify(adapter, { jsonMaxDepth: settings.security.jsonMaxDepth });
   return adapter;

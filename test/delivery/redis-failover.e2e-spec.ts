@@ -93,7 +93,7 @@ async function checkExact(name: string, apps: AppProcess[], r: FailoverResult): 
   const distinct = new Set(r.delivered);
   const refusedYetDelivered = [...distinct].filter((id) => !r.accepted.has(id)).length;
   const twice = r.delivered.length - distinct.size;
-  const flagged = apps.reduce(
+  const flaggedInLog = apps.reduce(
     (sum, app) => sum + (app.log.match(POSSIBLE_DUPLICATE)?.length ?? 0),
     0,
   );
@@ -111,6 +111,15 @@ async function checkExact(name: string, apps: AppProcess[], r: FailoverResult): 
     },
     90_000,
   ).catch(() => undefined); // the line below and the last expect say by how much
+  // Flagged possible duplicates: counted by each replica (the log keeps only its tail, so the
+  // lines seen there are a lower bound of the same count).
+  let flagged = 0;
+  for (const app of apps) {
+    flagged += valueOf(
+      (await request(`${app.url}/metrics`)).text,
+      'email_possible_duplicates_total',
+    );
+  }
 
   process.stdout.write(
     `${name}: ${r.accepted.size} accepted, ${r.refusals} refusals (503), ${r.delivered.length} SMTP deliveries, ` +
@@ -119,14 +128,10 @@ async function checkExact(name: string, apps: AppProcess[], r: FailoverResult): 
   );
   // Nothing accepted is lost.
   for (const id of r.accepted) expect(distinct.has(id)).toBe(true);
-  // Every extra delivery was flagged by a replica as a possible duplicate, and counted.
+  // Every extra delivery was flagged by a replica as a possible duplicate: logged and counted.
   expect(refusedYetDelivered + twice).toBeLessThanOrEqual(flagged);
-  let flaggedMetric = 0;
-  for (const app of apps) {
-    const text = (await request(`${app.url}/metrics`)).text;
-    flaggedMetric += valueOf(text, 'email_possible_duplicates_total');
-  }
-  expect(flaggedMetric).toBe(flagged);
+  expect(flaggedInLog).toBeLessThanOrEqual(flagged);
+  if (refusedYetDelivered + twice > 0) expect(flaggedInLog).toBeGreaterThan(0);
   // Each email that went out is counted exactly once across the replicas.
   expect(counted).toBe(distinct.size);
 }
