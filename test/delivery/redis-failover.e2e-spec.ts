@@ -198,6 +198,13 @@ describe('redis driver across a failover', () => {
       );
       expect(degraded.every((n) => n <= 1)).toBe(true);
       expect(degraded.some((n) => n === 1)).toBe(true);
+      // …and shown: the promoted master has no replica, one missing on the replicas that saw it.
+      const missing = await Promise.all(
+        apps.map(async (app) =>
+          valueOf((await request(`${app.url}/metrics`)).text, 'email_queue_replicas_missing'),
+        ),
+      );
+      expect(missing.map((n, i) => (degraded[i] === 1 ? n : 1))).toEqual(apps.map(() => 1));
     }, 300_000);
   });
 });

@@ -6,7 +6,9 @@ import { RedisThrottlerStorage } from '../../src/security/redis-throttler.storag
 const PREFIX = `mailwatch-security-test-${process.pid}`;
 
 /** A storage on its own command connection, as src/redis builds it for the app. */
-function connect(url: string): RedisThrottlerStorage & { close(): void; ready: Promise<unknown> } {
+function connect(
+  url: string,
+): RedisThrottlerStorage & { close(): void; ready(): Promise<unknown> } {
   const connection = createRedisConnection(
     { url, topology: { kind: 'single' }, timeoutMs: 2000 },
     'command',
@@ -15,7 +17,9 @@ function connect(url: string): RedisThrottlerStorage & { close(): void; ready: P
   connection.on('error', () => undefined);
   return Object.assign(new RedisThrottlerStorage(connection, PREFIX), {
     close: () => connection.disconnect(),
-    ready: once(connection, 'ready'),
+    // Asked for, not made up front: `once` rejects on the connection's first error, which an
+    // unreachable Redis emits (unawaited, that rejection would fail the test run).
+    ready: () => once(connection, 'ready'),
   });
 }
 
@@ -29,7 +33,7 @@ describe(RedisThrottlerStorage.name, () => {
       throw new Error(`Redis at 127.0.0.1:6379 is needed for this test: ${String(err)}`);
     });
     sut = connect('redis://127.0.0.1:6379');
-    await sut.ready;
+    await sut.ready();
   });
 
   afterAll(async () => {
@@ -55,7 +59,7 @@ describe(RedisThrottlerStorage.name, () => {
   it('shares one count between two instances (replicas) and starts over after the window', async () => {
     const other = connect('redis://127.0.0.1:6379');
     try {
-      await other.ready;
+      await other.ready();
       await sut.increment('default:gamma', 300, 1, 300, 'default');
       expect((await other.increment('default:gamma', 300, 1, 300, 'default')).isBlocked).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 400));

@@ -16,6 +16,7 @@ import {
   EMAIL_QUEUE_JOBS,
   EMAIL_QUEUE_OLDEST_AGE_SECONDS,
   EMAIL_QUEUE_ACCEPTING,
+  EMAIL_QUEUE_REPLICAS_MISSING,
   EMAIL_QUEUE_SIZE,
   EMAIL_RETRIES_TOTAL,
   EMAIL_SEND_ATTEMPTS_TOTAL,
@@ -92,6 +93,14 @@ export const emailMetricProviders: Provider[] = [
     inject: [DELIVERY_QUEUE],
     collect(this: Gauge, queue: DeliveryQueue) {
       this.set(queue.isAccepting() ? 1 : 0);
+    },
+  }),
+  makeGaugeProvider({
+    name: EMAIL_QUEUE_REPLICAS_MISSING,
+    help: 'Replicas the Redis master of the queue lacks against REDIS_WAIT_REPLICAS, as last seen by an enqueue (redis driver; 0 otherwise). Above 0, emails are acknowledged with fewer copies than asked for.',
+    inject: [DELIVERY_QUEUE],
+    collect(this: Gauge, queue: DeliveryQueue) {
+      this.set(queue.replicasMissing?.() ?? 0);
     },
   }),
   makeGaugeProvider({

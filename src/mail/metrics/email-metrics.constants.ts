@@ -14,6 +14,7 @@ export const EMAIL_QUEUE_OLDEST_AGE_SECONDS = 'email_queue_oldest_age_seconds';
 export const EMAIL_DELIVERY_LIFETIME_SECONDS = 'email_delivery_lifetime_seconds';
 /** 1 while this replica's queue takes emails, 0 while intake answers 503 (store unreachable, draining). */
 export const EMAIL_QUEUE_ACCEPTING = 'email_queue_accepting';
+export const EMAIL_QUEUE_REPLICAS_MISSING = 'email_queue_replicas_missing';
 export const EMAIL_SEND_DURATION_SECONDS = 'email_send_duration_seconds';
 export const EMAIL_SEND_ATTEMPTS_TOTAL = 'email_send_attempts_total';
 export const EMAIL_RETRIES_TOTAL = 'email_retries_total';

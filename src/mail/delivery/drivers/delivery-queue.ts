@@ -85,6 +85,11 @@ export interface DeliveryQueue {
   backlog?(): Promise<Backlog>;
   /** Jobs by state, when the driver can tell (email_queue_jobs); omit otherwise. */
   states?(): Promise<QueueStateCounts>;
+  /**
+   * Replicas the store's master lacks against the copies asked for before acknowledging
+   * (redis: REDIS_WAIT_REPLICAS), as last seen (email_queue_replicas_missing); omit otherwise.
+   */
+  replicasMissing?(): number;
   /** False while draining or when the backing store is unreachable. */
   isAccepting(): boolean;
   /** Emails that failed for good (dead letters), newest first, at most `limit`. */

@@ -44,6 +44,10 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     private readonly flags = new DuplicateFlags(),
   ) {}
 
+  replicasMissing(): number {
+    return this.producer.replicasMissing;
+  }
+
   /** Emails flagged as possibly sent twice since start (email_possible_duplicates_total). */
   possibleDuplicates(): number {
     return this.flags.count;

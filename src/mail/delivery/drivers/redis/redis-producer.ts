@@ -63,6 +63,11 @@ export class RedisProducer {
     return this.connection.status === 'ready';
   }
 
+  /** See ReplicaAck.missing. */
+  get replicasMissing(): number {
+    return this.replicas.missing;
+  }
+
   get responsive(): boolean {
     return this.bounds.responsive;
   }

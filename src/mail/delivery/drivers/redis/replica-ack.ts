@@ -22,6 +22,8 @@ export class ReplicaAck {
   private slot?: number;
   private known?: { node: Redis; replicas: number; at: number };
   private degraded = false;
+  /** Replicas the master lacked against `required` at the last acknowledgement (0 = none). */
+  missing = 0;
   /** The master's replication id at the last confirmAll (a failover changes it). */
   private replid?: string;
 
@@ -81,6 +83,7 @@ export class ReplicaAck {
   }
 
   private report(degraded: boolean, replicas: number): void {
+    this.missing = this.required - replicas;
     if (degraded === this.degraded) return;
     this.degraded = degraded;
     if (degraded) {
