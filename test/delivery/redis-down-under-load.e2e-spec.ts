@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AppProcess, buildApp } from '../support/app-process';
 import { DedicatedRedis, uniquePrefix } from '../support/redis';
 import { valueOf } from '../support/scrape';
+import { emailIdOf } from '../support/spool-kit';
 import { freePort, TestSmtpServer } from '../support/smtp-server';
 import { postJson, request } from '../support/test-app';
 import { until } from '../support/wait';
@@ -185,12 +186,10 @@ describe('redis driver: Redis down 20 s under load, then SIGTERM', () => {
 
     const second = await AppProcess.start(env);
     apps.push(second);
-    const idOf = (m: (typeof smtp.received)[number]) =>
-      m.parsed.headers.get('x-mailwatch-id') as string;
     await until(
       'every accepted email to be delivered',
       () => {
-        const delivered = new Set(smtp.received.map(idOf));
+        const delivered = new Set(smtp.received.map(emailIdOf));
         return [...load.accepted.keys()].every((id) => delivered.has(id));
       },
       60_000,
@@ -201,7 +200,7 @@ describe('redis driver: Redis down 20 s under load, then SIGTERM', () => {
       30_000,
     );
 
-    const ids = smtp.received.map(idOf);
+    const ids = smtp.received.map(emailIdOf);
     const distinct = new Set(ids);
     const twice = ids.length - distinct.size;
     const subjects = (numbers: Iterable<number>) => new Set([...numbers].map((i) => `down ${i}`));
@@ -212,7 +211,7 @@ describe('redis driver: Redis down 20 s under load, then SIGTERM', () => {
     const unansweredYetDelivered = smtp.received.filter((m) => unanswered.has(subjectOf(m))).length;
     // Delivered, yet neither accepted nor left unanswered by a broken connection.
     const strangers = smtp.received.filter(
-      (m) => !load.accepted.has(idOf(m)) && !unanswered.has(subjectOf(m)),
+      (m) => !load.accepted.has(emailIdOf(m)) && !unanswered.has(subjectOf(m)),
     ).length;
     const flaggedLines = apps.flatMap((app) =>
       app.log.split('\n').filter((line) => line.match(POSSIBLE_DUPLICATE)),

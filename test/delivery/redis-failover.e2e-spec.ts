@@ -1,6 +1,7 @@
 import { AppProcess, buildApp } from '../support/app-process';
 import { ClusterSet, SentinelSet } from '../support/redis-ha';
 import { uniquePrefix } from '../support/redis';
+import { emailIdOf } from '../support/spool-kit';
 import { valueOf } from '../support/scrape';
 import { TestSmtpServer } from '../support/smtp-server';
 import { postJson, request } from '../support/test-app';
@@ -64,12 +65,10 @@ async function loadThrough(
   await until('emails to be accepted before the failure', () => accepted.size >= failAfter, 60_000);
   await fail();
   await load;
-  const idOf = (m: (typeof smtp.received)[number]) =>
-    m.parsed.headers.get('x-mailwatch-id') as string;
   await until(
     'every accepted email to be delivered',
     () => {
-      const delivered = new Set(smtp.received.map(idOf));
+      const delivered = new Set(smtp.received.map(emailIdOf));
       return [...accepted].every((id) => delivered.has(id));
     },
     120_000,
@@ -85,7 +84,7 @@ async function loadThrough(
     },
     60_000,
   );
-  return { accepted, delivered: smtp.received.map(idOf), refusals };
+  return { accepted, delivered: smtp.received.map(emailIdOf), refusals };
 }
 
 /** Exactness after a failover, with what could not be told counted, never lost. */

@@ -44,6 +44,10 @@ const WITHDRAW_PENDING_MAX = 10_000;
  * instead. Plain EVAL, never EVALSHA: a NOSCRIPT retry would be sent after the add.
  */
 export class Admission {
+  /** Ids whose withdrawal Redis did not answer (connection lost or frozen). */
+  private readonly unanswered = new Set<string>();
+  private retryTimer?: NodeJS.Timeout;
+
   constructor(
     private readonly redis: Redis,
     private readonly queue: Queue<JobData, JobResult>,
@@ -63,10 +67,6 @@ export class Admission {
     });
   }
 
-  /** Ids whose withdrawal Redis did not answer (connection lost or frozen). */
-  private readonly unanswered = new Set<string>();
-  private retryTimer?: NodeJS.Timeout;
-
   /**
    * After a failed add: withdraws the id whenever Redis runs this (right behind the add).
    * When the withdrawal itself gets no answer — the connection dropped after the add may
@@ -76,11 +76,6 @@ export class Admission {
    */
   withdraw(jobId: string): void {
     this.withdrawNow(jobId).catch(() => this.retryLater(jobId));
-  }
-
-  /** Withdrawals still waiting for Redis (0 once it answered them all). */
-  get pendingWithdrawals(): number {
-    return this.unanswered.size;
   }
 
   /** At shutdown: what is still unanswered cannot be told any more; said, not dropped silently. */
