@@ -212,7 +212,9 @@ const sha256 = (text: string) => `'sha256-${createHash('sha256').update(text).di
 
 /**
  * Helmet's default policy forbids inline code; this page allows exactly its own script and
- * style by hash, and talks only to its own origin.
+ * style by hash, and talks only to its own origin. `default-src` does not cover `base-uri`,
+ * `form-action` or plugins: the page has no base, no form and no object, so none are allowed
+ * (an injected `<base>` or form could otherwise redirect its fetches or post elsewhere).
  */
 export const STATUS_PAGE_CSP = [
   "default-src 'self'",
@@ -221,4 +223,7 @@ export const STATUS_PAGE_CSP = [
   "img-src 'self' data:",
   "connect-src 'self'",
   "frame-ancestors 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "object-src 'none'",
 ].join('; ');

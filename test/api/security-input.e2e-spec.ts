@@ -274,6 +274,9 @@ describe('hostile input', () => {
     const page = await request(`${fx.app.url}/status`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-security-policy')).toBe(STATUS_PAGE_CSP);
+    // What `default-src` does not cover is closed explicitly.
+    for (const directive of ["base-uri 'none'", "form-action 'none'", "object-src 'none'"])
+      expect(STATUS_PAGE_CSP.split('; ')).toContain(directive);
     expect(page.headers.get('x-frame-options')).toBe('SAMEORIGIN');
   });
 
