@@ -36,6 +36,29 @@ describe('json-octets (issue 20)', () => {
     }
   });
 
+  it('decodes invalid UTF-8 as the whole-body decode does, and ends on long runs of stray octets', () => {
+    const strays = Buffer.alloc(70_000, 0x80);
+    const mixed = Buffer.concat([Buffer.from('€'), strays, Buffer.from([0xf0, 0x9f]), strays]);
+    for (const octets of [strays, mixed]) {
+      const body = Buffer.concat([Buffer.from('{"text":"'), octets, Buffer.from('"}')]);
+      expect(parsableAsOctets(body)).toBe(true);
+      const value = JSON.parse(body.toString('latin1')) as { text: string };
+      expect(decodeOctetStrings(value)).toBe(true);
+      expect(value.text).toBe(octets.toString('utf8'));
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 9_000, maxLength: 40_000 }), (raw) => {
+        const octets = Buffer.from(
+          raw.map((b) => (b < 0x20 || b === 0x22 || b === 0x5c ? 0x80 : b)),
+        );
+        const value = JSON.parse(`{"text":"${octets.toString('latin1')}"}`) as { text: string };
+        expect(decodeOctetStrings(value)).toBe(true);
+        expect(value.text).toBe(octets.toString('utf8'));
+      }),
+      { numRuns: 50 },
+    );
+  });
+
   it('leaves \\u escapes, ASCII bodies and non-ASCII keys to the UTF-8 parse', () => {
     expect(parsableAsOctets(Buffer.from('{"a":"\\u20ac é"}'))).toBe(false);
     expect(parsableAsOctets(Buffer.from('{"a":"plain"}'))).toBe(false);

@@ -52,8 +52,11 @@ function decoded(owner: object, key: string, latin1: string): string {
   let text = '';
   for (let at = 0; at < octets.length;) {
     let end = Math.min(octets.length, at + PIECE);
-    // Never between a lead octet and its continuation octets (10xxxxxx).
-    while (end < octets.length && (octets[end] & 0xc0) === 0x80) end--;
+    // Never between a lead octet and its continuation octets (10xxxxxx): at most three steps
+    // back, as a character has at most three; a longer run is invalid UTF-8 (each stray octet
+    // decodes to U+FFFD alone), and walking further could reach `at` and never advance.
+    for (let back = 0; back < 3 && end < octets.length && (octets[end] & 0xc0) === 0x80; back++)
+      end--;
     text += octets.toString('utf8', at, end);
     at = end;
   }
