@@ -1,5 +1,6 @@
 import { ValidationPipe, type ArgumentMetadata, type ValidationError } from '@nestjs/common';
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { carryOctets } from './kept-octets';
 import { ApiError, type FieldError } from './error-body';
 
 /**
@@ -31,10 +32,16 @@ export class DtoValidationPipe extends ValidationPipe {
       prechecked(metatype) &&
       metatype.precheck(value)
     ) {
-      return plainToInstance(metatype, value);
+      return withOctets(value, plainToInstance(metatype, value));
     }
-    return super.transform(value, metadata);
+    return withOctets(value, await super.transform(value, metadata));
   }
+}
+
+/** The DTO holds the body's strings: it shares the octets the body parser kept (kept-octets.ts). */
+function withOctets(value: unknown, dto: unknown): unknown {
+  if (typeof dto === 'object' && dto !== null) carryOctets(value, dto);
+  return dto;
 }
 
 export type { FieldError };

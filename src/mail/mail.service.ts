@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import { ApiError } from '../core/error-body';
+import { carryOctets } from '../core/kept-octets';
 import { mailConfig, type MailConfig } from '../config/mail.config';
 import { UNKNOWN_CLIENT } from '../core/client-identity';
 import { TemplateRenderer } from '../templates/template-renderer';
@@ -225,7 +226,7 @@ export class MailService {
       message.template === undefined
         ? undefined
         : this.templates.render(message.template, message.context);
-    return {
+    const email: OutgoingEmail = {
       from: message.from ?? this.config.mailFrom,
       to: asList(message.to) ?? [],
       cc: asList(message.cc),
@@ -242,5 +243,8 @@ export class MailService {
       })),
       headers: canonicalHeaders(message.headers),
     };
+    // The same text/html strings: the octets the body parser kept go along (issue 20).
+    carryOctets(message, email);
+    return email;
   }
 }

@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Socket } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorBody, type ErrorCode } from '../core/error-body';
+import { decodeOctetStrings, parsableAsOctets } from './json-octets';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 
 export interface HardeningOptions {
@@ -168,7 +169,8 @@ export function hardenFastify(adapter: FastifyAdapter, options: HardeningOptions
     }
     // A leading BOM was dropped by the decoder before; JSON.parse would refuse it.
     const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-    const text = bytes.toString('utf8', start);
+    const asOctets = parsableAsOctets(bytes);
+    const text = bytes.toString(asOctets ? 'latin1' : 'utf8', start);
     if (jsonDepthExceeds(text, options.jsonMaxDepth)) {
       const message = `request body is nested deeper than ${options.jsonMaxDepth} levels`;
       done(new BodyRefusedError(400, 'invalid_body', message), undefined);
@@ -185,7 +187,10 @@ export function hardenFastify(adapter: FastifyAdapter, options: HardeningOptions
     } catch {
       value = suspect;
     }
-    if (value === suspect || hasPrototypeKeys(value)) void parse(request, text, done);
+    if (value !== suspect && hasPrototypeKeys(value)) value = suspect;
+    if (value !== suspect && asOctets && !decodeOctetStrings(value)) value = suspect;
+    if (value === suspect)
+      void parse(request, asOctets ? bytes.toString('utf8', start) : text, done);
     else done(null, value);
   });
 }

@@ -2,6 +2,7 @@ import type { CallerContext } from '../../core/client-identity';
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
+import { carryOctets } from '../../core/kept-octets';
 import { defaultErrorCode, invalidField, isErrorCode, type ErrorCode } from '../../core/error-body';
 import { flattenValidationErrors, type FieldError } from '../../core/validation';
 import { SendEmailDto } from '../dto/send-email.dto';
@@ -69,6 +70,8 @@ export class BatchSender {
       return { index, status: 400, code: 'invalid_body', message: 'each email must be an object' };
     }
     const dto = plainToInstance(SendEmailDto, item);
+    // The item's large bodies keep the octets the body parser kept (kept-octets.ts).
+    carryOctets(item, dto);
     const problems = await validate(dto, {
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -1,3 +1,4 @@
+import { keepOctets, keptOctets } from '../../core/kept-octets';
 import type { OutgoingEmail } from './mail-transport';
 
 /**
@@ -9,27 +10,19 @@ export const LARGE_BODY = 8 * 1024;
 
 export type BodyField = 'text' | 'html';
 
-interface Encoded {
-  source: string;
-  octets: Buffer;
-}
-
-const encoded = new WeakMap<OutgoingEmail, Partial<Record<BodyField, Encoded>>>();
-
 /**
- * The UTF-8 octets of a large `text` or `html`, encoded on first use and kept with the email
- * object (so the accept commit and the first attempt share one encoding); undefined for an
- * absent or short body. A lone surrogate becomes U+FFFD, as in any UTF-8 encoding of it.
+ * The UTF-8 octets of a large `text` or `html`: the ones the body parser kept (kept-octets.ts),
+ * else encoded on first use and kept with the email object (so the accept commit and the first
+ * attempt share one encoding); undefined for an absent or short body. A lone surrogate becomes
+ * U+FFFD, as in any UTF-8 encoding of it.
  */
 export function bodyOctets(email: OutgoingEmail, field: BodyField): Buffer | undefined {
   const source = email[field];
   if (typeof source !== 'string' || source.length < LARGE_BODY) return undefined;
-  let entry = encoded.get(email);
-  const known = entry?.[field];
-  if (known?.source === source) return known.octets;
+  const known = keptOctets(email, field, source);
+  if (known) return known;
   const octets = utf8(source);
-  if (!entry) encoded.set(email, (entry = {}));
-  entry[field] = { source, octets };
+  keepOctets(email, field, source, octets);
   return octets;
 }
 

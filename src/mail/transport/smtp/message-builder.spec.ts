@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { buildMessage, envelopeOf, isPlain, toWire } from './message-builder';
+import * as singlePart from './single-part';
 
 const base = { from: 'A <a@example.com>', to: ['b@example.com'], subject: 'S', text: 'T' };
 
@@ -126,5 +127,31 @@ describe('message builder: transfer encodings (issue 20)', () => {
     );
     expect(head(built.payload)).toEqual(['quoted-printable', 'base64']);
     expect(built.chose8bit).toBe(false);
+  });
+});
+
+describe('message builder: a large single part goes out through a stand-in (issue 20)', () => {
+  const withoutDate = (payload: string | Buffer) =>
+    payload.toString('latin1').replace(/^Date: .*\r\n/m, '');
+  const bodies = [
+    ['ASCII text', { text: 'plain words\n'.repeat(2000) }],
+    ['8-bit text', { text: 'price 5 € café\n'.repeat(1500) }],
+    [
+      '8-bit html',
+      { text: undefined, html: `<p>${'Zürich 12,50 € '.repeat(40)}</p>\n`.repeat(200) },
+    ],
+    ['ASCII html', { text: undefined, html: `<p>${'x'.repeat(600)}</p>\n`.repeat(200) }],
+  ] as const;
+
+  it.each(bodies)('%s: the same bytes as the tree built from the body itself', async (_, body) => {
+    for (const eightBitMime of [true, false]) {
+      const email = { ...base, ...body };
+      const fast = await buildMessage(email, 'e5', 'X-Id', eightBitMime);
+      const noStandIn = jest.spyOn(singlePart, 'standInFor').mockReturnValue(undefined);
+      const slow = await buildMessage({ ...email }, 'e5', 'X-Id', eightBitMime);
+      noStandIn.mockRestore();
+      expect(withoutDate(fast.payload)).toBe(withoutDate(slow.payload));
+      expect([fast.eightBit, fast.chose8bit]).toEqual([slow.eightBit, slow.chose8bit]);
+    }
   });
 });

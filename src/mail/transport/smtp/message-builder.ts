@@ -1,12 +1,12 @@
+import { isAscii } from 'node:buffer';
 import { domainToASCII } from 'node:url';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type MimeNode from 'nodemailer/lib/mime-node';
 import type { OutgoingEmail } from '../mail-transport';
 import { bodyOctets } from '../body-octets';
 import { preparedHeaders } from '../prepared-headers';
 import { messageError } from './smtp-error';
-import { identityEncoding, linesFit } from './body-encoding';
-import { singlePartText } from './single-part';
+import { linesFit } from './body-encoding';
+import { singlePartText, standInFor, useIdentityEncodings } from './single-part';
 
 export interface Envelope {
   from: string;
@@ -101,6 +101,9 @@ export function isPlain(email: OutgoingEmail): boolean {
   const subject = email.subject ?? '';
   if (subject.length > 900 || !PRINTABLE.test(subject)) return false;
   const text = email.text ?? '';
+  // From a large body's octets when known: the regex would flatten a rope (kept-octets.ts).
+  const octets = bodyOctets(email, 'text');
+  if (octets !== undefined && !isAscii(octets)) return false;
   // linesFit splits on LF only: a bare CR makes a line look longer, never shorter (safe side).
   if (!TEXT_ASCII.test(text) || !linesFit(text)) return false;
   const mailboxes = [
@@ -142,35 +145,13 @@ function buildPlain(
   return { envelope, payload, eightBit: false, size: payload.length, messageId, path: 'plain' };
 }
 
-/**
- * The text and html parts that need no encoding go out as they are (body-encoding.ts). MimeNode
- * has no option for it (a text/* part always gets quoted-printable or base64 once it is not
- * short-lined ASCII), but sends content as is for any other transfer encoding: the node is told
- * its encoding here. Attachments keep nodemailer's choice. Returns whether some part is 8bit.
- */
-function useIdentityEncodings(
-  node: MimeNode,
-  email: OutgoingEmail,
-  eightBitMime: boolean,
-): boolean {
-  let chose8bit = false;
-  for (const child of node.childNodes)
-    chose8bit = useIdentityEncodings(child, email, eightBitMime) || chose8bit;
-  const content: unknown = node.content;
-  if (typeof content !== 'string' || (content !== email.text && content !== email.html))
-    return chose8bit;
-  const octets = bodyOctets(email, content === email.text ? 'text' : 'html');
-  const encoding = identityEncoding(content, eightBitMime, octets);
-  if (encoding) node.getTransferEncoding = () => encoding;
-  return chose8bit || encoding === '8bit';
-}
-
 function buildComposed(
   email: OutgoingEmail,
   emailId: string,
   envelope: Envelope,
   idHeader: string,
   eightBitMime: boolean,
+  standIn = standInFor(email, eightBitMime),
 ): Promise<BuiltMessage> {
   const messageId = messageIdFor(emailId, envelope.from);
   const composer = new MailComposer({
@@ -180,14 +161,14 @@ function buildComposed(
     bcc: email.bcc,
     replyTo: email.replyTo,
     subject: email.subject,
-    text: email.text,
-    html: email.html,
+    text: standIn?.field === 'text' ? standIn.content : email.text,
+    html: standIn?.field === 'html' ? standIn.content : email.html,
     attachments: email.attachments,
     messageId,
     headers: { ...preparedHeaders(email), [idHeader]: emailId },
   });
   const root = composer.compile();
-  const chose8bit = useIdentityEncodings(root, email, eightBitMime);
+  const chose8bit = useIdentityEncodings(root, email, eightBitMime, standIn);
   const built = (text: string): BuiltMessage => {
     const payload = Buffer.from(toWire(text), 'latin1');
     const eightBit = EIGHT_BIT.test(text);
@@ -201,8 +182,10 @@ function buildComposed(
       path: 'composer',
     };
   };
-  const single = singlePartText(root, email);
+  const single = singlePartText(root, email, standIn);
   if (single !== undefined) return Promise.resolve(built(single));
+  // A stand-in must never reach the wire: the tree is built again from the body itself.
+  if (standIn) return buildComposed(email, emailId, envelope, idHeader, eightBitMime, undefined);
   return new Promise((resolve, reject) => {
     root.build((err, raw) => {
       if (err) return reject(messageError('the message could not be built'));

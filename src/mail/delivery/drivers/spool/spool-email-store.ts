@@ -15,7 +15,7 @@ import { SpoolUnavailableError } from './spool-errors';
 import { SpoolWriteHealth } from './spool-write-health';
 import { SpoolIdempotencyStore } from './spool-idempotency-store';
 import { recoverUnfinished } from './spool-recovery';
-import { payloadOf } from './spool-payload';
+import { emailOf, payloadOf } from './spool-payload';
 import { entryFromRow, outcomeJson, rowView } from './spool-row';
 import { SpoolStore, type SpoolSynchronous } from './spool-store';
 
@@ -64,13 +64,14 @@ export class SpoolEmailStore implements EmailStore {
 
   async insert(entry: LocalEntry, email: OutgoingEmail, startsNow = false): Promise<void> {
     const claim = this.idempotency.reservationFor(entry.id);
-    const payload = payloadOf(email);
+    const { json: payload, octets } = payloadOf(email);
     try {
       await this.commits.run(() => {
         this.store.insert({
           id: entry.id,
           client: entry.client,
           payload,
+          octets,
           metadata: JSON.stringify(entry.meta),
           acceptedAt: entry.acceptedAt,
           now: entry.createdAt,
@@ -110,8 +111,8 @@ export class SpoolEmailStore implements EmailStore {
 
   payload(id: string): OutgoingEmail | undefined {
     try {
-      const payload = this.store.payload(id);
-      return payload === undefined ? undefined : (JSON.parse(payload) as OutgoingEmail);
+      const stored = this.store.payload(id);
+      return stored === undefined ? undefined : emailOf(stored);
     } catch {
       return undefined;
     }

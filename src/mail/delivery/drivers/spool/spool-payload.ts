@@ -1,40 +1,43 @@
+import { keepOctets } from '../../../../core/kept-octets';
 import { bodyOctets, octetsExact, type BodyField } from '../../../transport/body-octets';
 import type { OutgoingEmail } from '../../../transport/mail-transport';
+import type { BodyOctets, StoredPayload } from './spool-row';
 
 const BODY_FIELDS: readonly BodyField[] = ['text', 'html'];
 
 /**
- * The stored payload: the OutgoingEmail as JSON, in UTF-8. Small emails are JSON.stringify'd
- * and bound as a string, as always. With a large body (issue 20) the same JSON is written
- * straight as UTF-8 octets: the body's octets (shared with the SMTP engine, body-octets.ts)
- * are escaped as a one-byte latin1 string — JSON escapes only ASCII characters (controls,
- * `"`, `\`), so escaping the octets is escaping the text — instead of stringifying the
- * two-byte body and encoding that again at bind time. The body fields come last; JSON.parse
- * reads back the same email. Bodies with a U+FFFD (maybe a lone surrogate, which
- * JSON.stringify escapes) take the string path. SpoolStore binds a Buffer as TEXT.
+ * The stored payload: the OutgoingEmail as JSON, and a large body (issue 20) beside it as its
+ * UTF-8 octets — the ones shared with the SMTP engine (body-octets.ts) — in its own BLOB
+ * column (schema 2). Escaping 100 KB into JSON, copying it into one buffer and binding that
+ * was a tenth of a large send's CPU; a BLOB is bound as it is. Bodies with a U+FFFD (maybe a
+ * lone surrogate, which only JSON keeps as written) stay in the JSON.
  */
-export function payloadOf(email: OutgoingEmail): string | Buffer {
+export function payloadOf(email: OutgoingEmail): { json: string; octets?: BodyOctets } {
   let rest: Record<string, unknown> | undefined;
-  const bodies: Array<[BodyField, Buffer]> = [];
+  const octets: BodyOctets = {};
   for (const field of BODY_FIELDS) {
-    const octets = bodyOctets(email, field);
-    if (!octets) continue;
-    if (!octetsExact(octets)) return JSON.stringify(email);
+    const encoded = bodyOctets(email, field);
+    if (!encoded) continue;
+    if (!octetsExact(encoded)) return { json: JSON.stringify(email) };
     rest ??= { ...email };
     delete rest[field];
-    bodies.push([field, octets]);
+    octets[field] = encoded;
   }
-  if (!rest) return JSON.stringify(email);
-  const head = JSON.stringify(rest);
-  // `{…}` without its closing brace; a comma unless the rest is empty.
-  let tail = head.length > 2 ? ',' : '';
-  const parts = [Buffer.from(head.slice(0, -1), 'utf8')];
-  for (const [field, octets] of bodies) {
-    parts.push(
-      Buffer.from(`${tail}"${field}":${JSON.stringify(octets.toString('latin1'))}`, 'latin1'),
-    );
-    tail = ',';
+  return rest ? { json: JSON.stringify(rest), octets } : { json: JSON.stringify(email) };
+}
+
+/** The email a stored payload holds, its large bodies' octets kept for the engine. */
+export function emailOf(stored: StoredPayload): OutgoingEmail {
+  const email = JSON.parse(stored.payload) as OutgoingEmail;
+  for (const [field, column] of [
+    ['text', stored.text_octets],
+    ['html', stored.html_octets],
+  ] as const) {
+    if (!column) continue;
+    const octets = Buffer.from(column.buffer, column.byteOffset, column.byteLength);
+    const text = octets.toString('utf8');
+    email[field] = text;
+    keepOctets(email, field, text, octets);
   }
-  parts.push(Buffer.from('}', 'latin1'));
-  return Buffer.concat(parts);
+  return email;
 }

@@ -4,6 +4,35 @@ import { shownStatus, type EmailView } from '../../email-view';
 import type { LocalEntry } from '../local/email-store';
 import type { SpoolRow } from './spool-store';
 
+export interface NewEmail {
+  id: string;
+  client: string;
+  /** The email as JSON: a string, or its UTF-8 octets (stored as TEXT, spool-payload.ts). */
+  payload: string | Buffer;
+  /** A large text or html kept out of the payload JSON: its UTF-8 octets (spool-payload.ts). */
+  octets?: BodyOctets;
+  /** JSON of the email's EmailMeta (request id, template, …), opaque to the spool. */
+  metadata: string;
+  acceptedAt: number;
+  now: number;
+  /**
+   * Set when a delivery slot was free at acceptance: the row is stored as `sending` with
+   * this attempt number, so the accept commit is also the attempt's commit (issue 20).
+   */
+  sendingAttempt?: number;
+}
+
+export interface BodyOctets {
+  text?: Uint8Array;
+  html?: Uint8Array;
+}
+
+export interface StoredPayload {
+  payload: string;
+  text_octets: Uint8Array | null;
+  html_octets: Uint8Array | null;
+}
+
 interface Outcome {
   messageId?: string;
   lastError?: DeliveryErrorInfo;

@@ -2,11 +2,13 @@ import type { DatabaseSync } from 'node:sqlite';
 import { SpoolOpenError } from './spool-errors';
 
 /** Bumped on any incompatible change; a spool from a newer version is refused at start. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /**
  * One row per accepted email. `seq` keeps acceptance order for recovery; `payload` (the
- * OutgoingEmail as JSON) is dropped once sent and kept while failed, for re-drive. Times
+ * OutgoingEmail as JSON) is dropped once sent and kept while failed, for re-drive; a large
+ * text or html is not in that JSON but in `text_octets`/`html_octets`, its UTF-8 octets as
+ * they are (schema 2, spool-payload.ts), dropped with the payload. Times
  * are epoch milliseconds; `metadata` is the EmailMeta JSON (request id, template) the
  * driver hands back when the email settles. `accepted_at` is when the request arrived, so the duration
  * metric spans restarts.
@@ -21,6 +23,8 @@ CREATE TABLE IF NOT EXISTS emails (
   id TEXT NOT NULL UNIQUE,
   client TEXT NOT NULL,
   payload TEXT,
+  text_octets BLOB,
+  html_octets BLOB,
   status TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'failed')),
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at INTEGER,
@@ -48,21 +52,24 @@ const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, metadat
 /** Every statement the store runs, prepared once at open. */
 export const STATEMENTS = {
   // CAST: a payload bound as UTF-8 octets (a Buffer) is stored as the TEXT it encodes.
-  insert: `INSERT INTO emails (id, client, payload, status, attempts, metadata,
-        accepted_at, created_at, updated_at) VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?)`,
+  insert: `INSERT INTO emails (id, client, payload, status, attempts, metadata, accepted_at,
+        created_at, updated_at, text_octets, html_octets)
+        VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?, ?, ?)`,
   sending: `UPDATE emails SET status = 'sending', attempts = ?,
         next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
   retry: `UPDATE emails SET status = 'queued', attempts = ?, next_attempt_at = ?,
         outcome = ?, updated_at = ? WHERE id = ?`,
   settle: `UPDATE emails SET status = ?, attempts = ?, outcome = ?, updated_at = ?,
         settled_at = ?, next_attempt_at = NULL,
-        payload = CASE WHEN ? = 'sent' THEN NULL ELSE payload END WHERE id = ?`,
+        payload = CASE WHEN ? = 'sent' THEN NULL ELSE payload END,
+        text_octets = CASE WHEN ?6 = 'sent' THEN NULL ELSE text_octets END,
+        html_octets = CASE WHEN ?6 = 'sent' THEN NULL ELSE html_octets END WHERE id = ?`,
   requeue: `UPDATE emails SET status = 'queued', attempts = 0, outcome = NULL,
         next_attempt_at = NULL, settled_at = NULL, accepted_at = ?, updated_at = ?
         WHERE id = ? AND status = 'failed' AND payload IS NOT NULL`,
   get: `SELECT ${COLUMNS} FROM emails WHERE id = ?
         AND (settled_at IS NULL OR settled_at > ?)`,
-  payload: `SELECT payload FROM emails WHERE id = ?`,
+  payload: `SELECT payload, text_octets, html_octets FROM emails WHERE id = ?`,
   failed: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
         ORDER BY settled_at DESC, seq DESC LIMIT ?`,
   failedOf: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
@@ -82,12 +89,21 @@ export const STATEMENTS = {
   purgeKeys: `DELETE FROM idempotency_keys WHERE expires_at <= ?`,
 };
 
-/** Records the schema version in a new spool; refuses a spool from a newer version. */
+/**
+ * Records the schema version in a new spool and brings an older one up to it (schema 1 had
+ * no octet columns: its rows keep their bodies in the payload JSON, which still reads back);
+ * refuses a spool from a newer version.
+ */
 export function checkSchemaVersion(db: DatabaseSync, path: string): void {
   const row = db.prepare(`SELECT value FROM spool_meta WHERE key = 'schema_version'`).get() as
     { value: string } | undefined;
-  if (!row) {
-    db.prepare(`INSERT INTO spool_meta (key, value) VALUES ('schema_version', ?)`).run(
+  if (!row || Number(row.value) < SCHEMA_VERSION) {
+    const columns = db.prepare('PRAGMA table_info(emails)').all() as Array<{ name: string }>;
+    for (const column of ['text_octets', 'html_octets']) {
+      if (!columns.some((c) => c.name === column))
+        db.exec(`ALTER TABLE emails ADD COLUMN ${column} BLOB`);
+    }
+    db.prepare(`INSERT OR REPLACE INTO spool_meta (key, value) VALUES ('schema_version', ?)`).run(
       String(SCHEMA_VERSION),
     );
   } else if (Number(row.value) > SCHEMA_VERSION) {

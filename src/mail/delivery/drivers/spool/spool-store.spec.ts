@@ -40,7 +40,7 @@ describe(SpoolStore.name, () => {
     const reopened = openStore(path);
 
     expect(reopened.get('a', 0)).toMatchObject({ id: 'a', status: 'queued', attempts: 0 });
-    expect(reopened.payload('a')).toBe('{"subject":"x"}');
+    expect(reopened.payload('a')?.payload).toBe('{"subject":"x"}');
   });
 
   it('refuses a second owner of the same file with a one-line error', () => {

@@ -3,7 +3,10 @@ import { dirname } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { EmailStatus } from '../../email-view';
 import { openFailureReason, SpoolOpenError } from './spool-errors';
+import type { NewEmail, StoredPayload } from './spool-row';
 import { checkSchemaVersion, SCHEMA, STATEMENTS } from './spool-schema';
+
+export type { BodyOctets, NewEmail, StoredPayload } from './spool-row';
 
 /**
  * What a commit promises (https://sqlite.org/pragma.html#pragma_synchronous, WAL mode):
@@ -33,22 +36,6 @@ export interface SpoolRow {
   created_at: number;
   updated_at: number;
   settled_at: number | null;
-}
-
-export interface NewEmail {
-  id: string;
-  client: string;
-  /** The email as JSON: a string, or its UTF-8 octets (stored as TEXT, spool-payload.ts). */
-  payload: string | Buffer;
-  /** JSON of the email's EmailMeta (request id, template, …), opaque to the spool. */
-  metadata: string;
-  acceptedAt: number;
-  now: number;
-  /**
-   * Set when a delivery slot was free at acceptance: the row is stored as `sending` with
-   * this attempt number, so the accept commit is also the attempt's commit (issue 20).
-   */
-  sendingAttempt?: number;
 }
 
 export interface KeyRecord {
@@ -163,10 +150,23 @@ export class SpoolStore {
   }
 
   insert(email: NewEmail): void {
-    const { id, client, payload, metadata, acceptedAt, now, sendingAttempt } = email;
+    const { id, client, payload, metadata, acceptedAt, now, sendingAttempt, octets } = email;
     const status = sendingAttempt === undefined ? 'queued' : 'sending';
     const attempts = sendingAttempt ?? 0;
-    this.sql.insert.run(id, client, payload, status, attempts, metadata, acceptedAt, now, now);
+    const [text, html] = [octets?.text ?? null, octets?.html ?? null];
+    this.sql.insert.run(
+      id,
+      client,
+      payload,
+      status,
+      attempts,
+      metadata,
+      acceptedAt,
+      now,
+      now,
+      text,
+      html,
+    );
   }
 
   markSending(id: string, attempts: number, now: number): void {
@@ -216,9 +216,10 @@ export class SpoolStore {
     return this.sql.get.get(id, visibleAfter) as SpoolRow | undefined;
   }
 
-  payload(id: string): string | undefined {
-    const row = this.sql.payload.get(id) as { payload: string | null } | undefined;
-    return row?.payload ?? undefined;
+  /** The payload JSON and the octets of the bodies kept out of it, while the email has them. */
+  payload(id: string): StoredPayload | undefined {
+    const row = this.sql.payload.get(id) as StoredPayload | undefined;
+    return row?.payload == null ? undefined : row;
   }
 
   /** Newest first; only `client`'s when given. */
