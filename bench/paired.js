@@ -4,6 +4,7 @@
 //   node bench/paired.js [connections=8] [rounds=6] [seconds=4]
 //   BENCH_DIST=/tmp/build-a node bench/paired.js    another build
 //   BENCH_BASE_DIST=a=/tmp/a,b=/tmp/b …              also the spool of other builds, same rounds
+//   BENCH_OWN_CORE=1 …             each app pinned to CPU 1, autocannon and the sink to CPU 0
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -11,6 +12,7 @@ const procs = require('./lib/procs');
 const { fire } = require('./lib/load');
 const { quiet } = require('./lib/cpu-compare');
 const { pairedRounds } = require('./lib/paired');
+const { pinnedLatency } = require('./lib/headline');
 
 const [connections = 8, rounds = 6, seconds = 4] = process.argv.slice(2).map(Number);
 const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
@@ -61,14 +63,10 @@ async function main() {
       await quiet(sink);
       variants.push({ label, app });
     }
-    const out = await pairedRounds({
-      sink,
-      variants,
-      rounds,
-      duration: seconds,
-      connections,
-      clients: CLIENTS,
-    });
+    const opts = { sink, variants, rounds, duration: seconds, connections, clients: CLIENTS };
+    const out =
+      process.env.BENCH_OWN_CORE === '1' ? await pinnedLatency(opts) : await pairedRounds(opts);
+    if (!out) throw new Error('BENCH_OWN_CORE=1 needs taskset and two CPUs');
     for (const v of out) {
       process.stdout.write(
         `${v.label.padEnd(16)} ${v.rps.toFixed(0).padStart(6)} req/s  cpu ${v.cpuMs.toFixed(3)} ms/req  p50 ${v.p50} p99 ${v.p99} ms  | vs memory: req/s ×${v.rpsRatio.toFixed(3)} cpu ×${v.cpuRatio.toFixed(3)} p99 ×${v.p99Ratio.toFixed(2)}\n` +
