@@ -9,9 +9,9 @@ const coalescing = new WeakSet<Writable>();
  * write (corked until the turn's check phase), in the order issued: the same bytes, fewer
  * syscalls. On loopback a write carries the kernel's whole TCP delivery, and the worker's
  * per-job scripts (one write each, ioredis writes per command) were the largest item of
- * the app's CPU per email (issue 20). ioredis' auto-pipelining does the like for the
- * command connection, but holds back each batch until the previous one's replies arrive,
- * which the worker's concurrent moves must not wait for.
+ * the app's CPU per email (issue 20). Instead of ioredis' auto-pipelining, which builds a
+ * Pipeline per batch (copying BullMQ's ~50 script definitions each time) and holds each
+ * batch back until the previous one's replies arrive.
  */
 export function coalesceWrites(connection: Redis | Cluster): void {
   if (connection.isCluster) {
