@@ -63,6 +63,20 @@ async function waitFor(cond, ms) {
   return false;
 }
 
+/**
+ * The app's write syscalls (/proc/<pid>/io syscw: HTTP answers, SMTP and Redis alike) and the
+ * reads Redis processed (INFO total_reads_processed: how many separate writes of the app's it
+ * met): round trips are not the whole cost, each socket write is one too (issue 20).
+ */
+async function ioCounts(app, admin) {
+  const io = fs.readFileSync(`/proc/${app.pid}/io`, 'utf8');
+  const info = await admin.info('stats');
+  return {
+    writes: Number(/syscw: (\d+)/.exec(io)[1]),
+    reads: Number(/total_reads_processed:(\d+)/.exec(info)?.[1] ?? NaN),
+  };
+}
+
 async function measure(app, sink, admin, port, { prefer }) {
   const scripts = bullmqScripts();
   const tally = new Map();
@@ -90,6 +104,7 @@ async function measure(app, sink, admin, port, { prefer }) {
     }
   });
   await sleep(500);
+  const io0 = await ioCounts(app, admin);
   const before = await sink.count();
   const t0 = Date.now();
   const r = await fire({
@@ -101,8 +116,10 @@ async function measure(app, sink, admin, port, { prefer }) {
   const delivered = await waitFor(async () => (await sink.count()) - before >= N, 60_000);
   const seconds = (Date.now() - t0) / 1000;
   await sleep(1000);
+  const io1 = await ioCounts(app, admin);
   monitor.kill();
-  return { prefer, ok: r.ok200 + (r.codes['202'] ?? 0), delivered, seconds, total, tally };
+  const io = { writes: io1.writes - io0.writes, reads: io1.reads - io0.reads };
+  return { prefer, ok: r.ok200 + (r.codes['202'] ?? 0), delivered, seconds, total, tally, io };
 }
 
 async function main() {
@@ -139,7 +156,8 @@ async function main() {
       console.log(
         `\n${prefer ? 'Prefer: respond-async' : 'sync (waits for the outcome)'}: ${N} emails, ` +
           `answered ${m.ok}, all delivered ${m.delivered}, ${m.seconds.toFixed(1)} s, ${m.total} commands = ` +
-          `${(m.total / N).toFixed(2)} round trips per email`,
+          `${(m.total / N).toFixed(2)} round trips per email; app write syscalls ` +
+          `${(m.io.writes / N).toFixed(2)} per email, reads Redis processed ${(m.io.reads / N).toFixed(2)} per email`,
       );
       for (const [k, v] of rows) console.log(`  ${(v / N).toFixed(3).padStart(7)}  ${k}  (${v})`);
     }

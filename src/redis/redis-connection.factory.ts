@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisTopology } from '../config/redis-topology';
+import { coalesceWrites } from './coalesced-writes';
 
 export interface RedisConnectionSettings {
   url: string;
@@ -22,14 +23,25 @@ const reconnectOnError = (err: Error): 1 | false => err.message.startsWith('READ
  * Redis connections, in two shapes:
  * - `command`: used on the request path (enqueue, GET /emails/:id, idempotency, rate limits, metrics).
  *   Every call is bounded: no offline queue (a command while disconnected fails at once),
- *   one retry per request, a command timeout. A caller gets a 503, never a hang. Commands
- *   are auto-pipelined: still sent in the order issued, so the admission fence stays first.
+ *   one retry per request, a command timeout. A caller gets a 503, never a hang.
  * - `blocking`: BullMQ workers and event readers issue blocking reads and must wait out
  *   an outage (BullMQ requires maxRetriesPerRequest null there), so they get no bounds
  *   beyond the connect timeout; nothing on the request path waits on them.
  * Each shape on one server, through Sentinel, or on a Redis Cluster (settings.topology).
+ * Either way a connection's writes of one event-loop turn leave together (coalesceWrites),
+ * in the order issued, so the admission fence still precedes its add.
  */
 export function createRedisConnection(
+  settings: RedisConnectionSettings,
+  kind: 'command' | 'blocking',
+  name: string,
+): Redis | Cluster {
+  const connection = connect(settings, kind, name);
+  coalesceWrites(connection);
+  return connection;
+}
+
+function connect(
   settings: RedisConnectionSettings,
   kind: 'command' | 'blocking',
   name: string,
@@ -47,9 +59,6 @@ export function createRedisConnection(
           enableOfflineQueue: false,
           maxRetriesPerRequest: 1,
           commandTimeout: settings.timeoutMs,
-          // Commands issued in one tick leave in one write, in issue order (issue 20: one
-          // socket write per command was a third of the app's CPU under load).
-          enableAutoPipelining: true,
         }
       : { ...common, maxRetriesPerRequest: null, enableOfflineQueue: true };
   const topology = settings.topology;
