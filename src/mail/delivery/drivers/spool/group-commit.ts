@@ -21,6 +21,15 @@ const COMMIT_WINDOW_MS = 5;
  * is the request's one commit; every write pending by then rides along (issue 20).
  */
 const URGENT_WINDOW_MS = 1;
+/**
+ * With many emails in the loop, the urgent window stretches up to this: each commit (BEGIN/
+ * COMMIT, the hand-off of its fsync, the fsync's system time) is then shared by more writes,
+ * and a caller among dozens waiting on SMTP barely notices 2 ms more. With few (a closed loop
+ * of 8), the wait would cost req/s instead of saving CPU (docs/spool.md, "Commit window").
+ */
+const URGENT_WINDOW_MAX_MS = 3;
+/** Unfinished emails per extra millisecond of the urgent window. */
+const EMAILS_PER_MS = 16;
 
 /**
  * Group commit: writes submitted during one event-loop turn — or, while busy, during a
@@ -38,17 +47,27 @@ export class GroupCommit {
   /** Commits and writes since start, for the benchmark and logs. */
   readonly stats = { commits: 0, writes: 0 };
 
-  /** `wal`: commits are made durable by its fsync, off the event loop, before callers resolve. */
+  /**
+   * `wal`: commits are made durable by its fsync, off the event loop, before callers resolve.
+   * `load`: how many emails the delivery loop holds unfinished; it stretches the urgent window.
+   */
   constructor(
     private readonly store: SpoolStore,
     private readonly wal?: WalSync,
+    public load: () => number = () => 0,
   ) {}
+
+  /** The urgent window at the current load: 1 ms up to 16 unfinished emails, 3 ms from 48. */
+  urgentWindowMs(): number {
+    const stretched = URGENT_WINDOW_MS + Math.max(0, this.load() - EMAILS_PER_MS) / EMAILS_PER_MS;
+    return Math.min(URGENT_WINDOW_MAX_MS, stretched);
+  }
 
   /** `urgent`: a caller waits on this write (the short window); else the long one. */
   run(apply: () => void, urgent = true): Promise<void> {
     return new Promise((resolve, reject) => {
       this.batch.push({ apply, resolve, reject });
-      const due = this.lastCommitAt + (urgent ? URGENT_WINDOW_MS : COMMIT_WINDOW_MS);
+      const due = this.lastCommitAt + (urgent ? this.urgentWindowMs() : COMMIT_WINDOW_MS);
       if (due >= this.dueAt) return;
       this.cancel();
       this.dueAt = due;

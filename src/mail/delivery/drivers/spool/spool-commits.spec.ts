@@ -79,6 +79,21 @@ describe('spool commits on the request path', () => {
     expect(outcome).toMatchObject({ status: 'sent', attempts: 1 });
   });
 
+  it("stretches the urgent window with the loop's unfinished emails: 1 ms up to 16, 3 ms from 48", async () => {
+    const relay = new ScriptedRelay(() => 'stall');
+    const rig = startSpool(path, relay, { concurrency: 64 });
+    rigs.push(rig);
+    const commits = spoolOf(rig).commits;
+    const windowAt: number[] = [commits.urgentWindowMs()];
+
+    for (const count of [16, 32, 48, 60]) {
+      while (rig.queue.pendingCount() < count) await rig.queue.enqueue(request('load'));
+      windowAt.push(commits.urgentWindowMs());
+    }
+
+    expect(windowAt).toEqual([1, 1, 2, 3, 3]);
+  });
+
   it('resolves a committed write only after the log fsync that follows it, and fails it with the fsync', async () => {
     const store = SpoolStore.open({ path, synchronous: 'full', syncOffThread: true });
     const syncs: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];

@@ -40,6 +40,7 @@ export class SpoolDeliveryQueue extends LocalDeliveryQueue {
     });
     this.idempotency = store.idempotency;
     this.spool = store;
+    store.commits.load = () => this.pendingCount();
   }
 
   private readonly spool: SpoolEmailStore;
