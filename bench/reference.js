@@ -1,17 +1,18 @@
 'use strict';
 // mailwatch against the original app it grew from — the FastAPI + prometheus_client recipe,
-// reconstructed in bench/reference/recipe_app.py — side by side: paired interleaved rounds
-// (bench/lib/paired.js) of the recipe (uvicorn, 1 and 2 workers), mailwatch's default
-// configuration (spool, metrics on) and the memory driver, one SMTP sink, closed loop.
+// reconstructed in bench/reference/ — side by side: paired interleaved rounds
+// (bench/lib/paired.js) of the recipe (uvicorn, 1 worker, sending with aiosmtplib and with
+// smtplib in the threadpool), mailwatch's default configuration (spool, metrics on) and the
+// memory driver, one SMTP sink, closed loop.
 // Prints a Markdown table; exits 1 if the recipe's Python stack is missing (never skips).
 //
 //   npm run build && flock /tmp/bench.lock node bench/reference.js [rounds] [seconds] [conns]
 //     rounds 4, seconds 5, conns "32,64" by default; issue 12's setting: 5 10 32
-//   RECIPE_WORKERS=1 leaves out the 2-worker variant; RECIPE_STANDARD=1 adds the recipe on
+//   RECIPE_WORKERS=2 adds smtplib on 2 uvicorn workers; RECIPE_STANDARD=1 adds smtplib on
 //   uvloop + httptools (uvicorn[standard]; Debian's python3-uvloop python3-httptools).
 //   Also scenario 10 of bench/run.js (`node bench/run.js --only=10`).
 //   Needs (Debian 12): apt-get install -y python3-fastapi python3-uvicorn \
-//     python3-prometheus-client python3-email-validator
+//     python3-prometheus-client python3-email-validator python3-aiosmtplib
 const os = require('node:os');
 const procs = require('./lib/procs');
 const { fmt } = require('./lib/stats');
@@ -33,7 +34,7 @@ async function main() {
       duration,
       connectionsList,
       clients: CLIENTS,
-      twoWorkers: process.env.RECIPE_WORKERS !== '1',
+      twoWorkers: process.env.RECIPE_WORKERS === '2',
       standard: process.env.RECIPE_STANDARD === '1',
     });
   } finally {

@@ -8,6 +8,7 @@ rebuilds it the way such apps are usually written from a blog post -- a pydantic
 endpoint that FastAPI runs in its threadpool, one smtplib connection per email, a
 prometheus_client middleware -- so bench/reference.js can run it next to mailwatch. It is
 checked against issue 12's figures, never tuned to match them: keep it plain.
+recipe_app_async.py is the same app sending with aiosmtplib; its header says why it exists.
 
 Its metrics use mailwatch's contract names (email_sent_total{client,status}, email_queue_size,
 email_send_duration_seconds{client}) so the same dashboards and the bench's counters read both.
