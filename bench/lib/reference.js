@@ -93,6 +93,8 @@ async function startRecipe(
       HOME: process.env.HOME,
       SMTP_HOST: '127.0.0.1',
       SMTP_PORT: String(sink.port),
+      // No __pycache__ beside the reference apps in the work tree.
+      PYTHONDONTWRITEBYTECODE: '1',
     },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
