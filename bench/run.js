@@ -4,7 +4,10 @@
 // stops everything and prints a Markdown table of medians. See docs/benchmarks.md.
 //
 //   node bench/run.js                 all scenarios
-//   node bench/run.js --only=0,3      some of them (0..9; 0 is the headline: the default)
+//   node bench/run.js --only=0,3      some of them (0..10; 0 is the headline: the default)
+//   node bench/run.js --only=10       the default next to the original FastAPI app it grew from
+//                                     (bench/reference/recipe_app.py; needs Debian's
+//                                     python3-fastapi, see bench/reference.js; fails without)
 //   node bench/run.js --only=9        the Redis driver on a Redis Cluster (3 masters it starts
 //                                     and stops) next to the single Redis at 127.0.0.1:6379
 //   node bench/run.js --smoke         a few seconds of scenario 3, asserting no loss only
@@ -23,6 +26,7 @@ const { compareCpu } = require('./lib/cpu-compare');
 const { headline, headlineRows } = require('./lib/headline');
 const { clusterBench, clusterRows } = require('./lib/cluster');
 const { startCluster } = require('./lib/redis-cluster');
+const { referenceBench, referenceRows, recipeVersions } = require('./lib/reference');
 
 const args = process.argv.slice(2);
 const SMOKE_CLUSTER = args.includes('--smoke=cluster');
@@ -634,6 +638,8 @@ function report(r) {
     if (r.cluster.na) row(9, 'Redis driver on a Redis Cluster', 'requests/s', r.cluster.na, '');
     else clusterRows(r.cluster, fmt).rows.forEach((cells) => row(...cells));
   }
+  const reference = r.reference ? referenceRows(r.reference, fmt) : undefined;
+  if (reference) reference.rows.forEach((cells) => row(...cells));
   lines.push('');
   lines.push('Targets:');
   const target = (ok, text) => lines.push(`- ${ok ? '✅' : '❌'} ${text}`);
@@ -666,6 +672,7 @@ function report(r) {
       `spool costs ${fmt(cost * 100, 1)} % of the app's CPU per request vs memory (≤ 10 %), ${r.spool.spool.lost} lost`,
     );
   }
+  if (reference) reference.targets.forEach(([ok, text]) => target(ok, text));
   if (r.cluster && !r.cluster.na) {
     const { lost } = clusterRows(r.cluster, fmt);
     target(lost === 0, `Redis Cluster scenario: ${lost} lost (every 200 at the sink)`);
@@ -743,6 +750,8 @@ async function main() {
     return;
   }
   if (PROFILE) fs.mkdirSync(PROFILE_DIR, { recursive: true });
+  // Before any scenario runs: a missing Python stack fails the run at once, not after minutes.
+  if (wanted(10)) recipeVersions();
   const results = { machine: machine() };
   const sink = await procs.startSink();
   try {
@@ -784,6 +793,17 @@ async function main() {
     if (wanted(9)) {
       log('9: redis driver on a Redis Cluster vs one Redis, paired rounds');
       results.cluster = await redisCluster(sink);
+    }
+    if (wanted(10)) {
+      log('10: the default vs the original FastAPI app (reconstruction), paired rounds');
+      results.reference = await referenceBench({
+        sink,
+        startApp: (env, label) => startApp(env, label),
+        rounds: RUNS,
+        duration: DURATION,
+        connectionsList: [...new Set([32, CONNECTIONS])],
+        clients: CLIENTS,
+      });
     }
   } finally {
     await procs.stopAll();

@@ -26,11 +26,13 @@ function cpuTimes() {
  */
 async function run(variant, sink, { connections, duration, clients }) {
   const apps = variant.apps ?? [variant.app];
-  const appPids = apps.map((a) => a.pid);
+  // An app may bring its own CPU reading (cpuNanos()): the FastAPI reference (reference.js)
+  // is several processes whose threadpool threads come and go.
+  const appCpu = (a) => (a.cpuNanos ? a.cpuNanos() : procs.cpuNanos(a.pid));
   const peerPids = (variant.peers ?? []).map((p) => p.pid);
   const sum = (xs) => xs.reduce((s, x) => s + x, 0);
   const cpu = () => ({
-    apps: appPids.map((pid) => procs.cpuNanos(pid)),
+    apps: apps.map(appCpu),
     peers: peerPids.map((pid) => procs.cpuNanos(pid)),
     sink: procs.cpuNanos(sink.pid),
   });
@@ -84,7 +86,7 @@ async function run(variant, sink, { connections, duration, clients }) {
 }
 
 /**
- * variants: [{ label, app }] (or { label, apps: [...], peers: [{ pid }] }) already started and
+ * variants: [{ label, app }] (app: { url, pid } or { url, cpuNanos() }; or { label, apps: [...], peers: [{ pid }] }) already started and
  * warmed up. Returns per variant the medians and the median per-round ratio to variants[0] of
  * req/s, CPU/request and p99.
  */
