@@ -47,8 +47,12 @@ export class ScriptedSmtpServer {
   /** Every chunk each connection received, in order (plain-text servers only). */
   readonly chunks: string[][] = [];
   connections = 0;
+  /** Most connections open at once. */
+  peakConnections = 0;
   /** Greeting: undefined = 220, a reply = refuse with it, 'stall' = never greet. */
   greeting: Reply | 'stall' | undefined;
+  /** Added to smtp-server's own 100 ms before the greeting (a relay that greets slowly). */
+  greetingDelayMs = 0;
   /** 'stall' never answers MAIL FROM (a hung relay). */
   onMail?: (address: string) => Reply | 'stall' | undefined;
   onRcpt?: (address: string) => Reply | undefined;
@@ -147,6 +151,7 @@ export class ScriptedSmtpServer {
 
   private track(socket: Socket, tap: boolean): void {
     this.sockets.add(socket);
+    this.peakConnections = Math.max(this.peakConnections, this.sockets.size);
     socket.on('close', () => this.sockets.delete(socket));
     if (!tap) return;
     const mine: string[] = [];
@@ -158,6 +163,8 @@ export class ScriptedSmtpServer {
     this.connections++;
     const g = this.greeting;
     if (g === 'stall') this.held.push(() => callback());
+    else if (this.greetingDelayMs > 0)
+      setTimeout(() => callback(g ? replyError(g) : undefined), this.greetingDelayMs);
     else callback(g ? replyError(g) : undefined);
   }
 

@@ -107,6 +107,8 @@ export interface PoolStats {
   possibleDuplicates: number;
   connects: number;
   connectFailures: number;
+  /** Successors opened ahead of a connection's message cap (SmtpPool.renewAhead). */
+  renewals: number;
 }
 
 export const closingError = () =>
@@ -138,11 +140,23 @@ export const newStats = (): PoolStats => ({
   possibleDuplicates: 0,
   connects: 0,
   connectFailures: 0,
+  renewals: 0,
 });
 
 /** Runs `start` now, or after `ms` when the relay's rate cap says so. */
 export function afterPause<T>(ms: number, start: () => Promise<T>): Promise<T> {
   return ms > 0 ? new Promise((go) => setTimeout(go, ms)).then(start) : start();
+}
+
+/** Resolves when the function pushed onto `waiters` is called, or after `ms`. */
+export function wakeOrTimeout(waiters: Array<() => void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    waiters.push(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** QUITs the idle sessions unused since `cutoff`; returns the ones kept. */

@@ -1,3 +1,4 @@
+import { ConnectionRenewal } from './connection-renewal';
 import type { BuiltMessage } from './message-builder';
 import {
   afterPause,
@@ -6,6 +7,7 @@ import {
   newStats,
   quitIdleSince,
   noConnectionInTime,
+  wakeOrTimeout,
   PoolJob,
   type PoolStats,
 } from './pool-job';
@@ -25,7 +27,8 @@ export type { PoolStats } from './pool-job';
 const RECONNECT_PAUSE_MS = 1000;
 
 /**
- * Up to `poolSize` warm sessions to one relay. Invariants that keep it from wedging:
+ * Up to `poolSize` warm sessions to one relay (plus, for a moment, a retiring one: see
+ * ConnectionRenewal). Invariants that keep it from wedging:
  * a session leaves `live` exactly when its socket closes (whatever closed it); a failed
  * connect never takes a slot; when no connection is open or opening, nothing waits in the
  * queue; and every send settles by `attemptTimeoutMs`, in-flight ones by destroying their
@@ -40,6 +43,7 @@ export class SmtpPool {
   private opening = 0;
   private queue: PoolJob[] = [];
   private reconnectAt = 0;
+  private readonly renewal = new ConnectionRenewal();
   private closing = false;
   private drained: Array<() => void> = [];
   private readonly sweeper: NodeJS.Timeout;
@@ -80,15 +84,7 @@ export class SmtpPool {
   async close(graceMs = 5000): Promise<void> {
     this.closing = true;
     clearInterval(this.sweeper);
-    if (this.queue.length > 0 || this.running.size > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, graceMs);
-        this.drained.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    if (this.queue.length > 0 || this.running.size > 0) await wakeOrTimeout(this.drained, graceMs);
     for (const job of this.queue.splice(0)) this.settle(job, closingError());
     const idle = new Set(this.idle);
     this.idle = [];
@@ -107,21 +103,25 @@ export class SmtpPool {
     const starting = this.live.size + this.opening;
     if (this.queue.length === 0 || this.closing) return;
     if (starting > 0 && Date.now() < this.reconnectAt) return;
-    const want = Math.min(this.queue.length - this.opening, this.options.poolSize - starting);
+    const room = this.options.poolSize - starting + this.renewal.retiring;
+    const want = Math.min(this.queue.length - this.opening, room);
     for (let i = 0; i < want; i++) this.openOne();
   }
 
-  private openOne(): void {
+  private openOne(replacing?: SmtpSession): void {
     this.opening++;
+    const ready = this.renewal.timing();
     SmtpSession.open(this.options).then(
       (session) => {
         this.opening--;
         this.stats.connects++;
+        ready();
         this.onContact?.();
         if (this.closing) return void session.quit();
         this.live.add(session);
         session.onClose(() => this.forget(session));
         if (session.closed) return this.forget(session);
+        if (replacing) this.renewal.handOver(replacing, this.idle);
         this.release(session);
       },
       (error: SmtpDeliveryError) => {
@@ -142,6 +142,7 @@ export class SmtpPool {
   private run(job: PoolJob, session: SmtpSession, previous?: Promise<SmtpReply>): void {
     job.start(session, previous !== undefined);
     session.state.begin();
+    this.renewAhead(session);
     this.running.add(job);
     const link = {
       previous,
@@ -156,14 +157,16 @@ export class SmtpPool {
     );
     transaction.then(
       (result) => {
-        this.leave(job);
+        this.running.delete(job);
+        job.off();
         session.state.delivered();
         this.onContact?.();
         this.settle(job, undefined, result);
         this.finish(session, true, false);
       },
       (failure: TransactionFailure) => {
-        this.leave(job);
+        this.running.delete(job);
+        job.off();
         const error = failure.error;
         // Counted once: the watchdog already counted (and settled) the sends it cut short.
         if (error.possibleDuplicate && !job.done) this.stats.possibleDuplicates++;
@@ -178,9 +181,12 @@ export class SmtpPool {
     );
   }
 
-  private leave(job: PoolJob): void {
-    this.running.delete(job);
-    job.off();
+  /** Opens `session`'s successor before its cap: renewing never leaves the pool short. */
+  private renewAhead(session: SmtpSession): void {
+    if (this.closing || Date.now() < this.reconnectAt || !this.renewal.due(session)) return;
+    this.stats.renewals++;
+    if (this.live.size + this.opening - this.renewal.retiring < this.options.poolSize)
+      this.openOne(session);
   }
 
   /**
@@ -216,6 +222,7 @@ export class SmtpPool {
 
   private forget(session: SmtpSession): void {
     if (!this.live.delete(session)) return;
+    this.renewal.gone(session);
     const at = this.idle.indexOf(session);
     if (at >= 0) this.idle.splice(at, 1);
     this.pump();

@@ -16,6 +16,9 @@ export class SessionState {
   private resetDue = false;
   private goingAway = false;
   private idleAt = Date.now();
+  private readonly openedAt = Date.now();
+  private successorAsked = false;
+  private handedOver = false;
 
   constructor(private readonly maxMessages: number) {}
 
@@ -55,7 +58,7 @@ export class SessionState {
 
   /** Room for one more transaction (an overlapped envelope) under the per-connection cap. */
   hasRoom(): boolean {
-    return !this.goingAway && this.accepted + this.inFlight < this.maxMessages;
+    return !this.goingAway && !this.handedOver && this.accepted + this.inFlight < this.maxMessages;
   }
 
   /**
@@ -70,7 +73,7 @@ export class SessionState {
     if (!reusable) return 'destroy';
     if (this.inFlight > 0) return 'wait';
     if (this.goingAway || closed) return 'destroy';
-    if (this.accepted >= this.maxMessages || closing) return 'quit';
+    if (this.accepted >= this.maxMessages || this.handedOver || closing) return 'quit';
     if (!this.resetDue) return 'release';
     this.resetDue = false;
     return 'reset';
@@ -78,5 +81,36 @@ export class SessionState {
 
   idle(): void {
     this.idleAt = Date.now();
+  }
+
+  /** Its successor is ready: this connection takes nothing more and QUITs once it is idle. */
+  handOver(): void {
+    this.handedOver = true;
+  }
+
+  /** A successor was asked for: this connection is leaving (at its cap or handover). */
+  get retiring(): boolean {
+    return this.successorAsked;
+  }
+
+  /**
+   * True once, when the cap is near enough that a connection opened now (`openMs`, the
+   * relay's measured connect-to-ready time, doubled for its variance) is ready before this
+   * one takes its last message — at this connection's own pace so far; at the latest when
+   * that last message begins. A
+   * relay that greets slowly (smtp-server waits 100 ms, Postfix's postscreen seconds, TLS
+   * and AUTH over a WAN several round trips) would otherwise leave a hole in the pool at
+   * every renewal, and the sends queued meanwhile wait for it.
+   */
+  successorDue(openMs: number, now = Date.now()): boolean {
+    if (this.successorAsked || this.goingAway) return false;
+    const left = this.maxMessages - this.accepted - this.inFlight;
+    if (left > 0) {
+      if (this.accepted < 2) return false;
+      const msPerMessage = (now - this.openedAt) / this.accepted;
+      if (left * msPerMessage > 2 * openMs) return false;
+    }
+    this.successorAsked = true;
+    return true;
   }
 }

@@ -1,0 +1,61 @@
+import { performance } from 'node:perf_hooks';
+import { engineOptions } from '../../src/mail/transport/smtp/smtp-options';
+import { SmtpEngineTransport } from '../../src/mail/transport/smtp/smtp-engine';
+import type { OutgoingEmail } from '../../src/mail/transport/mail-transport';
+import { ScriptedSmtpServer } from '../support/scripted-smtp-server';
+
+const email: OutgoingEmail = {
+  from: 'noreply@example.com',
+  to: ['ann@example.com'],
+  subject: 'Hi',
+  text: 'Hello',
+};
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// smtp-server greets 100 ms after the connect by itself (it watches for early talkers), plus
+// the delay set here: a relay that greets slowly, as Postfix's postscreen or TLS and AUTH
+// over a WAN do. Renewing a connection at its message cap must not make sends wait for it.
+describe('SMTP engine: a connection at its message cap is renewed ahead', () => {
+  let server: ScriptedSmtpServer;
+  let engine: SmtpEngineTransport;
+
+  afterEach(async () => {
+    await engine?.close(500);
+    await server?.stop();
+  });
+
+  it('the successor is ready before the cap: no send waits for a greeting after the first', async () => {
+    server = await ScriptedSmtpServer.start();
+    server.greetingDelayMs = 400;
+    engine = new SmtpEngineTransport(
+      engineOptions({
+        host: '127.0.0.1',
+        port: server.port,
+        secure: false,
+        poolSize: 1,
+        maxMessagesPerConnection: 20,
+      }),
+      'renewal',
+    );
+    await engine.send(email, 'first');
+    const took: number[] = [];
+    for (let i = 0; i < 60; i++) {
+      const started = performance.now();
+      await engine.send(email, `r${i}`);
+      took.push(performance.now() - started);
+      await pause(40);
+    }
+    await server.waitFor(61);
+    // A send that waited for a new connection would take the greeting's ≥ 500 ms.
+    expect(Math.max(...took)).toBeLessThan(250);
+    expect(engine.stats.renewals).toBeGreaterThanOrEqual(3);
+    expect(server.connections).toBeGreaterThanOrEqual(4);
+    // One connection more than the pool at most: the retiring one, finishing.
+    expect(server.peakConnections).toBeLessThanOrEqual(2);
+    const perConnection = server.chunks.map(
+      (reads) => reads.join('').match(/^MAIL FROM:/gm)?.length ?? 0,
+    );
+    expect(Math.max(...perConnection)).toBeLessThanOrEqual(20);
+    expect(perConnection.reduce((a, b) => a + b, 0)).toBe(61);
+  }, 30_000);
+});
