@@ -58,4 +58,33 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
     expect(Math.max(...perConnection)).toBeLessThanOrEqual(20);
     expect(perConnection.reduce((a, b) => a + b, 0)).toBe(61);
   }, 30_000);
+
+  it('a relay that caps connections refuses the successor: nothing fails, the relay is not down', async () => {
+    // smtp-server's own limit: the connection over it is greeted with 421.
+    server = await ScriptedSmtpServer.start({ maxClients: 1 });
+    engine = new SmtpEngineTransport(
+      engineOptions({
+        host: '127.0.0.1',
+        port: server.port,
+        secure: false,
+        poolSize: 1,
+        maxMessagesPerConnection: 5,
+      }),
+      'capped',
+    );
+    const health: boolean[] = [];
+    engine.onHealth = (up) => health.push(up);
+    for (let i = 0; i < 20; i++) {
+      await engine.send(email, `c${i}`);
+      await pause(20);
+    }
+    await server.waitFor(20);
+    expect(engine.stats).toMatchObject({ sent: 20, failed: 0 });
+    // The one renewal tried ahead was refused; then renewal waits for the cap, as before.
+    expect(engine.stats.renewals).toBe(1);
+    expect(engine.stats.connectFailures).toBe(1);
+    expect(health).not.toContain(false);
+    expect(engine.up).toBe(true);
+    expect(engine.relays()[0].available).toBe(true);
+  }, 30_000);
 });

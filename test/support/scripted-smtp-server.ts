@@ -24,6 +24,8 @@ export interface ScriptedSmtpOptions {
   smtpUtf8?: boolean;
   /** Idle time after which the server says `421` and hangs up (smtp-server's own timeout). */
   socketTimeoutMs?: number;
+  /** Connections over this are greeted with `421` (smtp-server's own limit). */
+  maxClients?: number;
 }
 
 export interface Received {
@@ -77,6 +79,7 @@ export class ScriptedSmtpServer {
       hideSMTPUTF8: options.smtpUtf8 === false,
       size: options.size,
       socketTimeout: options.socketTimeoutMs,
+      maxClients: options.maxClients,
       disabledCommands: [...(options.tls ? [] : ['STARTTLS']), ...(options.auth ? [] : ['AUTH'])],
       authMethods: options.auth?.methods ?? ['PLAIN', 'LOGIN'],
       allowInsecureAuth: true,

@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import type { SmtpSession } from './smtp-session';
 
+/** After a successor was refused, no renewing ahead for this long (renewal at the cap only). */
+export const RENEWAL_PAUSE_MS = 5 * 60_000;
+
 /**
  * Renewing a pool's connections ahead of their message cap (SessionState.successorDue): how
  * long this relay takes from connect to ready, and how many live sessions are leaving. A
@@ -12,6 +15,7 @@ export class ConnectionRenewal {
   private openMs = 0;
   /** Live sessions whose successor is open or opening. */
   retiring = 0;
+  private pausedUntil = 0;
 
   /** Marks the start of a connect; call the result once it is ready. */
   timing(): () => void {
@@ -24,7 +28,7 @@ export class ConnectionRenewal {
 
   /** True (once per session) when `session`'s successor should open now. */
   due(session: SmtpSession): boolean {
-    if (!session.state.successorDue(this.openMs)) return false;
+    if (Date.now() < this.pausedUntil || !session.state.successorDue(this.openMs)) return false;
     this.retiring++;
     return true;
   }
@@ -37,6 +41,20 @@ export class ConnectionRenewal {
     if (at < 0) return;
     idle.splice(at, 1);
     void predecessor.quit();
+  }
+
+  /**
+   * The successor's connect failed. While its predecessor still works, that says nothing
+   * about the relay (one that caps connections per client refuses the one over the pool, a
+   * `421` at the greeting): true, and the relay's health is not told; the predecessor counts
+   * again and is replaced at its cap, as before renewing ahead, which pauses for a while.
+   */
+  failed(predecessor: SmtpSession): boolean {
+    this.pausedUntil = Date.now() + RENEWAL_PAUSE_MS;
+    if (predecessor.closed || predecessor.broken) return false;
+    predecessor.state.successorFailed();
+    this.retiring--;
+    return true;
   }
 
   /** `session` closed. */

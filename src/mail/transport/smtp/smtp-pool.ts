@@ -127,7 +127,7 @@ export class SmtpPool {
       (error: SmtpDeliveryError) => {
         this.opening--;
         this.stats.connectFailures++;
-        this.onContact?.(error);
+        if (!replacing || !this.renewal.failed(replacing)) this.onContact?.(error);
         this.reconnectAt = Date.now() + RECONNECT_PAUSE_MS;
         // Nobody left to serve the queue: fail it now, the retry policy takes over from here.
         if (this.live.size === 0 && this.opening === 0) {

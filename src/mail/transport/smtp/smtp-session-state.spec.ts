@@ -46,4 +46,13 @@ describe('SessionState: when a connection asks for its successor', () => {
     state.delivered();
     expect(state.end(true, false, false, false)).toBe('quit');
   });
+
+  it('a successor that could not connect: the connection counts again, asks again later', () => {
+    const state = stateWith(10, 9, 10);
+    expect(state.successorDue(1000)).toBe(true);
+    state.successorFailed();
+    expect(state.retiring).toBe(false);
+    expect(state.hasRoom()).toBe(true);
+    expect(state.successorDue(1000)).toBe(true);
+  });
 });

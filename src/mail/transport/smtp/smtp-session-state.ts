@@ -88,6 +88,11 @@ export class SessionState {
     this.handedOver = true;
   }
 
+  /** The successor could not connect: this connection stays until its cap. */
+  successorFailed(): void {
+    this.successorAsked = false;
+  }
+
   /** A successor was asked for: this connection is leaving (at its cap or handover). */
   get retiring(): boolean {
     return this.successorAsked;
