@@ -87,4 +87,42 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
     expect(engine.up).toBe(true);
     expect(engine.relays()[0].available).toBe(true);
   }, 30_000);
+
+  it('connections cut mid-renewal: every send settles, the pool stays bounded, its books balance', async () => {
+    server = await ScriptedSmtpServer.start();
+    engine = new SmtpEngineTransport(
+      engineOptions({
+        host: '127.0.0.1',
+        port: server.port,
+        secure: false,
+        poolSize: 3,
+        maxMessagesPerConnection: 4,
+      }),
+      'chaos',
+    );
+    let peak = 0;
+    const sampler = setInterval(() => {
+      const { open, opening } = engine.stats;
+      peak = Math.max(peak, open + opening);
+    }, 2);
+    const sends: Array<Promise<unknown>> = [];
+    for (let wave = 0; wave < 16; wave++) {
+      for (let i = 0; i < 15; i++) sends.push(engine.send(email, `w${wave}-${i}`));
+      await pause(100);
+      if (wave % 4 === 3) server.dropAll();
+    }
+    const settled = await Promise.allSettled(sends);
+    clearInterval(sampler);
+    expect(settled).toHaveLength(240);
+    const renewedUnderChaos = engine.stats.renewals;
+    // Each connection has at most one successor: never more than twice the pool.
+    expect(peak).toBeLessThanOrEqual(6);
+    // Delivery goes on afterwards, and once quiet no connection is left counted as leaving.
+    for (let i = 0; i < 10; i++) await engine.send(email, `after${i}`);
+    const deadline = Date.now() + 5000;
+    while (engine.stats.retiring > 0 && Date.now() < deadline) await pause(20);
+    expect(engine.stats.retiring).toBe(0);
+    expect(engine.stats.busy).toBe(0);
+    expect(renewedUnderChaos).toBeGreaterThan(0);
+  }, 30_000);
 });

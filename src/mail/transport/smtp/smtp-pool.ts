@@ -59,7 +59,7 @@ export class SmtpPool {
     this.sweeper.unref();
   }
 
-  get size(): { open: number; idle: number; opening: number; busy: number; queued: number } {
+  get size(): Record<'open' | 'idle' | 'opening' | 'busy' | 'queued' | 'retiring', number> {
     const { live, idle, opening, running, queue } = this;
     return {
       open: live.size,
@@ -67,6 +67,7 @@ export class SmtpPool {
       opening,
       busy: running.size,
       queued: queue.length,
+      retiring: this.renewal.retiring,
     };
   }
 
