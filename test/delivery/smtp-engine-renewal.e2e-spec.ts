@@ -24,19 +24,17 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
     await server?.stop();
   });
 
+  /** An engine on `server` with one relay, `poolSize` connections of `cap` messages each. */
+  function engineFor(poolSize: number, cap: number) {
+    const host = { host: '127.0.0.1', port: server.port, secure: false };
+    const options = { ...host, poolSize, maxMessagesPerConnection: cap };
+    return new SmtpEngineTransport(engineOptions(options), 'renewal');
+  }
+
   it('the successor is ready before the cap: no send waits for a greeting after the first', async () => {
     server = await ScriptedSmtpServer.start();
     server.greetingDelayMs = 400;
-    engine = new SmtpEngineTransport(
-      engineOptions({
-        host: '127.0.0.1',
-        port: server.port,
-        secure: false,
-        poolSize: 1,
-        maxMessagesPerConnection: 20,
-      }),
-      'renewal',
-    );
+    engine = engineFor(1, 20);
     await engine.send(email, 'first');
     const took: number[] = [];
     for (let i = 0; i < 60; i++) {
@@ -62,16 +60,7 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
   it('a relay that caps connections refuses the successor: nothing fails, the relay is not down', async () => {
     // smtp-server's own limit: the connection over it is greeted with 421.
     server = await ScriptedSmtpServer.start({ maxClients: 1 });
-    engine = new SmtpEngineTransport(
-      engineOptions({
-        host: '127.0.0.1',
-        port: server.port,
-        secure: false,
-        poolSize: 1,
-        maxMessagesPerConnection: 5,
-      }),
-      'capped',
-    );
+    engine = engineFor(1, 5);
     const health: boolean[] = [];
     engine.onHealth = (up) => health.push(up);
     for (let i = 0; i < 20; i++) {
@@ -90,16 +79,7 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
 
   it('connections cut mid-renewal: every send settles, the pool stays bounded, its books balance', async () => {
     server = await ScriptedSmtpServer.start();
-    engine = new SmtpEngineTransport(
-      engineOptions({
-        host: '127.0.0.1',
-        port: server.port,
-        secure: false,
-        poolSize: 3,
-        maxMessagesPerConnection: 4,
-      }),
-      'chaos',
-    );
+    engine = engineFor(3, 4);
     let peak = 0;
     const sampler = setInterval(() => {
       const { open, opening } = engine.stats;
