@@ -2,6 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { engineOptions } from '../../src/mail/transport/smtp/smtp-options';
 import { SmtpEngineTransport } from '../../src/mail/transport/smtp/smtp-engine';
 import type { OutgoingEmail } from '../../src/mail/transport/mail-transport';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PostfixServer } from '../support/postfix-server';
 import { ScriptedSmtpServer } from '../support/scripted-smtp-server';
 
 const email: OutgoingEmail = {
@@ -105,4 +108,57 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
     expect(engine.stats.busy).toBe(0);
     expect(renewedUnderChaos).toBeGreaterThan(0);
   }, 30_000);
+});
+
+describe('SMTP engine renewal against Postfix capping connections per client', () => {
+  let engine: SmtpEngineTransport | undefined;
+  afterEach(async () => {
+    await engine?.close(500);
+    engine = undefined;
+  });
+
+  it('the successor over the limit is refused with 421: every message delivered once, relay never down', async () => {
+    // anvil's limit; loopback is in mynetworks, exempt by default, so the exemption is emptied.
+    const postfix = await PostfixServer.start({
+      mainCf: ['smtpd_client_connection_count_limit = 2', 'smtpd_client_event_limit_exceptions ='],
+    });
+    try {
+      engine = new SmtpEngineTransport(
+        engineOptions({
+          host: '127.0.0.1',
+          port: postfix.port,
+          secure: false,
+          starttls: 'never',
+          poolSize: 2,
+          maxMessagesPerConnection: 10,
+        }),
+        'postfix',
+      );
+      const health: boolean[] = [];
+      engine.onHealth = (up) => health.push(up);
+      for (let wave = 0; wave < 15; wave++) {
+        await Promise.all([0, 1, 2, 3].map((i) => engine!.send(email, `pf${wave}-${i}`)));
+        await pause(20);
+      }
+      const stored = await postfix.waitForStored(60, 60_000);
+      const ids = stored.map((m) => /^X-Mailwatch-Id: (.+)$/m.exec(m.raw.toString())?.[1]);
+      expect(new Set(ids).size).toBe(60);
+      expect(engine.stats).toMatchObject({ sent: 60, failed: 0 });
+      // Every successor asked for was refused (one per connection at most, the first refusal
+      // pausing renewal ahead for the rest): no other connect failed.
+      const { renewals, connectFailures } = engine.stats;
+      expect(renewals).toBeGreaterThanOrEqual(1);
+      expect(renewals).toBeLessThanOrEqual(2);
+      expect(connectFailures).toBe(renewals);
+      expect(readFileSync(join(postfix.dir, 'maillog'), 'utf8')).toMatch(
+        /Connection concurrency limit exceeded/,
+      );
+      expect(health).not.toContain(false);
+      expect(engine.relays()[0].available).toBe(true);
+    } finally {
+      await engine?.close(500);
+      engine = undefined;
+      await postfix.stop();
+    }
+  }, 120_000);
 });
