@@ -1,9 +1,9 @@
-import { performance } from 'node:perf_hooks';
-import { engineOptions } from '../../src/mail/transport/smtp/smtp-options';
-import { SmtpEngineTransport } from '../../src/mail/transport/smtp/smtp-engine';
-import type { OutgoingEmail } from '../../src/mail/transport/mail-transport';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { engineOptions, type SmtpEngineOptions } from '../../src/mail/transport/smtp/smtp-options';
+import { SmtpEngineTransport } from '../../src/mail/transport/smtp/smtp-engine';
+import type { OutgoingEmail } from '../../src/mail/transport/mail-transport';
 import { PostfixServer } from '../support/postfix-server';
 import { ScriptedSmtpServer } from '../support/scripted-smtp-server';
 
@@ -14,6 +14,18 @@ const email: OutgoingEmail = {
   text: 'Hello',
 };
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** An engine with one relay on `port`: `poolSize` connections of `cap` messages each. */
+function engineFor(
+  port: number,
+  poolSize: number,
+  cap: number,
+  extra: Partial<SmtpEngineOptions> = {},
+) {
+  const host = { host: '127.0.0.1', port, secure: false };
+  const options = { ...host, poolSize, maxMessagesPerConnection: cap, ...extra };
+  return new SmtpEngineTransport(engineOptions(options), 'renewal');
+}
 
 // smtp-server greets 100 ms after the connect by itself (it watches for early talkers), plus
 // the delay set here: a relay that greets slowly, as Postfix's postscreen or TLS and AUTH
@@ -27,17 +39,10 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
     await server?.stop();
   });
 
-  /** An engine on `server` with one relay, `poolSize` connections of `cap` messages each. */
-  function engineFor(poolSize: number, cap: number) {
-    const host = { host: '127.0.0.1', port: server.port, secure: false };
-    const options = { ...host, poolSize, maxMessagesPerConnection: cap };
-    return new SmtpEngineTransport(engineOptions(options), 'renewal');
-  }
-
   it('the successor is ready before the cap: no send waits for a greeting after the first', async () => {
     server = await ScriptedSmtpServer.start();
     server.greetingDelayMs = 400;
-    engine = engineFor(1, 20);
+    engine = engineFor(server.port, 1, 20);
     await engine.send(email, 'first');
     const took: number[] = [];
     for (let i = 0; i < 60; i++) {
@@ -63,7 +68,7 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
   it('a relay that caps connections refuses the successor: nothing fails, the relay is not down', async () => {
     // smtp-server's own limit: the connection over it is greeted with 421.
     server = await ScriptedSmtpServer.start({ maxClients: 1 });
-    engine = engineFor(1, 5);
+    engine = engineFor(server.port, 1, 5);
     const health: boolean[] = [];
     engine.onHealth = (up) => health.push(up);
     for (let i = 0; i < 20; i++) {
@@ -82,7 +87,7 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
 
   it('connections cut mid-renewal: every send settles, the pool stays bounded, its books balance', async () => {
     server = await ScriptedSmtpServer.start();
-    engine = engineFor(3, 4);
+    engine = engineFor(server.port, 3, 4);
     let peak = 0;
     const sampler = setInterval(() => {
       const { open, opening } = engine.stats;
@@ -111,33 +116,17 @@ describe('SMTP engine: a connection at its message cap is renewed ahead', () => 
 });
 
 describe('SMTP engine renewal against Postfix capping connections per client', () => {
-  let engine: SmtpEngineTransport | undefined;
-  afterEach(async () => {
-    await engine?.close(500);
-    engine = undefined;
-  });
-
   it('the successor over the limit is refused with 421: every message delivered once, relay never down', async () => {
     // anvil's limit; loopback is in mynetworks, exempt by default, so the exemption is emptied.
     const postfix = await PostfixServer.start({
       mainCf: ['smtpd_client_connection_count_limit = 2', 'smtpd_client_event_limit_exceptions ='],
     });
+    const engine = engineFor(postfix.port, 2, 10, { starttls: 'never' });
     try {
-      engine = new SmtpEngineTransport(
-        engineOptions({
-          host: '127.0.0.1',
-          port: postfix.port,
-          secure: false,
-          starttls: 'never',
-          poolSize: 2,
-          maxMessagesPerConnection: 10,
-        }),
-        'postfix',
-      );
       const health: boolean[] = [];
       engine.onHealth = (up) => health.push(up);
       for (let wave = 0; wave < 15; wave++) {
-        await Promise.all([0, 1, 2, 3].map((i) => engine!.send(email, `pf${wave}-${i}`)));
+        await Promise.all([0, 1, 2, 3].map((i) => engine.send(email, `pf${wave}-${i}`)));
         await pause(20);
       }
       const stored = await postfix.waitForStored(60, 60_000);
@@ -156,8 +145,7 @@ describe('SMTP engine renewal against Postfix capping connections per client', (
       expect(health).not.toContain(false);
       expect(engine.relays()[0].available).toBe(true);
     } finally {
-      await engine?.close(500);
-      engine = undefined;
+      await engine.close(500);
       await postfix.stop();
     }
   }, 120_000);

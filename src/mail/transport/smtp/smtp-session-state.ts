@@ -102,10 +102,9 @@ export class SessionState {
    * True once, when the cap is near enough that a connection opened now (`openMs`, the
    * relay's measured connect-to-ready time, doubled for its variance) is ready before this
    * one takes its last message — at this connection's own pace so far; at the latest when
-   * that last message begins. A
-   * relay that greets slowly (smtp-server waits 100 ms, Postfix's postscreen seconds, TLS
-   * and AUTH over a WAN several round trips) would otherwise leave a hole in the pool at
-   * every renewal, and the sends queued meanwhile wait for it.
+   * that last message begins. A relay that greets slowly (smtp-server waits 100 ms, Postfix's
+   * postscreen seconds, TLS and AUTH over a WAN several round trips) would otherwise leave a
+   * hole in the pool at every renewal, and the sends queued meanwhile wait for it.
    */
   successorDue(openMs: number, now = Date.now()): boolean {
     if (this.successorAsked || this.goingAway) return false;
