@@ -133,12 +133,11 @@ describe('SMTP engine renewal against Postfix capping connections per client', (
       const ids = stored.map((m) => /^X-Mailwatch-Id: (.+)$/m.exec(m.raw.toString())?.[1]);
       expect(new Set(ids).size).toBe(60);
       expect(engine.stats).toMatchObject({ sent: 60, failed: 0 });
-      // Every successor asked for was refused (one per connection at most, the first refusal
-      // pausing renewal ahead for the rest): no other connect failed.
+      // Some successors were refused (those asked for while both connections were open; one
+      // asked for while the other was between renewals may get in): no other connect failed.
       const { renewals, connectFailures } = engine.stats;
-      expect(renewals).toBeGreaterThanOrEqual(1);
-      expect(renewals).toBeLessThanOrEqual(2);
-      expect(connectFailures).toBe(renewals);
+      expect(connectFailures).toBeGreaterThanOrEqual(1);
+      expect(connectFailures).toBeLessThanOrEqual(renewals);
       expect(readFileSync(join(postfix.dir, 'maillog'), 'utf8')).toMatch(
         /Connection concurrency limit exceeded/,
       );
