@@ -6,6 +6,7 @@ import { keptOctets } from '../../../../core/kept-octets';
 import type { OutgoingEmail } from '../../../transport/mail-transport';
 import { LARGE_BODY } from '../../../transport/body-octets';
 import { emailOf, payloadOf } from './spool-payload';
+import { SCHEMA_VERSION } from './spool-schema';
 import { SpoolStore } from './spool-store';
 
 describe('payloadOf / emailOf', () => {
@@ -135,10 +136,36 @@ describe('payloadOf / emailOf', () => {
     }
     const meta = new DatabaseSync(path);
     expect(meta.prepare(`SELECT value FROM spool_meta WHERE key = 'schema_version'`).get()).toEqual(
-      {
-        value: '2',
-      },
+      { value: String(SCHEMA_VERSION) },
     );
     meta.close();
+  });
+
+  it('reads a row a schema-2 spool wrote (octets in the email row), and drops them once sent', () => {
+    const path = join(dir, 'v2.db');
+    const email = { from: 'a@example.com', to: ['b@example.com'], subject: 's' };
+    const html = 'ü'.repeat(LARGE_BODY);
+    SpoolStore.open({ path, synchronous: 'normal' }).close();
+    const v2 = new DatabaseSync(path);
+    // What schema 2's insert wrote: the large body in the email row's own column.
+    v2.prepare(
+      `INSERT INTO emails (id, client, payload, status, accepted_at, created_at, updated_at,
+        html_octets) VALUES ('v2', 'c', ?, 'queued', 1, 1, 1, ?)`,
+    ).run(JSON.stringify(email), Buffer.from(html, 'utf8'));
+    v2.exec(`UPDATE spool_meta SET value = '2' WHERE key = 'schema_version'`);
+    v2.close();
+    const upgraded = SpoolStore.open({ path, synchronous: 'normal' });
+    try {
+      expect(emailOf(upgraded.payload('v2')!)).toEqual({ ...email, html });
+      upgraded.transaction(() => upgraded.markSettled('v2', 'sent', 1, '{}', Date.now()));
+      expect(upgraded.payload('v2')).toBeUndefined();
+    } finally {
+      upgraded.close();
+    }
+    const raw = new DatabaseSync(path);
+    expect(raw.prepare(`SELECT html_octets FROM emails WHERE id = 'v2'`).get()).toEqual({
+      html_octets: null,
+    });
+    raw.close();
   });
 });

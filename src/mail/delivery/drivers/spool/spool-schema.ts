@@ -2,16 +2,20 @@ import type { DatabaseSync } from 'node:sqlite';
 import { SpoolOpenError } from './spool-errors';
 
 /** Bumped on any incompatible change; a spool from a newer version is refused at start. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * One row per accepted email. `seq` keeps acceptance order for recovery; `payload` (the
- * OutgoingEmail as JSON) is dropped once sent and kept while failed, for re-drive; a large
- * text or html is not in that JSON but in `text_octets`/`html_octets`, its UTF-8 octets as
- * they are (schema 2, spool-payload.ts), dropped with the payload. Times
- * are epoch milliseconds; `metadata` is the EmailMeta JSON (request id, template) the
- * driver hands back when the email settles. `accepted_at` is when the request arrived, so the duration
- * metric spans restarts.
+ * OutgoingEmail as JSON) is dropped once sent and kept while failed, for re-drive. A large
+ * text or html is not in that JSON but in `email_bodies`, its UTF-8 octets as they are
+ * (spool-payload.ts), one row per email keyed by `seq`, dropped with the payload (a `sent`
+ * settle, or the email row's deletion). Its own table (schema 3): SQLite rewrites a whole row
+ * when an update changes its size, and `queued` → `sending` does, so a body in the email row
+ * was written to the log again at every attempt (twice per deferral) — 27 pages for 100 KB.
+ * Schema 2 kept the octets in `text_octets`/`html_octets`; rows written then are still read
+ * from there. Times are epoch milliseconds; `metadata` is the EmailMeta JSON (request id,
+ * template) the driver hands back when the email settles. `accepted_at` is when the request
+ * arrived, so the duration metric spans restarts.
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS spool_meta (
@@ -37,6 +41,15 @@ CREATE TABLE IF NOT EXISTS emails (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS emails_unfinished ON emails (seq) WHERE settled_at IS NULL;
 CREATE INDEX IF NOT EXISTS emails_settled ON emails (settled_at) WHERE settled_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS email_bodies (
+  seq INTEGER PRIMARY KEY,
+  text_octets BLOB,
+  html_octets BLOB
+) STRICT;
+CREATE TRIGGER IF NOT EXISTS email_bodies_follow AFTER DELETE ON emails
+BEGIN
+  DELETE FROM email_bodies WHERE seq = OLD.seq;
+END;
 CREATE TABLE IF NOT EXISTS idempotency_keys (
   key TEXT PRIMARY KEY,
   email_id TEXT NOT NULL,
@@ -53,8 +66,10 @@ const COLUMNS = `id, client, status, attempts, next_attempt_at, outcome, metadat
 export const STATEMENTS = {
   // CAST: a payload bound as UTF-8 octets (a Buffer) is stored as the TEXT it encodes.
   insert: `INSERT INTO emails (id, client, payload, status, attempts, metadata, accepted_at,
-        created_at, updated_at, text_octets, html_octets)
-        VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?, ?, ?)`,
+        created_at, updated_at)
+        VALUES (?, ?, CAST(? AS TEXT), ?, ?, ?, ?, ?, ?)`,
+  insertBody: `INSERT INTO email_bodies (seq, text_octets, html_octets)
+        VALUES (last_insert_rowid(), ?, ?)`,
   sending: `UPDATE emails SET status = 'sending', attempts = ?,
         next_attempt_at = NULL, updated_at = ? WHERE id = ?`,
   retry: `UPDATE emails SET status = 'queued', attempts = ?, next_attempt_at = ?,
@@ -64,12 +79,15 @@ export const STATEMENTS = {
         payload = CASE WHEN ? = 'sent' THEN NULL ELSE payload END,
         text_octets = CASE WHEN ?6 = 'sent' THEN NULL ELSE text_octets END,
         html_octets = CASE WHEN ?6 = 'sent' THEN NULL ELSE html_octets END WHERE id = ?`,
+  dropBody: `DELETE FROM email_bodies WHERE seq = (SELECT seq FROM emails WHERE id = ?)`,
   requeue: `UPDATE emails SET status = 'queued', attempts = 0, outcome = NULL,
         next_attempt_at = NULL, settled_at = NULL, accepted_at = ?, updated_at = ?
         WHERE id = ? AND status = 'failed' AND payload IS NOT NULL`,
   get: `SELECT ${COLUMNS} FROM emails WHERE id = ?
         AND (settled_at IS NULL OR settled_at > ?)`,
-  payload: `SELECT payload, text_octets, html_octets FROM emails WHERE id = ?`,
+  payload: `SELECT e.payload, coalesce(b.text_octets, e.text_octets) AS text_octets,
+        coalesce(b.html_octets, e.html_octets) AS html_octets
+        FROM emails e LEFT JOIN email_bodies b ON b.seq = e.seq WHERE e.id = ?`,
   failed: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
         ORDER BY settled_at DESC, seq DESC LIMIT ?`,
   failedOf: `SELECT ${COLUMNS} FROM emails WHERE settled_at > ? AND status = 'failed'
@@ -91,8 +109,9 @@ export const STATEMENTS = {
 
 /**
  * Records the schema version in a new spool and brings an older one up to it (schema 1 had
- * no octet columns: its rows keep their bodies in the payload JSON, which still reads back);
- * refuses a spool from a newer version.
+ * no octet columns: its rows keep their bodies in the payload JSON, which still reads back;
+ * schema 2 rows keep theirs in the email row; `email_bodies` is created by SCHEMA); refuses a
+ * spool from a newer version.
  */
 export function checkSchemaVersion(db: DatabaseSync, path: string): void {
   const row = db.prepare(`SELECT value FROM spool_meta WHERE key = 'schema_version'`).get() as

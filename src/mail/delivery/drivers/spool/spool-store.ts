@@ -153,20 +153,10 @@ export class SpoolStore {
     const { id, client, payload, metadata, acceptedAt, now, sendingAttempt, octets } = email;
     const status = sendingAttempt === undefined ? 'queued' : 'sending';
     const attempts = sendingAttempt ?? 0;
-    const [text, html] = [octets?.text ?? null, octets?.html ?? null];
-    this.sql.insert.run(
-      id,
-      client,
-      payload,
-      status,
-      attempts,
-      metadata,
-      acceptedAt,
-      now,
-      now,
-      text,
-      html,
-    );
+    this.sql.insert.run(id, client, payload, status, attempts, metadata, acceptedAt, now, now);
+    if (octets?.text || octets?.html) {
+      this.sql.insertBody.run(octets.text ?? null, octets.html ?? null);
+    }
   }
 
   markSending(id: string, attempts: number, now: number): void {
@@ -191,6 +181,7 @@ export class SpoolStore {
     now: number,
   ): void {
     this.sql.settle.run(status, attempts, outcome, now, now, status, id);
+    if (status === 'sent') this.sql.dropBody.run(id);
   }
 
   /** A failed email back to `queued` with a fresh budget; false when it is not a dead letter. */
