@@ -48,6 +48,9 @@ export function identityEncoding(
   return eightBitMime ? '8bit' : undefined;
 }
 
+/** Per octets (a large body's, shared by the stand-in test and the part): line scans are paid once. */
+const identitySafe = new WeakMap<Buffer, boolean>();
+
 /**
  * identityEncoding from the text's UTF-8 octets (a large body's, body-octets.ts): CR, NUL and
  * LF are single octets, a line's length is its octet count, and the text is ASCII exactly
@@ -55,13 +58,26 @@ export function identityEncoding(
  * long line (issue 20).
  */
 function octetsEncoding(octets: Buffer, eightBitMime: boolean): BodyEncoding | undefined {
-  if (octets.indexOf(0x0d) >= 0 || octets.indexOf(0) >= 0) return undefined;
-  for (let start = 0; ;) {
-    const end = octets.indexOf(0x0a, start);
-    if ((end < 0 ? octets.length : end) - start > MAX_LINE_OCTETS) return undefined;
-    if (end < 0) break;
-    start = end + 1;
-  }
+  let safe = identitySafe.get(octets);
+  if (safe === undefined) identitySafe.set(octets, (safe = linesFitOctets(octets)));
+  if (!safe) return undefined;
   if (isAscii(octets)) return '7bit';
   return eightBitMime ? '8bit' : undefined;
+}
+
+/**
+ * No CR, no NUL, no line over 998 octets. Lines are found in the octets read as latin1 (one
+ * character per octet): String#indexOf is a builtin, Buffer#indexOf a binding call whose
+ * overhead, paid per line, made this scan cost ~90 µs for a 100 KB text of 1,400 lines (~11 µs
+ * now; issue 20's profile).
+ */
+function linesFitOctets(octets: Buffer): boolean {
+  if (octets.indexOf(0x0d) >= 0 || octets.indexOf(0) >= 0) return false;
+  const text = octets.toString('latin1');
+  for (let start = 0; ;) {
+    const end = text.indexOf('\n', start);
+    if ((end < 0 ? text.length : end) - start > MAX_LINE_OCTETS) return false;
+    if (end < 0) return true;
+    start = end + 1;
+  }
 }

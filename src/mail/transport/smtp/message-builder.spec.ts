@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { buildMessage, envelopeOf, isPlain, toWire } from './message-builder';
+import { buildMessage, envelopeOf, isPlain } from './message-builder';
+import { toWire, wireParts } from './wire-text';
 import * as singlePart from './single-part';
 
 const base = { from: 'A <a@example.com>', to: ['b@example.com'], subject: 'S', text: 'T' };
@@ -25,6 +26,35 @@ describe('message builder', () => {
         expect(back).toBe(text.replace(/\r\n|\r/g, '\n').replace(/\n$/, ''));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('LF-only text takes a shortcut with the bytes of the one-regex pass', () => {
+    const reference = (message: string) => {
+      let body = message.replace(/(?:\r\n|\r|\n)(\.?)/g, '\r\n$1$1');
+      if (body.charCodeAt(0) === 0x2e) body = `.${body}`;
+      if (!body.endsWith('\r\n')) body += '\r\n';
+      return `${body}.\r\n`;
+    };
+    const char = fc.constantFrom('a', '.', ' ', '\n', 'é', '\r');
+    fc.assert(
+      fc.property(fc.array(char, { maxLength: 80 }), (chars) => {
+        const text = chars.join('');
+        expect(toWire(text)).toBe(reference(text));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('a head and a body converted apart give the octets of the whole', () => {
+    const char = fc.constantFrom('a', '.', '\n', 'é', '\r');
+    const text = fc.array(char, { maxLength: 40 }).map((chars) => chars.join(''));
+    fc.assert(
+      fc.property(text, text, (head, body) => {
+        const whole = head === '' ? '' : `${head}\r\n`;
+        expect(wireParts(whole, body).toString('latin1')).toBe(toWire(whole + body));
+      }),
+      { numRuns: 1000 },
     );
   });
 
@@ -136,6 +166,7 @@ describe('message builder: a large single part goes out through a stand-in (issu
   const bodies = [
     ['ASCII text', { text: 'plain words\n'.repeat(2000) }],
     ['8-bit text', { text: 'price 5 € café\n'.repeat(1500) }],
+    ['8-bit text, lines starting with dots', { text: '.price 5 €\n..café\n'.repeat(800) }],
     [
       '8-bit html',
       { text: undefined, html: `<p>${'Zürich 12,50 € '.repeat(40)}</p>\n`.repeat(200) },

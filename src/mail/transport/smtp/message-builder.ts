@@ -6,6 +6,7 @@ import { bodyOctets } from '../body-octets';
 import { preparedHeaders } from '../prepared-headers';
 import { messageError } from './smtp-error';
 import { linesFit } from './body-encoding';
+import { toWire, wireParts } from './wire-text';
 import { singlePartText, standInFor, useIdentityEncodings } from './single-part';
 
 export interface Envelope {
@@ -115,17 +116,6 @@ export function isPlain(email: OutgoingEmail): boolean {
   return mailboxes.every(isPlainMailbox);
 }
 
-/**
- * CRLF line ends and dot-stuffing (RFC 5321 §4.5.2), then the end-of-data line. One regex
- * pass: each line end becomes CRLF and a dot after it is doubled (`$1$1`).
- */
-export function toWire(message: string): string {
-  let body = message.replace(/(?:\r\n|\r|\n)(\.?)/g, '\r\n$1$1');
-  if (body.charCodeAt(0) === 0x2e) body = `.${body}`;
-  if (!body.endsWith('\r\n')) body += '\r\n';
-  return `${body}.\r\n`;
-}
-
 function buildPlain(
   email: OutgoingEmail,
   emailId: string,
@@ -169,9 +159,9 @@ function buildComposed(
   });
   const root = composer.compile();
   const chose8bit = useIdentityEncodings(root, email, eightBitMime, standIn);
-  const built = (text: string): BuiltMessage => {
-    const payload = Buffer.from(toWire(text), 'latin1');
-    const eightBit = EIGHT_BIT.test(text);
+  const built = (head: string, body: string): BuiltMessage => {
+    const payload = wireParts(head, body);
+    const eightBit = EIGHT_BIT.test(head) || EIGHT_BIT.test(body);
     return {
       envelope,
       payload,
@@ -183,13 +173,13 @@ function buildComposed(
     };
   };
   const single = singlePartText(root, email, standIn);
-  if (single !== undefined) return Promise.resolve(built(single));
+  if (single !== undefined) return Promise.resolve(built(single.head, single.body));
   // A stand-in must never reach the wire: the tree is built again from the body itself.
   if (standIn) return buildComposed(email, emailId, envelope, idHeader, eightBitMime, undefined);
   return new Promise((resolve, reject) => {
     root.build((err, raw) => {
       if (err) return reject(messageError('the message could not be built'));
-      resolve(built(raw.toString('latin1')));
+      resolve(built('', raw.toString('latin1')));
     });
   });
 }

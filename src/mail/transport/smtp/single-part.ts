@@ -78,13 +78,14 @@ export function useIdentityEncodings(
  * node streams its header block, a blank line and its content's UTF-8 octets; nodemailer's
  * last-newline step only adds a line end that toWire adds anyway. Built directly, the body
  * is not piped through streams and concatenated again, and a large body's octets are the
- * ones the spool already encoded (body-octets.ts): issue 20.
+ * ones the spool already encoded (body-octets.ts): issue 20. Head and body come apart, so
+ * the body's line ends are converted on their own (message-builder.ts, wireParts).
  */
 export function singlePartText(
   root: MimeNode,
   email: OutgoingEmail,
   standIn?: StandIn,
-): string | undefined {
+): { head: string; body: string } | undefined {
   const node = root as unknown as NodeInternals;
   if (node.multipart || node._raw || node.newline) return undefined;
   if (node._transforms.length > 0 || node._processFuncs.length > 0) return undefined;
@@ -95,5 +96,5 @@ export function singlePartText(
   if (encoding === 'quoted-printable' || encoding === 'base64') return undefined;
   const head = Buffer.from(`${root.buildHeaders()}\r\n\r\n`, 'utf8').toString('latin1');
   const octets = bodyOctets(email, field) ?? Buffer.from(content as string, 'utf8');
-  return head + octets.toString('latin1');
+  return { head, body: octets.toString('latin1') };
 }
