@@ -2,7 +2,7 @@ import type { OutgoingEmail } from '../../../transport/mail-transport';
 import type { DeliveryErrorInfo } from '../../delivery-error';
 import type { BrowsedEmail } from '../delivery-queue';
 import { shownStatus, type EmailStatus, type EmailView } from '../../email-view';
-import type { EmailMeta } from '../../settled-email';
+import type { EmailMeta, SettledEmail } from '../../settled-email';
 
 /**
  * An unfinished email as the local delivery loop tracks it in memory. The payload stays in
@@ -31,6 +31,30 @@ export interface Settlement {
   messageId?: string;
   error?: DeliveryErrorInfo;
   now: number;
+}
+
+/**
+ * The outcome the loop reports for an entry. Its event key is the acceptance time: an email
+ * re-sent after a crash between the relay's 250 and its `sent` commit (a possible duplicate,
+ * docs/spool.md) reports the same key, so the same webhook-id; a re-drive starts a new one.
+ */
+export function settledEmail(
+  entry: LocalEntry,
+  status: Settlement['status'],
+  attempts: number,
+): SettledEmail {
+  const { id, client, acceptedAt, lastError: error, meta } = entry;
+  const durationSeconds = (Date.now() - acceptedAt) / 1000;
+  return {
+    id,
+    client,
+    status,
+    durationSeconds,
+    error,
+    attempts,
+    meta,
+    eventKey: String(acceptedAt),
+  };
 }
 
 /** What start-up found in the store. */

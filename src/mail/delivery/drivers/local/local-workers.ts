@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { OutgoingEmail } from '../../../transport/mail-transport';
 import { UNREADABLE, type AttemptOutcome, type Deliverer } from '../../deliverer';
-import type { EmailStore, LocalEntry } from './email-store';
+import { settledEmail, type EmailStore, type LocalEntry } from './email-store';
 import { StoreWrites, WRITE_RETRY_MS, type SettledNote } from './store-writes';
 
 export type { SettledNote } from './store-writes';
@@ -246,15 +246,7 @@ export class LocalWorkers {
     // duplicate at the next start (docs/spool.md, "Duplicates"). `failed` waits: a dead
     // letter must be listable and re-drivable as soon as it is reported.
     if (status === 'failed' && !(await stored)) return;
-    this.deliverer.settled({
-      id: entry.id,
-      client: entry.client,
-      status,
-      durationSeconds: (Date.now() - entry.acceptedAt) / 1000,
-      error: entry.lastError,
-      attempts: attempt,
-      meta: entry.meta,
-    });
+    this.deliverer.settled(settledEmail(entry, status, attempt));
     this.onSettled(entry, { status, messageId, stored });
   }
 }

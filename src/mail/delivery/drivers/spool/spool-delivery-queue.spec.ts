@@ -1,3 +1,4 @@
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import {
@@ -136,6 +137,28 @@ describe(SpoolDeliveryQueue.name, () => {
     expect(second.queue.recovery).toEqual({ recovered: 10, possibleDuplicates: 3 });
     expect([...second.relay.accepted].sort()).toEqual([...ids].sort());
     expect(second.settled).toHaveLength(10);
+  });
+
+  it('an email sent again after a crash before its `sent` commit reports the same event key', async () => {
+    const first = start(new ScriptedRelay(() => 'stall'));
+    const { id } = await first.queue.enqueue(request());
+    await waitFor(() => first.relay.stalledCount === 1);
+    await stop(first);
+    // The spool as a crash between the relay's 250 and the `sent` commit leaves it: `sending`.
+    const crashed = join(dir, 'crashed.db');
+    copyFileSync(path, crashed);
+
+    const sent = start();
+    await sent.queue.waitForOutcome(id, 5_000);
+    await stop(sent);
+    path = crashed;
+    const again = start();
+    await again.queue.waitForOutcome(id, 5_000);
+
+    expect(again.queue.recovery.possibleDuplicates).toBe(1);
+    const [before, after] = [sent.settled[0], again.settled[0]];
+    expect(before).toMatchObject({ id, status: 'sent', eventKey: expect.stringMatching(/^\d+$/) });
+    expect(after.eventKey).toBe(before.eventKey);
   });
 
   it('keeps the attempt count and next-attempt time across a restart', async () => {
