@@ -48,7 +48,7 @@ export function identityEncoding(
   return eightBitMime ? '8bit' : undefined;
 }
 
-/** Per octets (a large body's, shared by the stand-in test and the part): line scans are paid once. */
+/** Per octets (a large body's, tested for the stand-in and for the part): one line scan. */
 const identitySafe = new WeakMap<Buffer, boolean>();
 
 /**

@@ -79,7 +79,7 @@ export function useIdentityEncodings(
  * last-newline step only adds a line end that toWire adds anyway. Built directly, the body
  * is not piped through streams and concatenated again, and a large body's octets are the
  * ones the spool already encoded (body-octets.ts): issue 20. Head and body come apart, so
- * the body's line ends are converted on their own (message-builder.ts, wireParts).
+ * the body's line ends are converted on their own (wire-text.ts, wireParts).
  */
 export function singlePartText(
   root: MimeNode,

@@ -33,9 +33,7 @@ export function toWire(message: string): string {
  */
 export function wireParts(head: string, body: string): Buffer {
   const parts = [stuffed(head), stuffed(body)];
-  if (!parts[1].endsWith('\r\n') && !(parts[1] === '' && parts[0].endsWith('\r\n'))) {
-    parts.push('\r\n');
-  }
+  if (!(parts[1] || parts[0]).endsWith('\r\n')) parts.push('\r\n');
   parts.push('.\r\n');
   const payload = Buffer.allocUnsafe(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;

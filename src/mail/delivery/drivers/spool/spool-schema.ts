@@ -8,10 +8,11 @@ export const SCHEMA_VERSION = 3;
  * One row per accepted email. `seq` keeps acceptance order for recovery; `payload` (the
  * OutgoingEmail as JSON) is dropped once sent and kept while failed, for re-drive. A large
  * text or html is not in that JSON but in `email_bodies`, its UTF-8 octets as they are
- * (spool-payload.ts), one row per email keyed by `seq`, dropped with the payload (a `sent`
- * settle, or the email row's deletion). Its own table (schema 3): SQLite rewrites a whole row
- * when an update changes its size, and `queued` → `sending` does, so a body in the email row
- * was written to the log again at every attempt (twice per deferral) — 27 pages for 100 KB.
+ * (spool-payload.ts), one row per email keyed by `seq`, dropped with the payload by a
+ * trigger (a `sent` settle, or the email row's deletion). Its own table (schema 3): SQLite
+ * rewrites a whole row when an update changes its size, and `queued` → `sending` does, so a
+ * body in the email row was written to the log again at every attempt (twice per deferral)
+ * — 27 pages for 100 KB.
  * Schema 2 kept the octets in `text_octets`/`html_octets`; rows written then are still read
  * from there. Times are epoch milliseconds; `metadata` is the EmailMeta JSON (request id,
  * template) the driver hands back when the email settles. `accepted_at` is when the request
@@ -50,6 +51,11 @@ CREATE TRIGGER IF NOT EXISTS email_bodies_follow AFTER DELETE ON emails
 BEGIN
   DELETE FROM email_bodies WHERE seq = OLD.seq;
 END;
+CREATE TRIGGER IF NOT EXISTS email_bodies_sent AFTER UPDATE OF payload ON emails
+  WHEN NEW.payload IS NULL AND OLD.payload IS NOT NULL
+BEGIN
+  DELETE FROM email_bodies WHERE seq = OLD.seq;
+END;
 CREATE TABLE IF NOT EXISTS idempotency_keys (
   key TEXT PRIMARY KEY,
   email_id TEXT NOT NULL,
@@ -79,7 +85,6 @@ export const STATEMENTS = {
         payload = CASE WHEN ? = 'sent' THEN NULL ELSE payload END,
         text_octets = CASE WHEN ?6 = 'sent' THEN NULL ELSE text_octets END,
         html_octets = CASE WHEN ?6 = 'sent' THEN NULL ELSE html_octets END WHERE id = ?`,
-  dropBody: `DELETE FROM email_bodies WHERE seq = (SELECT seq FROM emails WHERE id = ?)`,
   requeue: `UPDATE emails SET status = 'queued', attempts = 0, outcome = NULL,
         next_attempt_at = NULL, settled_at = NULL, accepted_at = ?, updated_at = ?
         WHERE id = ? AND status = 'failed' AND payload IS NOT NULL`,

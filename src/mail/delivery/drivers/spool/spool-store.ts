@@ -181,7 +181,6 @@ export class SpoolStore {
     now: number,
   ): void {
     this.sql.settle.run(status, attempts, outcome, now, now, status, id);
-    if (status === 'sent') this.sql.dropBody.run(id);
   }
 
   /** A failed email back to `queued` with a fresh budget; false when it is not a dead letter. */
