@@ -108,6 +108,54 @@ describe('RedisDeliveryQueue across replicas', () => {
     process.stdout.write(`1000 emails: delivered per replica ${perReplica.join(' + ')}\n`);
   }, 90_000);
 
+  it('answers a synchronous send when another replica delivered it, and a repeated key on the other replica, without waiting for the re-read', async () => {
+    apps = await startApps();
+    const [a, b] = apps;
+    // Sequential synchronous sends to one replica: both replicas' workers wait on the queue,
+    // so the jobs alternate between them and about half are delivered by the other one. Its
+    // waiter hears of those on its own channel (OutcomeNotices); without a notice it would
+    // find out at its one-second re-read.
+    const durations: number[] = [];
+    for (let n = 0; n < 20; n++) {
+      const started = Date.now();
+      const res = await postJson(`${a.url}/send-email`, {
+        to: `sync${n}@example.com`,
+        subject: `sync ${n}`,
+        text: 'hello',
+      });
+      durations.push(Date.now() - started);
+      expect(res.status).toBe(200);
+      expect(res.body.status).toBe('sent');
+    }
+    const deliveredByB = sample(await metricsOf(b), 'email_sent_total', /status="success"/);
+    expect(deliveredByB).toBeGreaterThan(0);
+    expect(Math.max(...durations)).toBeLessThan(800);
+
+    // A repeated Idempotency-Key on the replica that did not accept the email waits on that
+    // email's own channel.
+    const replays: number[] = [];
+    for (let n = 0; n < 6; n++) {
+      const headers = { 'idempotency-key': `replay-${n}-${prefix}` };
+      const body = { to: `replay${n}@example.com`, subject: `replay ${n}`, text: 'hello' };
+      const first = postJson(`${a.url}/send-email`, body, headers);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const started = Date.now();
+      const repeated = await postJson(`${b.url}/send-email`, body, headers);
+      replays.push(Date.now() - started);
+      const original = await first;
+      expect(original.status).toBe(200);
+      expect(repeated.status).toBe(200);
+      expect(repeated.body.id).toBe(original.body.id);
+      expect(repeated.body.status).toBe('sent');
+    }
+    expect(Math.max(...replays)).toBeLessThan(800);
+    await smtp.waitForMessages(26, 10_000);
+    expect(new Set(idsOf(smtp.received)).size).toBe(26);
+    process.stdout.write(
+      `sync across replicas: ${deliveredByB} of 20 delivered by the other replica, slowest ${Math.max(...durations)} ms; repeated keys slowest ${Math.max(...replays)} ms\n`,
+    );
+  }, 60_000);
+
   it('recovers the jobs of a replica killed with SIGKILL mid-send: none lost', async () => {
     apps = await startApps({
       DELIVERY_CONCURRENCY: '150',

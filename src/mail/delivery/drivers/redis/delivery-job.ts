@@ -16,6 +16,8 @@ export interface JobData {
   client: string;
   /** MailService's metadata (request id, labels), handed back on whichever replica settles it. */
   meta: EmailMeta;
+  /** The replica that accepted it, whose waiters hear of its outcome (OutcomeNotices); absent before issue 20. */
+  origin?: string;
 }
 
 /** What the worker writes on the job between attempts (BullMQ's progress field). */

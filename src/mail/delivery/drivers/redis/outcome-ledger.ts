@@ -6,16 +6,20 @@ import type { Deliverer } from '../../deliverer';
 import type { SettledEmail } from '../../settled-email';
 import type { JobData, JobResult } from './delivery-job';
 import { progressOf } from './delivery-job';
+import type { OutcomeNotices } from './outcome-notices';
 
 /**
  * Marks each job (KEYS[i]) counted for this final transition (its `finishedOn`); returns per
  * job 1 = ours to count, 0 = already counted, 2 = the job is gone (removed by retention) —
  * count it, nobody else can. The claimer (ARGV[i]) is stored with it: a claim that ran but whose reply was lost (the
  * master died after replicating it) is retried, and must find itself, not "already counted".
+ * Then the job's outcome notices (OutcomeNotices.channelsFor; ARGV after the claimers, three
+ * per job: its own channel, its origin's channel or '', its id): no command of their own.
  */
 const CLAIM_EACH = `
 local verdicts = {}
-for i = 1, #KEYS do
+local n = #KEYS
+for i = 1, n do
   local verdict = 1
   local finished = redis.call('HGET', KEYS[i], 'finishedOn')
   if redis.call('EXISTS', KEYS[i]) == 0 then verdict = 2
@@ -26,6 +30,9 @@ for i = 1, #KEYS do
     redis.call('HSET', KEYS[i], 'mwCounted', finished, 'mwCountedBy', ARGV[i])
   end
   verdicts[i] = verdict
+  local at = n + 3 * (i - 1)
+  if ARGV[at + 1] and ARGV[at + 1] ~= '' then redis.call('PUBLISH', ARGV[at + 1], '') end
+  if ARGV[at + 2] and ARGV[at + 2] ~= '' then redis.call('PUBLISH', ARGV[at + 2], ARGV[at + 3]) end
 end
 return verdicts`;
 
@@ -69,6 +76,8 @@ export class OutcomeLedger {
     private readonly redis: Redis,
     private readonly queue: Queue<JobData, JobResult>,
     private readonly deliverer: Deliverer,
+    /** Other replicas' waiters hear of an outcome from its claim (OutcomeNotices). */
+    private readonly notices?: Pick<OutcomeNotices, 'channelsFor'>,
   ) {}
 
   /** Counts the job's outcome unless another replica (or a reconcile) already did. */
@@ -77,21 +86,27 @@ export class OutcomeLedger {
     // The webhook event is durable (in Redis, idempotent) before the claim: never lost.
     await this.deliverer.announce(outcome);
     const claimer = `${CLAIMER}:${job.id!}:${job.finishedOn ?? ''}`;
-    const claimed = await this.claim(this.queue.toKey(job.id!), claimer);
+    const notice = this.notices?.channelsFor(job.id!, job.data.origin) ?? ['', '', ''];
+    const claimed = await this.claim(this.queue.toKey(job.id!), claimer, notice);
     if (claimed !== 0) this.deliverer.settled(outcome, true);
   }
 
-  private pending: { key: string; claimer: string; done: (v: number | Error) => void }[] = [];
+  private pending: {
+    key: string;
+    claimer: string;
+    notice: readonly string[];
+    done: (v: number | Error) => void;
+  }[] = [];
   private claiming = false;
 
   /**
    * One claim call at a time: claims made while one is on its way leave together when it
    * returns (issue 20: one EVAL per email before). A failed call fails each of its claims.
    */
-  private claim(key: string, claimer: string): Promise<number> {
+  private claim(key: string, claimer: string, notice: readonly string[]): Promise<number> {
     return new Promise<number>((resolve, reject) => {
       const done = (v: number | Error) => (v instanceof Error ? reject(v) : resolve(v));
-      this.pending.push({ key, claimer, done });
+      this.pending.push({ key, claimer, notice, done });
       if (!this.claiming) void this.sendClaims();
     });
   }
@@ -106,6 +121,7 @@ export class OutcomeLedger {
           batch.length,
           ...batch.map((c) => c.key),
           ...batch.map((c) => c.claimer),
+          ...batch.flatMap((c) => c.notice),
         )) as number[];
         batch.forEach((c, i) => c.done(Number(verdicts[i])));
       } catch (err) {

@@ -22,7 +22,12 @@ import { RedisProducer } from './redis-producer';
 import { RedisWorker } from './redis-worker';
 import { ReplicaAck } from './replica-ack';
 import { RecentViews } from './recent-views';
+import { OutcomeNotices } from './outcome-notices';
 import { jobToView } from './delivery-job';
+
+/** How long a wait waits for its email's subscription before reading anyway. */
+const WATCH_READY_MS = 250;
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /**
  * The shared delivery queue on BullMQ: one Redis queue for all replicas, a producer
@@ -42,6 +47,8 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     /** Start-up checks of the server itself (RedisConnections.checkEvictionPolicy). */
     private readonly checkServer: () => Promise<void> = () => Promise.resolve(),
     private readonly flags = new DuplicateFlags(),
+    /** How waits on emails accepted by other replicas hear of them (see waitForOutcome). */
+    private readonly notices?: Pick<OutcomeNotices, 'watch'>,
   ) {}
 
   replicasMissing(): number {
@@ -63,6 +70,7 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
     const bounds = new RedisBounds(delivery.redisTimeoutMs);
     const replicas = new ReplicaAck(redis.command(), redis.waitReplicas, delivery.redisTimeoutMs);
     const flags = new DuplicateFlags();
+    const notices = new OutcomeNotices(redis.prefix);
     const producer = new RedisProducer(
       redis.command(),
       redis.prefix,
@@ -71,13 +79,15 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       redis.clock(),
       replicas,
       flags,
+      notices.replica,
     );
-    const ledger = new OutcomeLedger(redis.command(), producer.queue, deliverer);
+    const ledger = new OutcomeLedger(redis.command(), producer.queue, deliverer, notices);
     return new RedisDeliveryQueue(
       producer,
-      new RedisWorker(deliverer, redis, mail, delivery, bounds, ledger, flags, replicas),
+      new RedisWorker(deliverer, redis, mail, delivery, bounds, ledger, flags, notices, replicas),
       () => redis.checkEvictionPolicy(),
       flags,
+      notices,
     );
   }
 
@@ -132,10 +142,13 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
   }
 
   /**
-   * Events can lag or be missed across a reconnect: the wait re-reads at least every second.
-   * A view this replica already holds (RecentViews) is used once instead of a read.
+   * Notices can be lost across a reconnect: the wait re-reads at least every second.
+   * A view this replica already holds (RecentViews) is used once instead of a read. A wait
+   * for an email another replica may have accepted — a repeated Idempotency-Key, the one
+   * caller that waits `untilStored` — watches that email's own channel (OutcomeNotices);
+   * the sender's wait after its own enqueue hears of it on this replica's channel.
    */
-  waitForOutcome(
+  async waitForOutcome(
     id: string,
     timeoutMs: number,
     options: Pick<WaitOptions, 'untilStored' | 'storedOnly'> = {},
@@ -144,11 +157,19 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       const held = this.recent.take(key);
       return held ? Promise.resolve(held) : this.find(key);
     };
-    return waitForView(this.signals, read, id, timeoutMs, {
-      ...options,
-      recheckMs: 1_000,
-      closed: () => this.closed,
-    });
+    const watch = options.untilStored ? this.notices?.watch(id) : undefined;
+    try {
+      // Subscribed before the first read, so a notice between the two is not missed; bounded,
+      // as a subscription waits out an outage (the re-read covers what it misses).
+      if (watch) await Promise.race([watch.ready, delay(Math.min(timeoutMs, WATCH_READY_MS))]);
+      return await waitForView(this.signals, read, id, timeoutMs, {
+        ...options,
+        recheckMs: 1_000,
+        closed: () => this.closed,
+      });
+    } finally {
+      watch?.stop();
+    }
   }
 
   find(id: string): Promise<EmailView | undefined> {

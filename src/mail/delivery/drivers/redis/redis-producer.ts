@@ -53,6 +53,8 @@ export class RedisProducer {
     private readonly clock: RedisClock,
     private readonly replicas: ReplicaAck,
     flags: DuplicateFlags,
+    /** This replica, stamped on each email as its origin (OutcomeNotices). */
+    private readonly origin?: string,
   ) {
     this.queue = new Queue<JobData, JobResult>(QUEUE_NAME, { connection, prefix });
     this.admission = new Admission(connection, this.queue, clock, flags);
@@ -104,7 +106,7 @@ export class RedisProducer {
     const admitted = this.admission.admit(jobId, this.bounds.timeoutMs);
     const adding = this.queue.add(
       JOB_NAME,
-      { email, client, meta },
+      { email, client, meta, origin: this.origin },
       {
         jobId,
         attempts: this.mail.maxAttempts,

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Job, QueueEvents, UnrecoverableError, Worker } from 'bullmq';
+import { Job, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DeliveryConfig } from '../../../../config/delivery.config';
 import type { MailConfig } from '../../../../config/mail.config';
@@ -19,10 +19,11 @@ import type { RedisBounds } from './redis-bounds';
 import { RelayHold } from './relay-hold';
 import { CompletionReplication } from './completion-replication';
 import type { ReplicaAck } from './replica-ack';
+import type { OutcomeNotices } from './outcome-notices';
 
 /**
  * The delivery side of the redis driver: a BullMQ worker in each replica (concurrency
- * DELIVERY_CONCURRENCY) and the queue's event stream. Retries follow the Deliverer's
+ * DELIVERY_CONCURRENCY) that announces outcomes (OutcomeNotices). Retries follow the Deliverer's
  * decision: a transient failure throws RetryLater and a custom backoff strategy returns its
  * delay; a final one throws UnrecoverableError. Outcomes are reported on the worker's
  * completed / failed events, which BullMQ emits only after the job's final move succeeded in
@@ -36,11 +37,9 @@ const CLOSE_DOWN_MS = 200;
 /** Backoff for counting an outcome whose ledger claim failed (Redis unreachable): min, max. */
 const [SETTLE_RETRY_MIN_MS, SETTLE_RETRY_MAX_MS] = [250, 10_000];
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
 export class RedisWorker {
   private readonly logger = new Logger('RedisDeliveryQueue');
   private worker?: Worker<JobData, JobResult>;
-  private events?: QueueEvents;
   private activeHere = 0;
   /** Jobs this replica took and whose final move in Redis it has not yet seen succeed. */
   private readonly unsettledHere = new Set<string>();
@@ -50,6 +49,7 @@ export class RedisWorker {
   private hold?: RelayHold;
   private replication?: CompletionReplication;
   private onSentHere?: (job: Job<JobData, JobResult>) => void;
+  private onSettled: (id: string) => void = () => undefined;
 
   constructor(
     private readonly deliverer: Deliverer,
@@ -59,15 +59,17 @@ export class RedisWorker {
     private readonly bounds: RedisBounds,
     private readonly ledger: OutcomeLedger,
     private readonly flags: DuplicateFlags,
+    private readonly notices: OutcomeNotices,
     private readonly replicas?: ReplicaAck,
   ) {}
 
-  /** `onSettled`: any replica's outcome (queue events); `onSentHere`: a job sent here. */
+  /** `onSettled`: an outcome, here or announced by another replica; `onSentHere`: sent here. */
   start(
     onSettled: (id: string) => void,
     onSentHere?: (job: Job<JobData, JobResult>) => void,
   ): void {
     this.onSentHere = onSentHere;
+    this.onSettled = onSettled;
     const lockMs = this.delivery.redisLockMs;
     const prefix = this.redis.prefix;
     this.connection = this.redis.blocking('mailwatch-worker');
@@ -105,14 +107,7 @@ export class RedisWorker {
     this.worker.on('completed', (job) => this.onCompleted(job));
     this.worker.on('failed', (job, err) => this.onFailed(job, err));
 
-    this.events = new QueueEvents(QUEUE_NAME, {
-      connection: this.redis.blocking('mailwatch-events'),
-      prefix,
-    });
-    this.events.on('error', (err: Error) => this.bounds.logError('queue events', err));
-    // A job of this replica's wakes its waiters on its own completion (onSentHere).
-    this.events.on('completed', ({ jobId }) => this.unsettledHere.has(jobId) || onSettled(jobId));
-    this.events.on('failed', ({ jobId }) => onSettled(jobId));
+    this.notices.start(this.redis.blocking('mailwatch-notices'), onSettled);
     // Outcomes a dead replica never counted, and counts that failed during an outage.
     this.reconcileTimer = setInterval(() => void this.reconcile(), RECONCILE_EVERY_MS);
     this.reconcileTimer.unref();
@@ -124,13 +119,13 @@ export class RedisWorker {
   }
 
   /**
-   * Bounded wait for the worker's and the event reader's connections. A BullMQ connection
+   * Bounded wait for the worker's connection and the notices' subscription. A BullMQ connection
    * still initialising when it is closed reports "Connection is closed" on an emitter whose
    * listeners close() already removed, which crashes the process: start-up waits it out.
    */
   async waitUntilReady(): Promise<void> {
     await this.bounds.run(
-      Promise.all([this.worker?.waitUntilReady(), this.events?.waitUntilReady()]),
+      Promise.all([this.worker?.waitUntilReady(), this.notices.waitUntilReady()]),
     );
   }
 
@@ -171,7 +166,7 @@ export class RedisWorker {
     this.hold?.stop();
     this.replication?.stop();
     clearInterval(this.reconcileTimer);
-    const closing = Promise.allSettled([this.worker?.close(true), this.events?.close()]);
+    const closing = Promise.allSettled([this.worker?.close(true)]);
     // With Redis down the connections never close politely: RedisConnections cuts them next.
     await (this.idleWithRedisDown() ? Promise.race([closing, delay(CLOSE_DOWN_MS)]) : closing);
   }
@@ -243,7 +238,8 @@ export class RedisWorker {
     this.unsettledHere.delete(job.id!);
     // RetryLater means another attempt is scheduled: not an outcome yet.
     if (err instanceof RetryLater && job.attemptsMade < this.mail.maxAttempts) return;
-    void this.settle(job, 'failed');
+    // This replica's waiters wake once it is counted; others hear of it from the claim.
+    void this.settle(job, 'failed').then(() => this.onSettled(job.id!));
   }
 
   /** Counted through the ledger: exactly once even if this replica dies right now. */
