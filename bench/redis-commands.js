@@ -124,13 +124,7 @@ async function measure(app, sink, admin, port, { prefer }) {
 
 async function main() {
   const port = await procs.freePort();
-  const redis = spawn(
-    'redis-server',
-    ['--port', String(port), '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
+  const redis = procs.startRedisServer(port);
   const admin = new Redis({ port, lazyConnect: true, maxRetriesPerRequest: 1 });
   await waitFor(
     () =>

@@ -15,7 +15,6 @@
 // Reports emails/s, this process's CPU (client side) and redis-server's CPU per email, and
 // commands Redis processed per email.
 //   node bench/redis-queue-floor.js [connections=64] [rounds=4] [seconds=3]
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const { randomUUID } = require('node:crypto');
 const Redis = require('ioredis');
@@ -275,13 +274,7 @@ async function loop(variant, seconds) {
 
 async function main() {
   const port = await procs.freePort();
-  const server = spawn(
-    'redis-server',
-    ['--port', String(port), '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
-  );
+  const server = procs.startRedisServer(port);
   // Killed as this process exits: BullMQ's own duplicated connections would reconnect first.
   process.on('exit', () => server.kill());
   const admin = client(port, { maxRetriesPerRequest: 1 });

@@ -232,11 +232,28 @@ async function stopAll() {
   await Promise.all([...children].map((c) => stopChild(c, 'SIGTERM', 10_000)));
 }
 
+/**
+ * A throwaway redis-server of the bench's own on a loopback port: no persistence; the caller
+ * kills it (it is also tracked, so stopAll() does).
+ */
+function startRedisServer(port) {
+  return track(
+    spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      {
+        stdio: 'ignore',
+      },
+    ),
+  );
+}
+
 module.exports = {
   ROOT,
   DIST,
   MAIN,
   freePort,
+  startRedisServer,
   startSink,
   startBareHttp,
   startApp,
