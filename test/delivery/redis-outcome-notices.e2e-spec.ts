@@ -72,9 +72,11 @@ describe('OutcomeNotices (redis driver)', () => {
     const [channel] = a.notices.channelsFor('e9', a.notices.replica);
 
     // Two waits on one email share one subscription; it ends with the last of them.
-    const first = watcher.notices.watch('e9');
-    const second = watcher.notices.watch('e9');
+    const first = watcher.notices.watch('e9', 5_000);
+    const second = watcher.notices.watch('e9', 5_000);
     await Promise.all([first.ready, second.ready]);
+    // `ready` is bounded (250 ms at most): the subscription itself is what is checked.
+    await until('the subscription', async () => (await subscribers(channel)) >= 1, 5_000);
     expect(await subscribers(channel)).toBe(1);
 
     await settle(a.notices, 'e9', a.notices.replica);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
 /**
@@ -17,6 +18,9 @@ import type { Redis } from 'ioredis';
  * Pub/sub is at most once: a notice lost in a reconnect or failover leaves the waiter to its
  * one-second re-read (RedisDeliveryQueue.waitForOutcome), as a missed event did before.
  */
+/** Longest a wait holds its first read for its email's subscription. */
+const WATCH_READY_MS = 250;
+
 export class OutcomeNotices {
   /** This process as an origin: the channel its waiters listen on. */
   readonly replica = randomUUID();
@@ -58,16 +62,19 @@ export class OutcomeNotices {
 
   /**
    * For the length of a wait on an email accepted elsewhere: its notices reach this replica.
-   * `ready` once subscribed (never rejects; may wait out an outage), `stop` when done.
+   * `ready` once subscribed, or after `waitMs` (at most WATCH_READY_MS) when the subscription
+   * waits out an outage — the wait's re-read covers what it misses; `stop` when done.
    */
-  watch(id: string): { ready: Promise<unknown>; stop: () => void } {
+  watch(id: string, waitMs: number): { ready: Promise<unknown>; stop: () => void } {
     const channel = this.channel('email', id);
     const count = this.watched.get(channel) ?? 0;
     this.watched.set(channel, count + 1);
-    const ready =
+    const subscribed =
       count === 0 && this.subscriber
         ? this.subscriber.subscribe(channel).catch(() => undefined)
         : Promise.resolve();
+    const bound = sleep(Math.min(waitMs, WATCH_READY_MS), undefined, { ref: false });
+    const ready = Promise.race([subscribed, bound]);
     const stop = () => {
       const left = (this.watched.get(channel) ?? 1) - 1;
       if (left > 0) {

@@ -25,10 +25,6 @@ import { RecentViews } from './recent-views';
 import { OutcomeNotices } from './outcome-notices';
 import { jobToView } from './delivery-job';
 
-/** How long a wait waits for its email's subscription before reading anyway. */
-const WATCH_READY_MS = 250;
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
-
 /**
  * The shared delivery queue on BullMQ: one Redis queue for all replicas, a producer
  * (request side) and a worker (delivery side) in each. See RedisProducer and RedisWorker.
@@ -157,11 +153,10 @@ export class RedisDeliveryQueue implements DeliveryQueue, OnModuleInit, OnModule
       const held = this.recent.take(key);
       return held ? Promise.resolve(held) : this.find(key);
     };
-    const watch = options.untilStored ? this.notices?.watch(id) : undefined;
+    const watch = options.untilStored ? this.notices?.watch(id, timeoutMs) : undefined;
     try {
-      // Subscribed before the first read, so a notice between the two is not missed; bounded,
-      // as a subscription waits out an outage (the re-read covers what it misses).
-      if (watch) await Promise.race([watch.ready, delay(Math.min(timeoutMs, WATCH_READY_MS))]);
+      // Subscribed before the first read, so a notice between the two is not missed.
+      await watch?.ready;
       return await waitForView(this.signals, read, id, timeoutMs, {
         ...options,
         recheckMs: 1_000,

@@ -37,6 +37,7 @@ const CLOSE_DOWN_MS = 200;
 /** Backoff for counting an outcome whose ledger claim failed (Redis unreachable): min, max. */
 const [SETTLE_RETRY_MIN_MS, SETTLE_RETRY_MAX_MS] = [250, 10_000];
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 export class RedisWorker {
   private readonly logger = new Logger('RedisDeliveryQueue');
   private worker?: Worker<JobData, JobResult>;
