@@ -7,6 +7,7 @@
 //   node bench/large-messages.js base=/tmp/base/dist new=dist       label=build dir[,env…]
 //   LARGE_ROUNDS=5 LARGE_REQUESTS=400 …                    rounds and requests per round
 //   BENCH_CPU_PROF=1 …                                     also write .cpuprofile per build
+//   BENCH_GC=1 …                                           also count V8's collections per build
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -19,6 +20,7 @@ const ROUNDS = Number(process.env.LARGE_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.LARGE_REQUESTS ?? 400);
 const CONNECTIONS = Number(process.env.LARGE_CONNECTIONS ?? 8);
 const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
+const GC = process.env.BENCH_GC === '1';
 const PROFILE_DIR = path.join(__dirname, 'profiles');
 
 /** ~100 KB of prose: mostly ASCII, a little UTF-8 (accents, a euro sign), lines under 80. */
@@ -85,6 +87,9 @@ async function main() {
               `--cpu-prof-name=large-${build.label}-${Date.now()}.cpuprofile`,
             ]
           : [];
+      // --trace-gc prints one line per collection on stdout, which is piped only for this.
+      if (GC) nodeArgs.push('--trace-gc');
+      if (GC) process.env.X_STDOUT = '1';
       const app = await procs.startApp(
         {
           SMTP_URL: sink.url,
@@ -96,7 +101,16 @@ async function main() {
         },
         { nodeArgs, main: build.main },
       );
-      apps.push({ ...build, app, cpu: { text: [], html: [] } });
+      const gc = { counting: false, requests: 0, scavenges: 0, markCompacts: 0 };
+      if (GC) {
+        app.child.stdout.setEncoding('utf8');
+        app.child.stdout.on('data', (chunk) => {
+          if (!gc.counting) return;
+          gc.scavenges += chunk.split(': Scavenge ').length - 1;
+          gc.markCompacts += chunk.split(': Mark-Compact ').length - 1;
+        });
+      }
+      apps.push({ ...build, app, gc, cpu: { text: [], html: [] } });
     }
     const send = (a, kind, amount) =>
       fire({
@@ -113,8 +127,11 @@ async function main() {
       for (const kind of Object.keys(BODIES)) {
         for (const a of order) {
           const before = procs.cpuSeconds(a.app.pid);
+          a.gc.counting = true;
           const r = await send(a, kind, REQUESTS);
           await quiet(sink);
+          a.gc.counting = false;
+          a.gc.requests += r.total;
           const ms = ((procs.cpuSeconds(a.app.pid) - before) * 1000) / r.total;
           if (r.ok200 !== r.total)
             process.stderr.write(
@@ -144,6 +161,18 @@ async function main() {
         `| ${kind} | ${a.label} | ${median(a.cpu[kind]).toFixed(3)} | ${vs} | ${a.cpu[kind].map((x) => x.toFixed(2)).join(' ')} |\n`,
       );
     }
+  }
+  if (GC) printGc(apps);
+}
+
+function printGc(apps) {
+  process.stdout.write(
+    '\nV8 collections per 1,000 requests, text and html together (--trace-gc):\n' +
+      '| build | scavenges | mark-compacts |\n|---|---|---|\n',
+  );
+  for (const a of apps) {
+    const per = (n) => ((n * 1000) / a.gc.requests).toFixed(1);
+    process.stdout.write(`| ${a.label} | ${per(a.gc.scavenges)} | ${per(a.gc.markCompacts)} |\n`);
   }
 }
 

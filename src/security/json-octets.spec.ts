@@ -7,7 +7,7 @@ function viaOctets(json: string): unknown {
   const bytes = Buffer.from(json);
   if (!parsableAsOctets(bytes)) return JSON.parse(json);
   const value: unknown = JSON.parse(bytes.toString('latin1'));
-  return decodeOctetStrings(value) ? value : 'refused';
+  return decodeOctetStrings(value, bytes) ? value : 'refused';
 }
 
 describe('json-octets (issue 20)', () => {
@@ -34,6 +34,26 @@ describe('json-octets (issue 20)', () => {
       expect(body.text).toBe(text);
       expect(keptOctets(body, 'text', body.text)!.equals(Buffer.from(text))).toBe(true);
     }
+  });
+
+  it("keeps a long string's octets over the request's own when they fill most of it", () => {
+    const text = 'price 5 € café\n'.repeat(1000);
+    const html = `<p>${'Zürich '.repeat(2000)}</p>`;
+    const json = Buffer.from(JSON.stringify({ to: 'a@example.com', text, html }));
+    const room = Buffer.from(json);
+    const body = JSON.parse(room.toString('latin1')) as { text: string; html: string };
+    expect(decodeOctetStrings(body, room)).toBe(true);
+    expect([body.text, body.html]).toEqual([text, html]);
+    const octets = [keptOctets(body, 'text', body.text)!, keptOctets(body, 'html', body.html)!];
+    expect(octets.map((o) => o.toString('utf8'))).toEqual([text, html]);
+    expect(octets.every((o) => o.buffer === room.buffer)).toBe(true);
+    // A long string in a much larger body gets octets of its own: a kept view of the whole
+    // request would hold the rest of it too.
+    const padded = Buffer.from(JSON.stringify({ text, pad: 'x'.repeat(60_000) }));
+    const other = JSON.parse(padded.toString('latin1')) as { text: string };
+    expect(decodeOctetStrings(other, padded)).toBe(true);
+    expect(keptOctets(other, 'text', other.text)!.buffer).not.toBe(padded.buffer);
+    expect(other.text).toBe(text);
   });
 
   it('decodes invalid UTF-8 as the whole-body decode does, and ends on long runs of stray octets', () => {

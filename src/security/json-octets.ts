@@ -28,8 +28,12 @@ export function parsableAsOctets(bytes: Buffer): boolean {
  * (kept-octets.ts). False (the value half-decoded) when a key, or the value itself, is a
  * string that is not ASCII: the caller
  * parses the text as UTF-8 instead, as for any other body.
+ *
+ * `room`: the request's own octets, already parsed, which a long string's octets may be
+ * written over instead of into a buffer of their own (see Room).
  */
-export function decodeOctetStrings(value: unknown): boolean {
+export function decodeOctetStrings(value: unknown, room?: Buffer): boolean {
+  const spare: Room = { octets: room, used: 0 };
   if (typeof value === 'string') return !NON_ASCII.test(value);
   if (value === null || typeof value !== 'object') return true;
   const pending: object[] = [value];
@@ -39,16 +43,39 @@ export function decodeOctetStrings(value: unknown): boolean {
       if (NON_ASCII.test(key)) return false;
       const child = node[key];
       if (typeof child === 'string') {
-        if (NON_ASCII.test(child)) node[key] = decoded(node, key, child);
+        if (NON_ASCII.test(child)) node[key] = decoded(node, key, child, spare);
       } else if (child !== null && typeof child === 'object') pending.push(child);
     }
   }
   return true;
 }
 
-function decoded(owner: object, key: string, latin1: string): string {
-  const octets = Buffer.from(latin1, 'latin1');
-  if (octets.length < KEEP_FROM) return octets.toString('utf8');
+/**
+ * Where a long string's octets go. Each 100 KB Buffer of a request is external memory to V8,
+ * and external memory, not the heap, is what started every full (mark-compact) collection
+ * of a 100 KB text send (`--trace-incremental-marking`: "external memory pressure"), marking
+ * the whole ~50 MB heap each time (issue 20). The request's octets are garbage once parsed,
+ * and a string's octets are never more than its JSON text's, so they are written over them
+ * and kept as a view of that buffer: one 100 KB allocation per request less. Only when they
+ * fill most of it, so a kept view never holds much more than its own octets.
+ */
+interface Room {
+  octets?: Buffer;
+  used: number;
+}
+
+function octetsOf(latin1: string, room: Room): Buffer {
+  const free = room.octets ? room.octets.length - room.used : 0;
+  if (room.octets === undefined || latin1.length > free || latin1.length * 2 < free)
+    return Buffer.from(latin1, 'latin1');
+  const start = room.used;
+  room.used += room.octets.write(latin1, start, 'latin1');
+  return room.octets.subarray(start, room.used);
+}
+
+function decoded(owner: object, key: string, latin1: string, room: Room): string {
+  if (latin1.length < KEEP_FROM) return Buffer.from(latin1, 'latin1').toString('utf8');
+  const octets = octetsOf(latin1, room);
   let text = '';
   for (let at = 0; at < octets.length;) {
     let end = Math.min(octets.length, at + PIECE);

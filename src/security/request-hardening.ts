@@ -188,9 +188,10 @@ export function hardenFastify(adapter: FastifyAdapter, options: HardeningOptions
       value = suspect;
     }
     if (value !== suspect && hasPrototypeKeys(value)) value = suspect;
-    if (value !== suspect && asOctets && !decodeOctetStrings(value)) value = suspect;
+    // The request's octets are not read again: a long string's octets may go over them.
+    if (value !== suspect && asOctets && !decodeOctetStrings(value, bytes)) value = suspect;
     if (value === suspect)
-      void parse(request, asOctets ? bytes.toString('utf8', start) : text, done);
+      void parse(request, asOctets ? Buffer.from(text, 'latin1').toString('utf8') : text, done);
     else done(null, value);
   });
 }

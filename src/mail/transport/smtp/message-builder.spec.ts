@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { buildMessage, envelopeOf, isPlain } from './message-builder';
-import { toWire, wireParts } from './wire-text';
+import { lineEndsIfFit } from './body-encoding';
+import { toWire, wireOctets, wireParts } from './wire-text';
 import * as singlePart from './single-part';
 
 const base = { from: 'A <a@example.com>', to: ['b@example.com'], subject: 'S', text: 'T' };
@@ -55,6 +56,22 @@ describe('message builder', () => {
         expect(wireParts(whole, body).toString('latin1')).toBe(toWire(whole + body));
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('a body written from its octets line by line gives the octets of the latin1 text', () => {
+    const piece = fc.constantFrom('a', '.', '..', '\n', '\n.', 'é', '€', ' ', 'x'.repeat(70));
+    const text = fc.array(piece, { maxLength: 60 }).map((pieces) => pieces.join(''));
+    fc.assert(
+      fc.property(fc.constantFrom('', 'H: v\r\n\r\n', '.\r\n'), text, (head, body) => {
+        const octets = Buffer.from(body, 'utf8');
+        const ends = lineEndsIfFit(octets);
+        expect(ends).toBeDefined();
+        expect(wireOctets(head, octets, ends!).toString('latin1')).toBe(
+          wireParts(head, octets.toString('latin1')).toString('latin1'),
+        );
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -5,8 +5,8 @@ import type { OutgoingEmail } from '../mail-transport';
 import { bodyOctets } from '../body-octets';
 import { preparedHeaders } from '../prepared-headers';
 import { messageError } from './smtp-error';
-import { linesFit } from './body-encoding';
-import { toWire, wireParts } from './wire-text';
+import { lineEndsIfFit, linesFit } from './body-encoding';
+import { toWire, wireOctets, wireParts } from './wire-text';
 import { singlePartText, standInFor, useIdentityEncodings } from './single-part';
 
 export interface Envelope {
@@ -135,6 +135,13 @@ function buildPlain(
   return { envelope, payload, eightBit: false, size: payload.length, messageId, path: 'plain' };
 }
 
+/** A body's octets go to the wire line by line when they can (no CR), else as latin1 text. */
+function wirePayload(head: string, body: string | Buffer): Buffer {
+  if (typeof body === 'string') return wireParts(head, body);
+  const ends = lineEndsIfFit(body);
+  return ends ? wireOctets(head, body, ends) : wireParts(head, body.toString('latin1'));
+}
+
 function buildComposed(
   email: OutgoingEmail,
   emailId: string,
@@ -159,9 +166,10 @@ function buildComposed(
   });
   const root = composer.compile();
   const chose8bit = useIdentityEncodings(root, email, eightBitMime, standIn);
-  const built = (head: string, body: string): BuiltMessage => {
-    const payload = wireParts(head, body);
-    const eightBit = EIGHT_BIT.test(head) || EIGHT_BIT.test(body);
+  const built = (head: string, body: string | Buffer): BuiltMessage => {
+    const payload = wirePayload(head, body);
+    const eightBit =
+      EIGHT_BIT.test(head) || (typeof body === 'string' ? EIGHT_BIT.test(body) : !isAscii(body));
     return {
       envelope,
       payload,

@@ -79,13 +79,14 @@ export function useIdentityEncodings(
  * last-newline step only adds a line end that toWire adds anyway. Built directly, the body
  * is not piped through streams and concatenated again, and a large body's octets are the
  * ones the spool already encoded (body-octets.ts): issue 20. Head and body come apart, so
- * the body's line ends are converted on their own (wire-text.ts, wireParts).
+ * the body's line ends are converted on their own (wire-text.ts); a large body comes as its
+ * octets, a short one as latin1 characters.
  */
 export function singlePartText(
   root: MimeNode,
   email: OutgoingEmail,
   standIn?: StandIn,
-): { head: string; body: string } | undefined {
+): { head: string; body: string | Buffer } | undefined {
   const node = root as unknown as NodeInternals;
   if (node.multipart || node._raw || node.newline) return undefined;
   if (node._transforms.length > 0 || node._processFuncs.length > 0) return undefined;
@@ -95,6 +96,6 @@ export function singlePartText(
   const encoding = root.getTransferEncoding();
   if (encoding === 'quoted-printable' || encoding === 'base64') return undefined;
   const head = Buffer.from(`${root.buildHeaders()}\r\n\r\n`, 'utf8').toString('latin1');
-  const octets = bodyOctets(email, field) ?? Buffer.from(content as string, 'utf8');
-  return { head, body: octets.toString('latin1') };
+  const octets = bodyOctets(email, field);
+  return { head, body: octets ?? Buffer.from(content as string, 'utf8').toString('latin1') };
 }

@@ -40,3 +40,37 @@ export function wireParts(head: string, body: string): Buffer {
   for (const part of parts) at += payload.write(part, at, 'latin1');
   return payload;
 }
+
+/**
+ * The octets of toWire(head + body as latin1), for a head that ends with a line end and a
+ * body's UTF-8 octets with no CR whose LF offsets are `ends` (body-encoding.ts,
+ * lineEndsIfFit): the body is copied line by line into the payload, a CR before each LF and
+ * a dot before each line that starts with one. wireParts would read the octets as a latin1
+ * string, convert it into a rope of pieces and flatten that: three copies of a 100 KB body
+ * on the heap, which the garbage collector then had to scavenge and promote (issue 20).
+ */
+export function wireOctets(head: string, body: Buffer, ends: Int32Array): Buffer {
+  const wireHead = stuffed(head);
+  const last = body.length - 1;
+  let dots = body[0] === 0x2e ? 1 : 0;
+  for (let i = 0; i < ends.length; i++) if (body[ends[i] + 1] === 0x2e) dots++;
+  const closed = body.length === 0 ? wireHead.endsWith('\r\n') : body[last] === 0x0a;
+  const size = wireHead.length + body.length + ends.length + dots + (closed ? 0 : 2) + 3;
+  const payload = Buffer.allocUnsafe(size);
+  let at = payload.write(wireHead, 0, 'latin1');
+  let start = 0;
+  for (let i = 0; i <= ends.length; i++) {
+    const end = i < ends.length ? ends[i] : body.length;
+    if (start > last) break;
+    if (body[start] === 0x2e) payload[at++] = 0x2e;
+    at += body.copy(payload, at, start, end);
+    if (i < ends.length) {
+      payload[at++] = 0x0d;
+      payload[at++] = 0x0a;
+    }
+    start = end + 1;
+  }
+  if (!closed) at += payload.write('\r\n', at, 'latin1');
+  payload.write('.\r\n', at, 'latin1');
+  return payload;
+}
