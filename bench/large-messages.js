@@ -12,9 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const procs = require('./lib/procs');
-const { fire } = require('./lib/load');
-const { median } = require('./lib/stats');
-const { quiet } = require('./lib/cpu-compare');
+const { LARGE_BODIES: BODIES, largeRounds, largeFigures } = require('./lib/large');
 
 const ROUNDS = Number(process.env.LARGE_ROUNDS ?? 5);
 const REQUESTS = Number(process.env.LARGE_REQUESTS ?? 400);
@@ -22,38 +20,6 @@ const CONNECTIONS = Number(process.env.LARGE_CONNECTIONS ?? 8);
 const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
 const GC = process.env.BENCH_GC === '1';
 const PROFILE_DIR = path.join(__dirname, 'profiles');
-
-/** ~100 KB of prose: mostly ASCII, a little UTF-8 (accents, a euro sign), lines under 80. */
-function largeText(bytes = 100_000) {
-  const words = ['delivery', 'relay', 'queue', 'message', 'café', 'naïve', 'price 5 €', 'retry'];
-  let out = '';
-  let line = '';
-  for (let i = 0; Buffer.byteLength(out) < bytes; i++) {
-    line += (line ? ' ' : '') + words[(i * 7) % words.length];
-    if (line.length > 70) {
-      out += `${line}\n`;
-      line = '';
-    }
-  }
-  return out;
-}
-
-/** ~100 KB of html as templates emit it: long lines (~650 characters, under 998 octets), some UTF-8. */
-function largeHtml(bytes = 100_000) {
-  let out = '<!DOCTYPE html><html><head><meta charset="utf-8"><title>Report</title></head><body>\n';
-  for (let row = 0; Buffer.byteLength(out) < bytes; row++) {
-    let line = `<table class="r${row}">`;
-    while (line.length < 600)
-      line += `<tr><td style="padding:4px">Zürich ${row}</td><td>12,50 €</td></tr>`;
-    out += `${line}</table>\n`;
-  }
-  return `${out}</body></html>\n`;
-}
-
-const BODIES = {
-  text: { to: 'someone@example.com', subject: 'large text', text: largeText() },
-  html: { to: 'someone@example.com', subject: 'large html', html: largeHtml() },
-};
 
 const builds = process.argv.slice(2).map((arg) => {
   const [head, ...vars] = arg.split(',');
@@ -110,37 +76,22 @@ async function main() {
           gc.markCompacts += chunk.split(': Mark-Compact ').length - 1;
         });
       }
-      apps.push({ ...build, app, gc, cpu: { text: [], html: [] } });
+      apps.push({ ...build, app, gc });
     }
-    const send = (a, kind, amount) =>
-      fire({
-        url: `${a.app.url}/send-email`,
-        body: BODIES[kind],
-        connections: CONNECTIONS,
-        amount,
-        clients: CLIENTS,
-      });
-    for (const a of apps) for (const kind of Object.keys(BODIES)) await send(a, kind, 200);
-    await quiet(sink);
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = apps.map((_, i) => apps[(i + round) % apps.length]);
-      for (const kind of Object.keys(BODIES)) {
-        for (const a of order) {
-          const before = procs.cpuSeconds(a.app.pid);
-          a.gc.counting = true;
-          const r = await send(a, kind, REQUESTS);
-          await quiet(sink);
-          a.gc.counting = false;
-          a.gc.requests += r.total;
-          const ms = ((procs.cpuSeconds(a.app.pid) - before) * 1000) / r.total;
-          if (r.ok200 !== r.total)
-            process.stderr.write(
-              `[large-messages] ${a.label} ${kind}: ${r.total - r.ok200} non-200\n`,
-            );
-          a.cpu[kind].push(ms);
-        }
-      }
-    }
+    await largeRounds({
+      sink,
+      apps,
+      rounds: ROUNDS,
+      requests: REQUESTS,
+      connections: CONNECTIONS,
+      clients: CLIENTS,
+      onBatch: (a, counting, requests) => {
+        a.gc.counting = counting;
+        if (!counting) a.gc.requests += requests;
+      },
+    });
+    for (const a of apps)
+      if (a.non200 > 0) process.stderr.write(`[large-messages] ${a.label}: ${a.non200} non-200\n`);
   } finally {
     await Promise.all(apps.map((a) => a.app.stop()));
     await sink.stop();
@@ -155,10 +106,10 @@ async function main() {
   );
   for (const kind of Object.keys(BODIES)) {
     for (const a of apps) {
-      const ratio = median(a.cpu[kind].map((x, i) => x / apps[0].cpu[kind][i]));
+      const { cpuMs, ratio } = largeFigures(a, apps[0], kind);
       const vs = a === apps[0] ? '' : `${ratio >= 1 ? '+' : ''}${((ratio - 1) * 100).toFixed(1)} %`;
       process.stdout.write(
-        `| ${kind} | ${a.label} | ${median(a.cpu[kind]).toFixed(3)} | ${vs} | ${a.cpu[kind].map((x) => x.toFixed(2)).join(' ')} |\n`,
+        `| ${kind} | ${a.label} | ${cpuMs.toFixed(3)} | ${vs} | ${a.cpu[kind].map((x) => x.toFixed(2)).join(' ')} |\n`,
       );
     }
   }

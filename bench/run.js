@@ -4,12 +4,13 @@
 // stops everything and prints a Markdown table of medians. See docs/benchmarks.md.
 //
 //   node bench/run.js                 all scenarios
-//   node bench/run.js --only=0,3      some of them (0..10; 0 is the headline: the default)
+//   node bench/run.js --only=0,3      some of them (0..11; 0 is the headline: the default)
 //   node bench/run.js --only=10       the default next to the original FastAPI app it grew from
 //                                     (bench/reference/recipe_app.py; needs Debian's
 //                                     python3-fastapi, see bench/reference.js; fails without)
 //   node bench/run.js --only=9        the Redis driver on a Redis Cluster (3 masters it starts
 //                                     and stops) next to the single Redis at 127.0.0.1:6379
+//   node bench/run.js --only=11       100 KB text and html on the default, memory beside it
 //   node bench/run.js --smoke         a few seconds of scenario 3, asserting no loss only
 //   node bench/run.js --smoke=cluster the same through the redis driver on a Redis Cluster it
 //                                     starts and stops (asserting no loss, nodes gone after)
@@ -27,6 +28,7 @@ const { headline, headlineRows } = require('./lib/headline');
 const { clusterBench, clusterRows } = require('./lib/cluster');
 const { startCluster } = require('./lib/redis-cluster');
 const { referenceBench, referenceRows, recipeVersions } = require('./lib/reference');
+const { LARGE_BODIES, largeRounds, largeFigures } = require('./lib/large');
 
 const args = process.argv.slice(2);
 const SMOKE_CLUSTER = args.includes('--smoke=cluster');
@@ -45,6 +47,7 @@ const DURATION = envInt('BENCH_DURATION', 5);
 const RUNS = envInt('BENCH_RUNS', 5);
 const CONNECTIONS = envInt('BENCH_CONNECTIONS', 64);
 const MEMORY_EMAILS = envInt('BENCH_MEMORY_EMAILS', 100_000);
+const LARGE_REQUESTS = envInt('BENCH_LARGE_REQUESTS', 400);
 const WARMUP_EMAILS = envInt('BENCH_MEMORY_WARMUP', 60_000);
 const TIMEOUT_S = envInt('BENCH_TIMEOUT', SMOKE ? 60 : 900);
 const CLIENTS = ['alpha', 'beta', 'gamma', 'delta'];
@@ -406,6 +409,39 @@ async function redisDriver(sink) {
   }
 }
 
+/**
+ * Scenario 11: 100 KB text and 100 KB html (bench/lib/large.js) on the default configuration,
+ * the memory driver beside it, paired rounds at 8 connections: app CPU per request, the figure
+ * issue 20's large-message targets are set in.
+ */
+async function largeMessages(sink) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mailwatch-bench-large-'));
+  const apps = [];
+  try {
+    const variants = [
+      ['spool (default)', { QUEUE_DRIVER: 'spool', SPOOL_PATH: path.join(dir, 'spool.db') }],
+      ['memory', { QUEUE_DRIVER: 'memory' }],
+    ];
+    for (const [label, env] of variants)
+      apps.push({ label, app: await startApp(appEnv(sink, env), `large-${label.split(' ')[0]}`) });
+    await largeRounds({
+      sink,
+      apps,
+      rounds: RUNS,
+      requests: LARGE_REQUESTS,
+      connections: 8,
+      clients: CLIENTS,
+    });
+    return {
+      requests: LARGE_REQUESTS,
+      apps: apps.map(({ label, cpu, non200 }) => ({ label, cpu, non200 })),
+    };
+  } finally {
+    await Promise.all(apps.map((a) => a.app.stop()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Scenario 9: bench/lib/cluster.js; n/a without the single Redis or redis-server. */
 async function redisCluster(sink) {
   if (!(await redisReachable())) return { na: 'n/a (no Redis at 127.0.0.1:6379)' };
@@ -640,6 +676,8 @@ function report(r) {
   }
   const reference = r.reference ? referenceRows(r.reference, fmt) : undefined;
   if (reference) reference.rows.forEach((cells) => row(...cells));
+  const large = r.large ? largeRows(r.large) : undefined;
+  if (large) large.rows.forEach((cells) => row(...cells));
   lines.push('');
   lines.push('Targets:');
   const target = (ok, text) => lines.push(`- ${ok ? '✅' : '❌'} ${text}`);
@@ -673,6 +711,14 @@ function report(r) {
     );
   }
   if (reference) reference.targets.forEach(([ok, text]) => target(ok, text));
+  if (large) large.targets.forEach(([ok, text]) => target(ok, text));
+  if (r.redis && !r.redis.na) {
+    const { one, two } = r.redis;
+    target(
+      two.rps > one.rps && one.lost + two.lost === 0,
+      `two apps on one Redis ${fmt(two.rps)} req/s = ×${(two.rps / one.rps).toFixed(2)} of one app's ${fmt(one.rps)} (> 1; not paired: one app's runs, then two), ${one.lost + two.lost} lost`,
+    );
+  }
   if (r.cluster && !r.cluster.na) {
     const { lost } = clusterRows(r.cluster, fmt);
     target(lost === 0, `Redis Cluster scenario: ${lost} lost (every 200 at the sink)`);
@@ -688,6 +734,33 @@ function report(r) {
       `RSS flat over ${fmt(r.memory.ok200)} emails: ${r.memory.growth >= 0 ? '+' : '−'}${fmt(Math.abs(r.memory.growth) / 2 ** 20, 1)} MiB (≤ 5 % of ${fmt(r.memory.before / 2 ** 20, 0)} MiB), ${r.memory.lost} lost`,
     );
   return lines.join('\n');
+}
+
+/** Scenario 11's rows and its two targets (issue 20: text ≤ 1.2 ms, html ≤ 2 ms, default). */
+function largeRows(large) {
+  const rows = [];
+  const targets = [];
+  const [spool] = large.apps;
+  for (const kind of Object.keys(LARGE_BODIES)) {
+    const bytes = Buffer.byteLength(LARGE_BODIES[kind][kind]);
+    for (const a of large.apps) {
+      const { cpuMs, ratio } = largeFigures(a, spool, kind);
+      rows.push([
+        rows.length === 0 ? 11 : '',
+        `${fmt(bytes / 1000, 0)} KB ${kind}, ${a.label}, 8 connections`,
+        'app CPU ms per request',
+        cpuMs.toFixed(3),
+        `${a === spool ? '' : `vs default (paired median): ×${ratio.toFixed(2)}; `}rounds ${a.cpu[kind].map((x) => x.toFixed(2)).join(', ')} (${fmt(large.requests)} requests each); non-200: ${a.non200}`,
+      ]);
+    }
+    const limit = kind === 'text' ? 1.2 : 2;
+    const cpuMs = largeFigures(spool, spool, kind).cpuMs;
+    targets.push([
+      cpuMs <= limit && spool.non200 === 0,
+      `default, 100 KB ${kind}: ${cpuMs.toFixed(3)} ms app CPU per request (≤ ${limit} ms)`,
+    ]);
+  }
+  return { rows, targets };
 }
 
 async function smoke() {
@@ -804,6 +877,10 @@ async function main() {
         connectionsList: [...new Set([32, CONNECTIONS])],
         clients: CLIENTS,
       });
+    }
+    if (wanted(11)) {
+      log('11: 100 KB text and html, the default vs memory, paired rounds');
+      results.large = await largeMessages(sink);
     }
   } finally {
     await procs.stopAll();
