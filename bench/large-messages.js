@@ -43,6 +43,8 @@ async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'large-bench-'));
   const sink = await procs.startSink();
   const apps = [];
+  // --trace-gc prints one line per collection on stdout, which procs pipes only for this.
+  if (GC) process.env.X_STDOUT = '1';
   try {
     for (const build of builds) {
       const nodeArgs =
@@ -53,9 +55,7 @@ async function main() {
               `--cpu-prof-name=large-${build.label}-${Date.now()}.cpuprofile`,
             ]
           : [];
-      // --trace-gc prints one line per collection on stdout, which is piped only for this.
       if (GC) nodeArgs.push('--trace-gc');
-      if (GC) process.env.X_STDOUT = '1';
       const app = await procs.startApp(
         {
           SMTP_URL: sink.url,

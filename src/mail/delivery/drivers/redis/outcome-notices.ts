@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 
+/** Longest a wait holds its first read for its email's subscription. */
+const WATCH_READY_MS = 250;
+
 /**
  * Who hears that an email reached its outcome, for the callers waiting on it (a synchronous
  * send, a repeated Idempotency-Key). Replaces BullMQ's QueueEvents reader, which had every
@@ -18,9 +21,6 @@ import type { Redis } from 'ioredis';
  * Pub/sub is at most once: a notice lost in a reconnect or failover leaves the waiter to its
  * one-second re-read (RedisDeliveryQueue.waitForOutcome), as a missed event did before.
  */
-/** Longest a wait holds its first read for its email's subscription. */
-const WATCH_READY_MS = 250;
-
 export class OutcomeNotices {
   /** This process as an origin: the channel its waiters listen on. */
   readonly replica = randomUUID();
