@@ -12,12 +12,31 @@ interface Kept {
   octets: Buffer;
 }
 
-const kept = new WeakMap<object, Map<string, Kept>>();
+/**
+ * The entries live on their owner, under a symbol and not enumerable (JSON, spreads and
+ * Object.assign do not see or copy them), not in a module-level WeakMap: V8's scavenger visits
+ * an old WeakMap's values strongly, so every entry kept its body alive through the next minor
+ * collection and a 100 KB body was promoted with it — all of them, measured, each left for a
+ * full collection (issue 20). An owner that cannot take a property keeps nothing: its octets
+ * are encoded again when needed.
+ */
+const KEPT = Symbol('keptOctets');
+type Owner = { [KEPT]?: Map<string, Kept> };
+
+function entriesOf(owner: object): Map<string, Kept> | undefined {
+  return (owner as Owner)[KEPT];
+}
+
+function attach(owner: object, entries: Map<string, Kept>): boolean {
+  if (Object.prototype.hasOwnProperty.call(owner, KEPT)) return true;
+  if (!Object.isExtensible(owner)) return false;
+  Object.defineProperty(owner, KEPT, { value: entries });
+  return true;
+}
 
 export function keepOctets(owner: object, key: string, source: string, octets: Buffer): void {
-  let entries = kept.get(owner);
-  if (!entries) kept.set(owner, (entries = new Map<string, Kept>()));
-  entries.set(key, { source, octets });
+  const entries = entriesOf(owner) ?? new Map<string, Kept>();
+  if (attach(owner, entries)) entries.set(key, { source, octets });
 }
 
 /**
@@ -26,13 +45,13 @@ export function keepOctets(owner: object, key: string, source: string, octets: B
  * compared by content, which flattens it but still finds the right octets.
  */
 export function keptOctets(owner: object, key: string, source: string): Buffer | undefined {
-  const entry = kept.get(owner)?.get(key);
+  const entry = entriesOf(owner)?.get(key);
   return entry !== undefined && entry.source === source ? entry.octets : undefined;
 }
 
 /** `to` was made from `from` (same string properties): it shares `from`'s kept octets. */
 export function carryOctets(from: unknown, to: object): void {
   if (typeof from !== 'object' || from === null || from === to) return;
-  const entries = kept.get(from);
-  if (entries && !kept.has(to)) kept.set(to, entries);
+  const entries = entriesOf(from);
+  if (entries) attach(to, entries);
 }

@@ -51,9 +51,12 @@ export function identityEncoding(
 /**
  * Per octets (a large body's, tested for the stand-in and for the part): one line scan, whose
  * line ends the wire reuses (wireOctets); false when the body cannot go as it is. The ends
- * stay as long as the octets do: 4 octets per line, ~6 % of a body of 70-octet lines.
+ * stay as long as the octets do: 4 octets per line, ~6 % of a body of 70-octet lines. They are
+ * kept on the octets (a hidden symbol property), not in a WeakMap, whose values V8's minor
+ * collections keep alive (kept-octets.ts).
  */
-const scanned = new WeakMap<Buffer, Int32Array | false>();
+const LINE_ENDS = Symbol('lineEnds');
+type Scanned = Buffer & { [LINE_ENDS]?: Int32Array | false };
 
 /**
  * identityEncoding from the text's UTF-8 octets (a large body's, body-octets.ts): CR, NUL and
@@ -78,8 +81,11 @@ let endsScratch = new Int32Array(4096);
  * now; issue 20's profile).
  */
 export function lineEndsIfFit(octets: Buffer): Int32Array | undefined {
-  let ends = scanned.get(octets);
-  if (ends === undefined) scanned.set(octets, (ends = scanLines(octets)));
+  let ends = (octets as Scanned)[LINE_ENDS];
+  if (ends === undefined) {
+    ends = scanLines(octets);
+    Object.defineProperty(octets, LINE_ENDS, { value: ends });
+  }
   return ends || undefined;
 }
 
