@@ -3,6 +3,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { ReplyParser, type SmtpReply } from './smtp-reply';
 import type { SmtpEngineOptions } from './smtp-options';
 import { ConversationLog } from './smtp-conversation-log';
+import { holdPayload } from './payload-pool';
 
 /** Why a read did not produce a reply; the session turns it into a classified error. */
 export class ChannelFault extends Error {
@@ -40,6 +41,8 @@ export class SmtpChannel {
   private parser!: ReplyParser;
   private readonly waiters: Waiter[] = [];
   private unsent: Array<string | Buffer> | undefined;
+  /** Lets go of the pooled payloads among `unsent` once the socket is done with them. */
+  private unsentHolds: Array<() => void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   closed = false;
   secure: boolean;
@@ -89,7 +92,12 @@ export class SmtpChannel {
    */
   write(data: string | Buffer, shown?: string): void {
     if (this.closed) return;
+    const hold = holdPayload(data);
+    // A payload whose send already ended may be another message's by now: never written,
+    // and the connection, left waiting for a body, is closed.
+    if (hold === false) return this.destroy();
     this.log?.sent(data, shown);
+    if (hold) (this.unsentHolds ??= []).push(hold);
     if (this.unsent) return void this.unsent.push(data);
     this.unsent = [data];
     queueMicrotask(() => this.flush());
@@ -141,14 +149,17 @@ export class SmtpChannel {
 
   private flush(): void {
     const parts = this.unsent;
-    this.unsent = undefined;
-    if (!parts || this.closed) return;
-    if (parts.length === 1) return void this.socket.write(parts[0]);
+    const holds = this.unsentHolds;
+    this.unsent = this.unsentHolds = undefined;
+    // The socket calls back once it no longer needs the octets: written, failed or destroyed.
+    const done = holds && (() => holds.forEach((letGo) => letGo()));
+    if (!parts || this.closed) return done?.();
+    if (parts.length === 1) return void this.socket.write(parts[0], done);
     // Commands are UTF-8 (SMTPUTF8 addresses); a composed message is already octets. Corked,
     // the parts leave in one writev: a message is not copied into a concatenation.
     if (parts.every((p) => typeof p === 'string')) return void this.socket.write(parts.join(''));
     this.socket.cork();
-    for (const part of parts) this.socket.write(part);
+    parts.forEach((part, i) => this.socket.write(part, i === parts.length - 1 ? done : undefined));
     this.socket.uncork();
   }
 

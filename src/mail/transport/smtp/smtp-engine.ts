@@ -10,6 +10,7 @@ import { buildMessage, type BuiltMessage } from './message-builder';
 import type { PoolStats, SmtpPool } from './smtp-pool';
 import type { SmtpEngineOptions } from './smtp-options';
 import { SmtpRelay } from './smtp-relay';
+import { releasePayload } from './payload-pool';
 import { RelaySet } from './relay-set';
 import type { RejectedRecipient } from './smtp-transaction';
 import { isNo8BitMime, SmtpDeliveryError } from './smtp-error';
@@ -101,14 +102,14 @@ export class SmtpEngineTransport implements MailTransport {
     let built = await this.build(email, emailId);
     let result;
     try {
-      result = await this.set.send(built);
+      result = await this.sendBuilt(built);
     } catch (err) {
       // The relay stopped offering 8BITMIME (or never did): the parts sent 8bit by choice go
       // quoted-printable from now on. Refused before DATA, so nothing was delivered.
       if (!built.chose8bit || !isNo8BitMime(err)) throw err;
       this.eightBitMime = false;
       built = await this.build(email, emailId);
-      result = await this.set.send(built);
+      result = await this.sendBuilt(built);
     }
     return {
       messageId: built.messageId,
@@ -117,6 +118,19 @@ export class SmtpEngineTransport implements MailTransport {
       rejected: result.rejected,
       ...(this.set.relays.length > 1 ? { relay: result.relay } : {}),
     };
+  }
+
+  /**
+   * Once a send settles, whether it went, failed or timed out, no connection writes its
+   * payload again (the pool closes a connection it gives up on): a pooled payload's buffer
+   * may then serve another message (payload-pool.ts).
+   */
+  private async sendBuilt(built: BuiltMessage) {
+    try {
+      return await this.set.send(built);
+    } finally {
+      releasePayload(built.payload);
+    }
   }
 
   private async build(email: OutgoingEmail, emailId: string): Promise<BuiltMessage> {

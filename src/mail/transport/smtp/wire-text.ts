@@ -1,3 +1,5 @@
+import { payloadBuffer } from './payload-pool';
+
 /**
  * A message's text as it goes after DATA (RFC 5321 §4.5.2): CRLF line ends, dot-stuffed, then
  * the end-of-data line. Its input is ASCII, or octets read as latin1 (message-builder.ts).
@@ -35,7 +37,7 @@ export function wireParts(head: string, body: string): Buffer {
   const parts = [stuffed(head), stuffed(body)];
   if (!(parts[1] || parts[0]).endsWith('\r\n')) parts.push('\r\n');
   parts.push('.\r\n');
-  const payload = Buffer.allocUnsafe(parts.reduce((sum, part) => sum + part.length, 0));
+  const payload = payloadBuffer(parts.reduce((sum, part) => sum + part.length, 0));
   let at = 0;
   for (const part of parts) at += payload.write(part, at, 'latin1');
   return payload;
@@ -56,7 +58,7 @@ export function wireOctets(head: string, body: Buffer, ends: Int32Array): Buffer
   for (let i = 0; i < ends.length; i++) if (body[ends[i] + 1] === 0x2e) dots++;
   const closed = body.length === 0 ? wireHead.endsWith('\r\n') : body[last] === 0x0a;
   const size = wireHead.length + body.length + ends.length + dots + (closed ? 0 : 2) + 3;
-  const payload = Buffer.allocUnsafe(size);
+  const payload = payloadBuffer(size);
   let at = payload.write(wireHead, 0, 'latin1');
   let start = 0;
   for (let i = 0; i <= ends.length; i++) {
