@@ -6,6 +6,9 @@ const { fire } = require('./load');
 const { quiet } = require('./cpu-compare');
 const { median } = require('./stats');
 
+/** Requests of each body an app gets before the measured rounds. */
+const WARM_UP = Number(process.env.BENCH_LARGE_WARM_UP ?? 1000);
+
 /** ~100 KB of prose: mostly ASCII, a little UTF-8 (accents, a euro sign), lines under 80. */
 function largeText(bytes = 100_000) {
   const words = ['delivery', 'relay', 'queue', 'message', 'café', 'naïve', 'price 5 €', 'retry'];
@@ -56,7 +59,9 @@ async function largeRounds({ sink, apps, rounds, requests, connections, clients,
   for (const a of apps) {
     a.cpu = { text: [], html: [] };
     a.non200 = 0;
-    for (const kind of Object.keys(LARGE_BODIES)) await send(a, kind, 200);
+    // Warm: V8 was still optimising the large-body path after a few hundred requests (its
+    // compiler threads ~5 % of the CPU), which put a first round 20-30 % above the others.
+    for (const kind of Object.keys(LARGE_BODIES)) await send(a, kind, WARM_UP);
   }
   await quiet(sink);
   for (let round = 0; round < rounds; round++) {
