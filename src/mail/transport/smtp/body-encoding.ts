@@ -84,7 +84,7 @@ export function lineEndsIfFit(octets: Buffer): Int32Array | undefined {
   let ends = (octets as Scanned)[LINE_ENDS];
   if (ends === undefined) {
     ends = scanLines(octets);
-    Object.defineProperty(octets, LINE_ENDS, { value: ends });
+    if (Object.isExtensible(octets)) Object.defineProperty(octets, LINE_ENDS, { value: ends });
   }
   return ends || undefined;
 }

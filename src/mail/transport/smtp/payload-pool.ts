@@ -2,8 +2,8 @@
  * Reused buffers for large wire payloads (wire-text.ts). Every Buffer over 4 KB is memory
  * outside V8's heap, and V8 starts a full collection — marking the whole ~50 MB heap — after
  * about 64 MB of it has been allocated, however briefly each piece lived: a fresh 100 KB
- * payload per message was one full collection per ~400 large messages. Measured with the
- * payloads reused: a third of the full collections (issue 20, docs/benchmarks.md).
+ * payload per message was one full collection per ~400 large messages. With the payloads
+ * reused: 2.5 → 0.3 full collections per 1,000 (issue 20, docs/benchmarks.md).
  *
  * A pooled payload is leased: the engine holds it from building to the end of its send
  * (releasePayload), and every socket write of it holds it until the socket is done with its
