@@ -112,6 +112,40 @@ export class Admission {
         : undefined;
   }
 
+  /**
+   * After an add that missed its bound: withdraws the id if Redis answers within `waitMs`,
+   * and says what happened — 0: nothing will be sent; -1: a worker already holds the job, it
+   * goes out (the add did run: the reply was late on this side, e.g. an event loop busy past
+   * the bound under load — CI caught one such 503 whose email was delivered). Undefined when
+   * Redis did not answer in time: the withdrawal carries on as withdraw() does, and a worker
+   * found holding the job then is logged as a possible duplicate.
+   */
+  async withdrawSoon(jobId: string, waitMs: number): Promise<number | undefined> {
+    let late = false;
+    const verdict = this.fence(jobId, 0).then(
+      (answer) => {
+        if (late && answer === -1) this.possibleDuplicate(jobId, 'a worker had already taken it');
+        return answer;
+      },
+      () => {
+        this.retryLater(jobId);
+        return undefined;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => {
+        late = true;
+        resolve(undefined);
+      }, waitMs);
+    });
+    try {
+      return await Promise.race([verdict, waited]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Withdraws the id; 0 = nothing will be sent, -1 = a worker holds it and it goes out. */
   async withdrawNow(jobId: string): Promise<number> {
     const verdict = await this.fence(jobId, 0);
