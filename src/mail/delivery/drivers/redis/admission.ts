@@ -1,8 +1,9 @@
-import type { Queue } from 'bullmq';
+import type { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RedisClock } from '../../../../redis/redis-clock';
 import type { JobData, JobResult } from './delivery-job';
 import type { DuplicateFlags } from './duplicate-flags';
+import type { RedisBounds } from './redis-bounds';
 
 /**
  * The fence of one job id. Within its deadline (server clock) it answers 1 and changes
@@ -32,6 +33,8 @@ return 0`;
 const MARKER_TTL_MS = 600_000;
 /** Withdrawals Redis did not answer, retried this often until it does (or the app stops). */
 const WITHDRAW_RETRY_MS = 500;
+/** How long a request whose add missed its bound waits to learn whether a worker took it. */
+const WITHDRAW_WAIT_MS = 250;
 /** More unanswered withdrawals than this are not kept: each is logged as it is dropped. */
 const WITHDRAW_PENDING_MAX = 10_000;
 
@@ -144,6 +147,22 @@ export class Admission {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * A job whose add missed its bound, when a worker had taken it already: the caller accepts
+   * it instead of answering 503 (a frozen Redis still gets its 503 within about
+   * REDIS_TIMEOUT_MS + WITHDRAW_WAIT_MS). Undefined when it was withdrawn, or when it cannot
+   * be read back — then logged as a possible duplicate.
+   */
+  async takenAfterAll(
+    jobId: string,
+    bounds: RedisBounds,
+  ): Promise<Job<JobData, JobResult> | undefined> {
+    if ((await this.withdrawSoon(jobId, WITHDRAW_WAIT_MS)) !== -1) return undefined;
+    const job = await bounds.run(this.queue.getJob(jobId)).catch(() => undefined);
+    if (!job) this.possibleDuplicate(jobId, 'a worker had already taken it');
+    return job ?? undefined;
   }
 
   /** Withdraws the id; 0 = nothing will be sent, -1 = a worker holds it and it goes out. */

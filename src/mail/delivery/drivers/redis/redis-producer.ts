@@ -1,4 +1,4 @@
-import { Queue, type Job } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { MailConfig } from '../../../../config/mail.config';
 import { newEmailId } from '../../email-id';
@@ -30,9 +30,6 @@ import type { ReplicaAck } from './replica-ack';
 /** ioredis's refusal of a command while disconnected (no offline queue): it never left. */
 const neverSent = (err: unknown): boolean =>
   err instanceof Error && err.message.includes('enableOfflineQueue');
-
-/** How long a request whose add missed its bound waits to learn whether a worker took it. */
-const WITHDRAW_WAIT_MS = 250;
 
 /** Dead letters read per Redis call, and at most this many looked at, when listing one client's. */
 const FAILED_PAGE = 200;
@@ -127,26 +124,13 @@ export class RedisProducer {
       // Refused before anything was written to the socket: nothing to take back.
       if (neverSent(err)) throw err;
       // 503 only if nothing goes out: a job a worker already took is accepted after all.
-      const taken = await this.takenAfterAll(jobId);
+      const taken = await this.admission.takenAfterAll(jobId, this.bounds);
       if (!taken) throw err;
       job = taken;
     }
     this.backlog.count++;
     await this.confirmReplicated(jobId);
     return jobToView(job, 'waiting');
-  }
-
-  /**
-   * A job whose add missed its bound, when a worker had taken it already (see
-   * Admission.withdrawSoon; briefly, so a frozen Redis still gets its 503 within about
-   * REDIS_TIMEOUT_MS + WITHDRAW_WAIT_MS). Undefined when it was withdrawn — or when it cannot
-   * be read back, which is logged as a possible duplicate.
-   */
-  private async takenAfterAll(jobId: string): Promise<Job<JobData, JobResult> | undefined> {
-    if ((await this.admission.withdrawSoon(jobId, WITHDRAW_WAIT_MS)) !== -1) return undefined;
-    const job = await this.bounds.run(this.queue.getJob(jobId)).catch(() => undefined);
-    if (!job) this.admission.possibleDuplicate(jobId, 'a worker had already taken it');
-    return job ?? undefined;
   }
 
   /**
