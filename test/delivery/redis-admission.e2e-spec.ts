@@ -24,15 +24,17 @@ describe('redis admission: an add that missed its bound', () => {
   const workers: Worker[] = [];
   let release: () => void = () => undefined;
 
-  /** A worker that takes one job and holds it until `release()`. */
-  const holdingWorker = () => {
+  /** Adds job `jobId` and lets a worker take it and hold it until `release()`. */
+  const takenByWorker = async (jobId: string) => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const worker = new Worker(name, () => gate, {
       connection: { url: server.url, maxRetriesPerRequest: null },
       prefix,
     });
     workers.push(worker);
-    return worker;
+    const active = new Promise((resolve) => worker.once('active', resolve));
+    await queue.add('send', { jobId }, { jobId });
+    await active;
   };
 
   beforeAll(async () => {
@@ -66,10 +68,7 @@ describe('redis admission: an add that missed its bound', () => {
   });
 
   it('says -1 for a job a worker already holds: it goes out, so the caller accepts it', async () => {
-    const worker = holdingWorker();
-    const active = new Promise((resolve) => worker.once('active', resolve));
-    await queue.add('send', { n: 3 }, { jobId: 'taken-1' });
-    await active;
+    await takenByWorker('taken-1');
     expect(await admission.withdrawSoon('taken-1', 1_000)).toBe(-1);
     expect(flags.count).toBe(0);
     expect(await queue.getJob('taken-1')).toBeDefined();
@@ -87,10 +86,7 @@ describe('redis admission: an add that missed its bound', () => {
   });
 
   it('flags a job a worker took while Redis was frozen: refused, yet it goes out', async () => {
-    const worker = holdingWorker();
-    const active = new Promise((resolve) => worker.once('active', resolve));
-    await queue.add('send', { n: 5 }, { jobId: 'frozen-2' });
-    await active;
+    await takenByWorker('frozen-2');
     const before = flags.count;
     server.freeze(true);
     expect(await admission.withdrawSoon('frozen-2', 200)).toBeUndefined();

@@ -29,17 +29,32 @@ function readAll(socket: Socket, count: number): Promise<Buffer> {
 
 const SIZE = 300_000;
 
+/** Whether the pool hands `payload`'s buffer to a new payload within a few turns. */
+async function reusedSoon(payload: Buffer): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    const next = payloadBuffer(SIZE);
+    releasePayload(next);
+    if (next.buffer === payload.buffer) return true;
+  }
+  return false;
+}
+
 describe('SmtpChannel and pooled payloads', () => {
   let server: Server;
   afterEach(() => new Promise((resolve) => server?.close(resolve)));
 
-  it('keeps a pooled payload out of the pool until the socket has written it', async () => {
+  const connect = async () => {
     const stalled = await stalledPeer();
     server = stalled.server;
     const channel = await SmtpChannel.open(
       engineOptions({ host: '127.0.0.1', port: stalled.port, secure: false }),
     );
-    const peer = await stalled.peer;
+    return { channel, peer: await stalled.peer };
+  };
+
+  it('keeps a pooled payload out of the pool until the socket has written it', async () => {
+    const { channel, peer } = await connect();
     // Fills the socket's buffers first, so the payload's write is still pending below.
     const filler = 'x'.repeat(16 * 1024 * 1024);
     channel.write(filler);
@@ -56,48 +71,24 @@ describe('SmtpChannel and pooled payloads', () => {
     expect(received.subarray(filler.length).every((octet) => octet === 0x61)).toBe(true);
     // Written: the next payload of its size class may take its buffer again, once the
     // socket has called back (it does after the data is handed to the kernel).
-    let reused = false;
-    for (let i = 0; i < 50 && !reused; i++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      const next = payloadBuffer(SIZE);
-      reused = next.buffer === payload.buffer;
-      releasePayload(next);
-    }
-    expect(reused).toBe(true);
+    expect(await reusedSoon(payload)).toBe(true);
     channel.destroy();
     peer.destroy();
   });
 
   it('lets go of a payload whose connection is destroyed before it is written', async () => {
-    const stalled = await stalledPeer();
-    server = stalled.server;
-    const channel = await SmtpChannel.open(
-      engineOptions({ host: '127.0.0.1', port: stalled.port, secure: false }),
-    );
-    const peer = await stalled.peer;
+    const { channel, peer } = await connect();
     channel.write('x'.repeat(16 * 1024 * 1024));
     const payload = payloadBuffer(SIZE);
     channel.write(payload, '[message]');
     releasePayload(payload);
     channel.destroy();
-    let reused = false;
-    for (let i = 0; i < 50 && !reused; i++) {
-      await new Promise((resolve) => setImmediate(resolve));
-      const next = payloadBuffer(SIZE);
-      reused = next.buffer === payload.buffer;
-      releasePayload(next);
-    }
-    expect(reused).toBe(true);
+    expect(await reusedSoon(payload)).toBe(true);
     peer.destroy();
   });
 
   it('never writes a payload whose send has ended, and closes the connection instead', async () => {
-    const stalled = await stalledPeer();
-    server = stalled.server;
-    const channel = await SmtpChannel.open(
-      engineOptions({ host: '127.0.0.1', port: stalled.port, secure: false }),
-    );
-    const peer = await stalled.peer;
+    const { channel, peer } = await connect();
     const closed = new Promise<void>((resolve) => (channel.onClose = resolve));
     const payload = payloadBuffer(SIZE).fill(0x62);
     releasePayload(payload);
