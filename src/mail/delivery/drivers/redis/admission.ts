@@ -70,17 +70,6 @@ export class Admission {
     });
   }
 
-  /**
-   * After a failed add: withdraws the id whenever Redis runs this (right behind the add).
-   * When the withdrawal itself gets no answer — the connection dropped after the add may
-   * have reached Redis, e.g. a Redis killed after writing its append-only file but before
-   * replying — it is retried until Redis answers, so an add that did land is still taken
-   * back (or, if a worker got it first, logged as a possible duplicate), not sent unseen.
-   */
-  withdraw(jobId: string): void {
-    this.withdrawNow(jobId).catch(() => this.retryLater(jobId));
-  }
-
   /** At shutdown: what is still unanswered cannot be told any more; said, not dropped silently. */
   close(): void {
     clearTimeout(this.retryTimer);
@@ -120,8 +109,11 @@ export class Admission {
    * and says what happened — 0: nothing will be sent; -1: a worker already holds the job, it
    * goes out (the add did run: the reply was late on this side, e.g. an event loop busy past
    * the bound under load — CI caught one such 503 whose email was delivered). Undefined when
-   * Redis did not answer in time: the withdrawal carries on as withdraw() does, and a worker
-   * found holding the job then is logged as a possible duplicate.
+   * Redis did not answer in time: the withdrawal carries on, and one that gets no answer at all
+   * (the connection dropped after the add may have reached Redis, e.g. a Redis killed after
+   * writing its append-only file but before replying) is retried until Redis answers, so an
+   * add that did land is still taken back — or, when a worker got it first, logged as a
+   * possible duplicate — never sent unseen.
    */
   async withdrawSoon(jobId: string, waitMs: number): Promise<number | undefined> {
     let late = false;
