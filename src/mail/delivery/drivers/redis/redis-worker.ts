@@ -20,6 +20,7 @@ import { RelayHold } from './relay-hold';
 import { CompletionReplication } from './completion-replication';
 import type { ReplicaAck } from './replica-ack';
 import type { OutcomeNotices } from './outcome-notices';
+import { SentAwaitingMove } from './sent-awaiting-move';
 
 /**
  * The delivery side of the redis driver: a BullMQ worker in each replica (concurrency
@@ -50,6 +51,7 @@ export class RedisWorker {
   private hold?: RelayHold;
   private replication?: CompletionReplication;
   private onSentHere?: (job: Job<JobData, JobResult>) => void;
+  private readonly moving = new SentAwaitingMove((job) => this.onCompleted(job));
   private onSettled: (id: string) => void = () => undefined;
 
   constructor(
@@ -96,7 +98,7 @@ export class RedisWorker {
         },
       },
     );
-    this.worker.on('error', (err: Error) => this.bounds.logError('worker', err));
+    this.moving.watch(this.worker, (err) => this.bounds.logError('worker', err));
     this.worker.on('active', (job) => {
       this.unsettledHere.add(job.id!);
       // Taken over from a replica that lost it (killed, or its Redis failed over mid-send):
@@ -191,7 +193,7 @@ export class RedisWorker {
       const now = Date.now();
       switch (outcome.kind) {
         case 'sent':
-          return { messageId: outcome.receipt.messageId, attempts: attempt };
+          return this.moving.note(job, { messageId: outcome.receipt.messageId, attempts: attempt });
         case 'retry': {
           const progress = {
             attempts: attempt,
